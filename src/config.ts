@@ -1,0 +1,114 @@
+/**
+ * Every setting of the app: read from the environment once, typed, validated and defaulted here.
+ * The twin of this list is the settings table in README.md and docs/HTTP.md.
+ */
+import path from 'node:path';
+
+export interface Config {
+  /** HTTP port; 0 picks a free one (tests). */
+  readonly port: number;
+  /** HTTP bind address. */
+  readonly host: string;
+  /** SQLite database, embedded chain and generated secrets. */
+  readonly dataDir: string;
+  /** An external node; undefined means the embedded Ganache. */
+  readonly rpcUrl: string | undefined;
+  /** The embedded node's JSON-RPC port; 0 picks a free one (tests). */
+  readonly chainPort: number;
+  /** The admin's first password. */
+  readonly adminPassword: string;
+  /** 32-byte master key as given, or undefined to use the one generated into DATA_DIR. */
+  readonly masterKey: Buffer | undefined;
+  /** Session cookie secret as given, or undefined to use the one generated into DATA_DIR. */
+  readonly sessionSecret: string | undefined;
+  /** Private key of the admin and funding account on an external node; undefined = first unlocked account. */
+  readonly adminPrivateKey: string | undefined;
+  /** Trust X-Forwarded-* headers from this many proxies (0 = none). */
+  readonly trustProxy: number;
+  /** `production` hides error details from pages. */
+  readonly production: boolean;
+}
+
+/** A setting that is wrong; its message is one line meant for the operator. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const masterKeyHex = optional(env.EHR_MASTER_KEY);
+  const adminPrivateKey = optional(env.ADMIN_PRIVATE_KEY);
+  return {
+    port: port(env.PORT, 'PORT', 3000),
+    host: optional(env.HOST) ?? '127.0.0.1',
+    dataDir: path.resolve(optional(env.DATA_DIR) ?? 'data'),
+    rpcUrl: rpcUrl(optional(env.RPC_URL)),
+    chainPort: port(env.CHAIN_PORT, 'CHAIN_PORT', 8545),
+    adminPassword: adminPassword(env.ADMIN_PASSWORD),
+    masterKey: masterKeyHex === undefined ? undefined : hexKey(masterKeyHex, 'EHR_MASTER_KEY'),
+    sessionSecret: sessionSecret(optional(env.SESSION_SECRET)),
+    adminPrivateKey: adminPrivateKey === undefined ? undefined : privateKey(adminPrivateKey),
+    trustProxy: integer(env.TRUST_PROXY, 'TRUST_PROXY', 0, 0, 10),
+    production: env.NODE_ENV === 'production',
+  };
+}
+
+function optional(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function integer(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  const value = optional(raw);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${value}"`);
+  }
+  return Number(value);
+}
+
+function port(raw: string | undefined, name: string, fallback: number): number {
+  return integer(raw, name, fallback, 0, 65535);
+}
+
+function rpcUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`RPC_URL must be an http(s) URL such as http://127.0.0.1:7545, not "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`RPC_URL must use http or https, not "${url.protocol}"`);
+  }
+  return value;
+}
+
+function adminPassword(raw: string | undefined): string {
+  // Not trimmed: spaces may be part of a password.
+  if (raw === undefined || raw === '') return 'admin';
+  if (raw.length > 72) throw new ConfigError('ADMIN_PASSWORD must be at most 72 characters (a bcrypt limit)');
+  return raw;
+}
+
+function hexKey(value: string, name: string): Buffer {
+  const hex = value.replace(/^0x/i, '');
+  if (!/^[0-9a-f]{64}$/i.test(hex)) {
+    throw new ConfigError(`${name} must be 64 hexadecimal characters (32 bytes)`);
+  }
+  return Buffer.from(hex, 'hex');
+}
+
+function privateKey(value: string): string {
+  hexKey(value, 'ADMIN_PRIVATE_KEY');
+  return `0x${value.replace(/^0x/i, '').toLowerCase()}`;
+}
+
+function sessionSecret(value: string | undefined): string | undefined {
+  if (value !== undefined && value.length < 32) {
+    throw new ConfigError('SESSION_SECRET must be at least 32 characters');
+  }
+  return value;
+}

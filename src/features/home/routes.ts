@@ -1,0 +1,23 @@
+/** The home page (the paper's four links) and the health check for scripts and monitors. */
+import { Router } from 'express';
+import type { Ledger } from '../../ledger';
+
+export function homeRoutes(ledger: Ledger): Router {
+  const router = Router();
+
+  router.get('/', (_req, res) => {
+    res.render('home/index', { title: 'Secure health records on a ledger' });
+  });
+
+  router.get('/healthz', async (_req, res) => {
+    res.set('Cache-Control', 'no-store');
+    try {
+      const { chainId, blockNumber } = await ledger.health(2000);
+      res.json({ status: 'ok', chainId, blockNumber, contract: ledger.deployment.address });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+
+  return router;
+}

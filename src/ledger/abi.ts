@@ -1,0 +1,114 @@
+/**
+ * The contract's ABI from Truffle's build, and the one codec the app uses with it: calls,
+ * return values, custom errors and event logs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { eth } from 'web3';
+import { BUILD_DIR } from '../paths';
+
+type Fragment = {
+  readonly type: string;
+  readonly name?: string;
+  readonly inputs?: readonly { readonly name: string; readonly type: string; readonly indexed?: boolean }[];
+  readonly outputs?: readonly { readonly name: string; readonly type: string }[];
+  readonly stateMutability?: string;
+};
+type FunctionFragment = Parameters<typeof eth.abi.encodeFunctionCall>[0];
+type ErrorFragment = Exclude<Parameters<typeof eth.abi.encodeErrorSignature>[0], string>;
+type EventFragment = Exclude<Parameters<typeof eth.abi.encodeEventSignature>[0], string>;
+
+export interface Artifact {
+  readonly contractName: string;
+  readonly abi: readonly Fragment[];
+  readonly bytecode: string;
+}
+
+/** A decoded custom error, event or call: its name and its arguments by name. */
+export interface Decoded {
+  readonly name: string;
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+export function loadArtifact(contractName: string): Artifact {
+  const file = path.join(BUILD_DIR, `${contractName}.json`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Artifact;
+}
+
+/** Keeps the named values of a web3 decoding result (which also holds them by position). */
+function named(decoded: Record<string, unknown>, inputs: readonly { name: string }[]): Record<string, unknown> {
+  return Object.fromEntries(inputs.map((input, i) => [input.name || String(i), decoded[input.name] ?? decoded[String(i)]]));
+}
+
+// Reverts that are not custom errors: require strings and panics (from the compiler or libraries).
+const BUILTIN_ERRORS: readonly Fragment[] = [
+  { type: 'error', name: 'Error', inputs: [{ name: 'message', type: 'string' }] },
+  { type: 'error', name: 'Panic', inputs: [{ name: 'code', type: 'uint256' }] },
+];
+
+export class ContractCodec {
+  private readonly functions = new Map<string, FunctionFragment>();
+  private readonly errors = new Map<string, Fragment>();
+  private readonly events = new Map<string, Fragment>();
+  private readonly functionsBySelector = new Map<string, FunctionFragment>();
+
+  constructor(readonly abi: readonly Fragment[]) {
+    for (const fragment of abi) {
+      if (fragment.type === 'function' && fragment.name) {
+        this.functions.set(fragment.name, fragment as FunctionFragment);
+        this.functionsBySelector.set(eth.abi.encodeFunctionSignature(fragment as FunctionFragment), fragment as FunctionFragment);
+      }
+    }
+    for (const fragment of [...abi, ...BUILTIN_ERRORS]) {
+      if (fragment.type === 'error') this.errors.set(eth.abi.encodeErrorSignature(fragment as ErrorFragment), fragment);
+      if (fragment.type === 'event') this.events.set(eth.abi.encodeEventSignature(fragment as EventFragment), fragment);
+    }
+  }
+
+  encodeCall(name: string, args: readonly unknown[]): string {
+    return eth.abi.encodeFunctionCall(this.fragment(name), [...args]);
+  }
+
+  decodeReturn(name: string, data: string): unknown {
+    return eth.abi.decodeFunctionReturn(this.fragment(name), data);
+  }
+
+  /** Decodes a call's input (for explorers and logs); undefined when it is not one of ours. */
+  decodeCall(data: string): Decoded | undefined {
+    const fragment = this.functionsBySelector.get(data.slice(0, 10));
+    if (!fragment?.name) return undefined;
+    const decoded = eth.abi.decodeParameters(fragment.inputs ?? [], `0x${data.slice(10)}`);
+    return { name: fragment.name, args: named(decoded, fragment.inputs ?? []) };
+  }
+
+  /** Decodes revert data into its error; undefined when the data matches no known error. */
+  decodeError(data: string): Decoded | undefined {
+    const fragment = this.errors.get(data.slice(0, 10));
+    if (!fragment?.name) return undefined;
+    try {
+      const decoded = eth.abi.decodeParameters(fragment.inputs ?? [], `0x${data.slice(10)}`);
+      return { name: fragment.name, args: named(decoded, fragment.inputs ?? []) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Decodes the logs this contract emitted; logs of other contracts or unknown events are skipped. */
+  decodeLogs(logs: readonly { address?: string; data?: string; topics?: readonly string[] }[], address: string): Decoded[] {
+    const decoded: Decoded[] = [];
+    for (const log of logs) {
+      if (log.address?.toLowerCase() !== address.toLowerCase() || !log.topics?.length) continue;
+      const fragment = this.events.get(log.topics[0]);
+      if (!fragment?.name) continue;
+      const values = eth.abi.decodeLog([...(fragment.inputs ?? [])], log.data ?? '0x', [...log.topics.slice(1)]);
+      decoded.push({ name: fragment.name, args: named(values, fragment.inputs ?? []) });
+    }
+    return decoded;
+  }
+
+  private fragment(name: string): FunctionFragment {
+    const fragment = this.functions.get(name);
+    if (!fragment) throw new Error(`the contract has no function ${name}`);
+    return fragment;
+  }
+}

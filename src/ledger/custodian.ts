@@ -1,0 +1,64 @@
+/**
+ * Custodial keys: the server makes one Ethereum account per user and keeps its private key only
+ * as an AES-256-GCM envelope under a key derived from the master key, bound to the address.
+ * Users need no wallet; the server signs for them.
+ */
+import { eth } from 'web3';
+import { ConfigError } from '../config';
+import { DecryptionError, deriveKey, open, seal } from '../crypto/envelope';
+import type { AccountRepository } from '../store/accounts';
+import type { Signer } from './transactions';
+
+export interface Custodian {
+  /** Makes an account, stores its key encrypted, funds it; resolves to its address. */
+  createAccount(): Promise<string>;
+  /** The signer of an account this server keeps; throws DecryptionError under a wrong master key. */
+  signer(address: string): Signer;
+}
+
+export interface CustodianOptions {
+  readonly accounts: AccountRepository;
+  readonly masterKey: Buffer;
+  /** Gives a new account gas money. */
+  readonly fund: (address: string) => Promise<void>;
+}
+
+const ACCOUNT_KEYS = 'account-keys';
+const accountAad = (address: string) => `account:${address.toLowerCase()}`;
+
+export function createCustodian({ accounts, masterKey, fund }: CustodianOptions): Custodian {
+  const key = deriveKey(masterKey, ACCOUNT_KEYS);
+  const aad = accountAad;
+
+  function signer(address: string): Signer {
+    const row = accounts.findByAddress(address);
+    if (!row) throw new Error(`no custodial account ${address}`);
+    return { address: row.address, privateKey: open(key, row.encryptedKey, aad(row.address)).toString('utf8') };
+  }
+
+  return {
+    async createAccount() {
+      const account = eth.accounts.create();
+      const address = account.address.toLowerCase();
+      // Stored before anything is sent, so a key is never lost after its account holds funds.
+      accounts.insert(address, seal(key, account.privateKey, aad(address)));
+      await fund(address);
+      return address;
+    },
+    signer,
+  };
+}
+
+/** Throws a ConfigError when `masterKey` does not open the keys already stored. */
+export function checkMasterKey(accounts: AccountRepository, masterKey: Buffer): void {
+  const first = accounts.first();
+  if (!first) return;
+  try {
+    open(deriveKey(masterKey, ACCOUNT_KEYS), first.encryptedKey, accountAad(first.address));
+  } catch (error) {
+    if (error instanceof DecryptionError) {
+      throw new ConfigError('EHR_MASTER_KEY does not open the keys in DATA_DIR: it is not the key this data was made with');
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Compiling and migrating with Truffle, run as a child process in the project's root so that
+ * `truffle-config.js` and `migrations/` are the single description of the build and the deploy.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { BUILD_DIR, CONTRACTS_DIR, PROJECT_ROOT } from '../paths';
+
+const run = promisify(execFile);
+const TRUFFLE_CLI = require.resolve('truffle/build/cli.bundled.js');
+const SOURCES_STAMP = path.join(BUILD_DIR, '.sources.sha256');
+
+/** Runs Truffle; the child must be asynchronous, since the embedded node answers it from this process. */
+async function truffle(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+  try {
+    await run(process.execPath, [TRUFFLE_CLI, ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    const detail = `${stderr}\n${stdout}`.split('\n').find(line => /error/i.test(line))?.trim();
+    throw new Error(`truffle ${args[0]} failed${detail ? `: ${detail}` : ''}`, { cause: error });
+  }
+}
+
+/** A hash of everything a compile depends on: the contracts, the compiler and its settings. */
+function sourcesHash(): string {
+  const hash = createHash('sha256');
+  const files = fs.readdirSync(CONTRACTS_DIR, { recursive: true, encoding: 'utf8' }).filter(file => file.endsWith('.sol')).sort();
+  for (const file of files) hash.update(file).update(fs.readFileSync(path.join(CONTRACTS_DIR, file)));
+  hash.update(fs.readFileSync(path.join(PROJECT_ROOT, 'truffle-config.js')));
+  hash.update(fs.readFileSync(path.join(PROJECT_ROOT, 'package-lock.json')));
+  return hash.digest('hex');
+}
+
+/** Compiles the contracts unless the build already matches the sources; says whether it compiled. */
+export async function ensureCompiled(): Promise<boolean> {
+  const hash = sourcesHash();
+  if (fs.existsSync(SOURCES_STAMP) && fs.readFileSync(SOURCES_STAMP, 'utf8') === hash) return false;
+  await truffle(['compile', '--all', '--quiet']);
+  fs.writeFileSync(SOURCES_STAMP, hash);
+  return true;
+}
+
+export interface MigrateOptions {
+  rpcUrl: string;
+  /** Key of the deploying account; undefined = the node's first unlocked account. */
+  deployerKey: string | undefined;
+  /** Where the migration records the deployment. */
+  deploymentFile: string;
+}
+
+export async function migrate(options: MigrateOptions): Promise<void> {
+  await truffle(['migrate', '--network', 'ehr', '--reset', '--compile-none', '--quiet'], {
+    EHR_RPC_URL: options.rpcUrl,
+    EHR_DEPLOYMENT_FILE: options.deploymentFile,
+    ...(options.deployerKey ? { EHR_DEPLOYER_KEY: options.deployerKey } : {}),
+  });
+}

@@ -1,0 +1,48 @@
+/**
+ * Truffle configuration.
+ *
+ * The Solidity compiler is the `solc` npm package's own soljson.js: Truffle loads a local path
+ * given as `version`, so compiling never downloads a compiler.
+ *
+ * Network `ehr` is the node the app uses. `npm start` runs `truffle migrate --network ehr` with
+ * EHR_RPC_URL (and, for a node without unlocked accounts, EHR_DEPLOYER_KEY) set; in a classroom,
+ * `npx truffle console --network ehr` opens a console on the embedded node (CHAIN_PORT, 8545).
+ */
+const EVM_VERSION = 'shanghai'; // the newest hard fork Ganache 7.9 runs
+
+function ehrProvider() {
+  const url = process.env.EHR_RPC_URL || `http://127.0.0.1:${process.env.CHAIN_PORT || 8545}`;
+  const key = process.env.EHR_DEPLOYER_KEY;
+  if (!key) return undefined; // use the node's first unlocked account
+  const HDWalletProvider = require('@truffle/hdwallet-provider');
+  return () => new HDWalletProvider({ privateKeys: [key.replace(/^0x/, '')], providerOrUrl: url });
+}
+
+function ehrNetwork() {
+  const url = new URL(process.env.EHR_RPC_URL || `http://127.0.0.1:${process.env.CHAIN_PORT || 8545}`);
+  const provider = ehrProvider();
+  if (provider) return { provider, network_id: '*' };
+  return { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), network_id: '*' };
+}
+
+module.exports = {
+  contracts_directory: './contracts',
+  contracts_build_directory: './build/contracts',
+  migrations_directory: './migrations',
+  test_directory: './test/contracts',
+  networks: {
+    ehr: ehrNetwork(),
+  },
+  compilers: {
+    solc: {
+      version: require.resolve('solc/soljson.js'),
+      settings: {
+        optimizer: { enabled: true, runs: 200 },
+        evmVersion: EVM_VERSION,
+      },
+    },
+  },
+  mocha: {
+    timeout: 60000,
+  },
+};
