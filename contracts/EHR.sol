@@ -41,8 +41,8 @@ contract EHR is IEHR, AccessControl {
     uint256 private _reportCount;
     mapping(uint256 hospitalId => string name) private _hospitalNames;
     mapping(address doctor => uint256 hospitalId) private _doctorHospitals;
-    mapping(address patient => Patient) private _patients;
-    mapping(uint256 reportId => Report) private _reports;
+    mapping(address patient => Patient info) private _patients;
+    mapping(uint256 reportId => Report entry) private _reports;
     mapping(uint256 reportId => bytes32 commitment) private _reportCommitments;
     mapping(uint256 reportId => mapping(uint256 word => uint256 bits)) private _grantWords;
     mapping(uint256 reportId => mapping(uint256 index => Prescription)) private _prescriptions;

@@ -60,7 +60,8 @@ export class ContractCodec {
       }
     }
     for (const fragment of [...abi, ...BUILTIN_ERRORS]) {
-      if (fragment.type === 'error') this.errors.set(eth.abi.encodeErrorSignature(fragment as ErrorFragment), fragment);
+      // web3 v4's encodeErrorSignature returns the whole keccak256; a selector is its first 4 bytes.
+      if (fragment.type === 'error') this.errors.set(eth.abi.encodeErrorSignature(fragment as ErrorFragment).slice(0, 10), fragment);
       if (fragment.type === 'event') this.events.set(eth.abi.encodeEventSignature(fragment as EventFragment), fragment);
     }
   }

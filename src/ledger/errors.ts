@@ -26,13 +26,13 @@ const REVERT_DATA = /^0x[0-9a-f]{8}([0-9a-f]{64})*$/i;
 
 /**
  * Finds revert data in an error from web3 or a node. Where it sits depends on the node and on
- * web3's wrapping (`cause.data` for Ganache through web3 v4, `data.data` or `data` elsewhere),
+ * web3's wrapping (`cause.data` for Ganache's eth_call through web3 v4, `cause.data.result` for its eth_estimateGas, `data` elsewhere),
  * so the error is searched rather than read at one path.
  */
 export function findRevertData(error: unknown, depth = 0): string | undefined {
   if (depth > 5 || error === null || typeof error !== 'object') return undefined;
   const record = error as Record<string, unknown>;
-  for (const key of ['data', 'cause', 'innerError', 'error', 'originalError']) {
+  for (const key of ['data', 'result', 'cause', 'innerError', 'error', 'originalError']) {
     const value = record[key];
     if (typeof value === 'string' && REVERT_DATA.test(value)) return value;
     const nested = findRevertData(value, depth + 1);
@@ -41,9 +41,17 @@ export function findRevertData(error: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
-/** Whether the node answered at all (a JSON-RPC error) as opposed to being out of reach. */
-export function nodeAnswered(error: unknown): boolean {
-  const { name, code } = (error ?? {}) as { name?: string; code?: unknown };
-  // web3 v4 names: ResponseError / InvalidResponseError carry the node's JSON-RPC error.
-  return name === 'ResponseError' || name === 'InvalidResponseError' || name === 'ContractExecutionError' || (typeof code === 'number' && code < 0 && code > -33000);
+/**
+ * Whether an error means the node is out of reach (as opposed to a node that answered "no").
+ * web3 v4 reports a refused or dropped HTTP connection as a ConnectionError or as fetch's own
+ * "fetch failed" TypeError with the socket error as its cause.
+ */
+export function isConnectionFailure(error: unknown, depth = 0): boolean {
+  if (depth > 5 || error === null || typeof error !== 'object') return false;
+  const { name, message, code, cause } = error as { name?: string; message?: string; code?: unknown; cause?: unknown };
+  if (error instanceof LedgerUnavailableError) return true;
+  if (typeof name === 'string' && /Connection/.test(name)) return true;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|UND_ERR)/.test(code)) return true;
+  if (typeof message === 'string' && /fetch failed|socket hang up|disconnected|ECONNREFUSED/i.test(message)) return true;
+  return isConnectionFailure(cause, depth + 1);
 }

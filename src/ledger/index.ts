@@ -61,7 +61,13 @@ export async function connectLedger(config: Config, report: StageReporter = () =
     const admin = await adminSigner(web3, node);
     const deployment = await ensureDeployed(web3, node, config.dataDir, chainId, admin, report);
     const codec = new ContractCodec(loadArtifact('EHR').abi);
-    const sender = new TransactionSender({ web3, chainId: BigInt(chainId), codec, topUp: address => fund(address) });
+    const sender = new TransactionSender({
+      web3,
+      chainId: BigInt(chainId),
+      codec,
+      topUp: address => fund(address),
+      oneSendAtATime: node.embedded,
+    });
     const fund = async (address: string) => {
       await sender.send(admin, { to: address, value: FUNDING_AMOUNT });
     };

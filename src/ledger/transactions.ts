@@ -9,7 +9,7 @@
  */
 import { eth, type Web3 } from 'web3';
 import type { ContractCodec } from './abi';
-import { findRevertData, LedgerError, LedgerRevertError, LedgerUnavailableError, nodeAnswered } from './errors';
+import { findRevertData, isConnectionFailure, LedgerError, LedgerRevertError, LedgerUnavailableError } from './errors';
 
 export interface Signer {
   readonly address: string;
@@ -49,6 +49,15 @@ export interface SenderOptions {
   readonly topUp?: (address: string) => Promise<void>;
   /** How long to wait for a transaction to be mined. */
   readonly receiptTimeoutMs?: number;
+  /**
+   * Estimate and hand over transactions one at a time, across all accounts. Needed for the
+   * embedded Ganache 7.9 in "eager" instamine mode, where an eth_estimateGas or a second
+   * eth_sendRawTransaction made while a block is being mined may never be answered. ("strict"
+   * mode is no way out: it leaves consecutive nonces of one account stuck in its "queued"
+   * pool.) Each send there returns once mined, so this costs little: the node mines one
+   * transaction at a time anyway.
+   */
+  readonly oneSendAtATime?: boolean;
 }
 
 const GAS_MARGIN_PERCENT = 125n; // state may change between estimate and mining
@@ -56,13 +65,17 @@ const GAS_PRICE_TTL_MS = 15_000;
 
 export class TransactionSender {
   private readonly queues = new Map<string, AccountQueue>();
+  private sendLane: Promise<unknown> = Promise.resolve();
   private readonly common: InstanceType<typeof eth.accounts.Common>;
   private gasPriceCache: { value: bigint; at: number } | undefined;
 
   constructor(private readonly options: SenderOptions) {
+    // Signing rules for our chain id. The hard fork is 'merge', not 'shanghai': web3-eth-accounts
+    // 4.3 knows shanghai but not its EIP-4895 and throws "4895 not supported" while validating
+    // any transaction. A legacy (type 0) transaction is signed the same way under both.
     this.common = eth.accounts.Common.custom(
       { chainId: Number(options.chainId), networkId: Number(options.chainId) },
-      { baseChain: 'mainnet', hardfork: 'shanghai' },
+      { baseChain: 'mainnet', hardfork: 'merge' },
     );
   }
 
@@ -80,9 +93,18 @@ export class TransactionSender {
   }
 
   /** Reads from the contract: an eth_call whose revert comes back as the custom error. */
-  async call(request: TransactionRequest & { from?: string }): Promise<string> {
+  call(request: TransactionRequest & { from?: string }, block: bigint | 'latest' = 'latest'): Promise<string> {
+    return this.rpc<string>('eth_call', [rpcTransaction(request.from, request), typeof block === 'bigint' ? hex(block) : block]);
+  }
+
+  /**
+   * A raw JSON-RPC request. Calls and estimates go through here rather than web3.eth's wrappers:
+   * with Ganache's in-process provider those drop the revert data (web3 v4 keeps only a
+   * RuntimeError), while the request manager's error keeps it in `cause.data`.
+   */
+  private async rpc<T>(method: string, params: unknown[]): Promise<T> {
     try {
-      return await this.options.web3.eth.call({ to: request.to, data: request.data, from: request.from });
+      return (await this.options.web3.requestManager.send({ method, params })) as T;
     } catch (error) {
       throw this.classify(error);
     }
@@ -103,14 +125,15 @@ export class TransactionSender {
 
   private async submit(signer: Signer, request: TransactionRequest, queue: AccountQueue, funded = false): Promise<string> {
     const { web3 } = this.options;
-    const gasLimit = (await this.estimateGas(signer.address, request)) * GAS_MARGIN_PERCENT / 100n;
     const gasPrice = await this.gasPrice();
     try {
       queue.nextNonce ??= await web3.eth.getTransactionCount(signer.address, 'pending');
       const nonce = queue.nextNonce;
-      const hash = signer.privateKey
-        ? await this.sendSigned(signer.privateKey, { ...request, nonce, gasLimit, gasPrice })
-        : await this.sendUnlocked(signer.address, { ...request, nonce, gasLimit, gasPrice });
+      const hash = await this.inSendLane(async () => {
+        const gasLimit = ((await this.estimateGas(signer.address, request)) * GAS_MARGIN_PERCENT) / 100n;
+        const tx = { ...request, nonce, gasLimit, gasPrice };
+        return signer.privateKey ? this.sendSigned(signer.privateKey, tx) : this.sendUnlocked(signer.address, tx);
+      });
       queue.nextNonce = nonce + 1n;
       return hash;
     } catch (error) {
@@ -123,6 +146,13 @@ export class TransactionSender {
     }
   }
 
+  private inSendLane<T>(send: () => Promise<T>): Promise<T> {
+    if (!this.options.oneSendAtATime) return send();
+    const result = this.sendLane.then(send);
+    this.sendLane = result.catch(() => undefined);
+    return result;
+  }
+
   private async sendSigned(privateKey: string, tx: TransactionRequest & { nonce: bigint; gasLimit: bigint; gasPrice: bigint }): Promise<string> {
     const unsigned = eth.accounts.Transaction.fromTxData(
       { nonce: tx.nonce, gasPrice: tx.gasPrice, gasLimit: tx.gasLimit, to: tx.to, value: tx.value ?? 0n, data: tx.data ?? '0x' },
@@ -133,18 +163,21 @@ export class TransactionSender {
   }
 
   private async sendUnlocked(from: string, tx: TransactionRequest & { nonce: bigint; gasLimit: bigint; gasPrice: bigint }): Promise<string> {
-    const hex = (value: bigint) => `0x${value.toString(16)}`;
     return this.options.web3.requestManager.send({
       method: 'eth_sendTransaction',
-      params: [{ from, to: tx.to, data: tx.data ?? '0x', value: hex(tx.value ?? 0n), nonce: hex(tx.nonce), gas: hex(tx.gasLimit), gasPrice: hex(tx.gasPrice) }],
+      params: [{ ...rpcTransaction(from, tx), nonce: hex(tx.nonce), gas: hex(tx.gasLimit), gasPrice: hex(tx.gasPrice) }],
     });
   }
 
   private async estimateGas(from: string, request: TransactionRequest): Promise<bigint> {
     try {
-      return await this.options.web3.eth.estimateGas({ from, to: request.to, data: request.data, value: request.value });
+      return BigInt(await this.rpc<string>('eth_estimateGas', [rpcTransaction(from, request)]));
     } catch (error) {
-      throw this.classify(error);
+      if (!(error instanceof LedgerError)) throw error;
+      // Ganache answers a reverting estimate with its revert data inside an object, which web3
+      // v4 drops; the same request as an eth_call brings the data back as a plain hex string.
+      await this.call({ ...request, from });
+      throw error;
     }
   }
 
@@ -165,10 +198,9 @@ export class TransactionSender {
     for (let delay = 0; ; delay = Math.min(Math.max(delay * 2, 20), 1000)) {
       if (delay) await new Promise(resolve => setTimeout(resolve, delay));
       try {
-        // web3 v4 throws TransactionNotFound... for a receipt the node does not have yet.
         const receipt = await this.options.web3.eth.getTransactionReceipt(hash).catch(error => {
-          if (nodeAnswered(error) || /not found|null/i.test(String((error as Error).message))) return undefined;
-          throw error;
+          if (isConnectionFailure(error)) throw error;
+          return undefined; // web3 v4 throws, rather than returning null, for a receipt not there yet
         });
         if (receipt) return receipt;
       } catch (error) {
@@ -180,11 +212,7 @@ export class TransactionSender {
 
   /** A mined transaction failed: replay it at its block to learn the contract's reason. */
   private async explainFailure(signer: Signer, request: TransactionRequest, blockNumber: bigint): Promise<never> {
-    try {
-      await this.options.web3.eth.call({ from: signer.address, to: request.to, data: request.data, value: request.value }, blockNumber - 1n);
-    } catch (error) {
-      throw this.classify(error);
-    }
+    await this.call({ ...request, from: signer.address }, blockNumber - 1n);
     throw new LedgerError('the transaction failed on the ledger');
   }
 
@@ -194,7 +222,14 @@ export class TransactionSender {
     const decoded = data ? this.options.codec.decodeError(data) : undefined;
     if (decoded) return new LedgerRevertError(decoded);
     const message = String((error as Error)?.message ?? error);
-    if (nodeAnswered(error)) return new LedgerError(`the node refused: ${message}`, { cause: error });
-    return new LedgerUnavailableError(`the node is unreachable: ${message}`, { cause: error });
+    if (isConnectionFailure(error)) return new LedgerUnavailableError(`the node is unreachable: ${message}`, { cause: error });
+    return new LedgerError(`the ledger refused: ${message}`, { cause: error });
   }
+}
+
+const hex = (value: bigint) => `0x${value.toString(16)}`;
+
+/** A transaction object as JSON-RPC takes it. */
+function rpcTransaction(from: string | undefined, request: TransactionRequest) {
+  return { ...(from ? { from } : {}), to: request.to, data: request.data ?? '0x', ...(request.value ? { value: hex(request.value) } : {}) };
 }

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.dataDir, path.resolve('data'));
+    assert.equal(config.rpcUrl, undefined);
+    assert.equal(config.chainPort, 8545);
+    assert.equal(config.adminPassword, 'admin');
+    assert.equal(config.masterKey, undefined);
+    assert.equal(config.sessionSecret, undefined);
+  });
+
+  it('reads every setting', () => {
+    const key = 'ab'.repeat(32);
+    const config = loadConfig({
+      PORT: '8080', HOST: '0.0.0.0', DATA_DIR: '/tmp/x', RPC_URL: 'http://127.0.0.1:7545', CHAIN_PORT: '9545',
+      ADMIN_PASSWORD: 'correct horse', EHR_MASTER_KEY: `0x${key}`, SESSION_SECRET: 's'.repeat(40), ADMIN_PRIVATE_KEY: key,
+    });
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.dataDir, '/tmp/x');
+    assert.equal(config.rpcUrl, 'http://127.0.0.1:7545');
+    assert.equal(config.chainPort, 9545);
+    assert.equal(config.adminPassword, 'correct horse');
+    assert.equal(config.masterKey?.toString('hex'), key);
+    assert.equal(config.adminPrivateKey, `0x${key}`);
+  });
+
+  for (const [name, value, message] of [
+    ['PORT', 'eighty', /PORT must be a whole number/],
+    ['PORT', '70000', /PORT must be a whole number/],
+    ['CHAIN_PORT', '-1', /CHAIN_PORT must be a whole number/],
+    ['RPC_URL', 'not a url', /RPC_URL must be an http\(s\) URL/],
+    ['RPC_URL', 'ftp://node:1', /RPC_URL must use http or https/],
+    ['EHR_MASTER_KEY', 'abc', /EHR_MASTER_KEY must be 64 hexadecimal characters/],
+    ['EHR_MASTER_KEY', 'zz'.repeat(32), /EHR_MASTER_KEY must be 64 hexadecimal characters/],
+    ['SESSION_SECRET', 'short', /SESSION_SECRET must be at least 32 characters/],
+    ['ADMIN_PRIVATE_KEY', '0x1234', /ADMIN_PRIVATE_KEY must be 64 hexadecimal characters/],
+  ] as const) {
+    it(`refuses ${name}=${value} with one clear line`, () => {
+      assert.throws(() => loadConfig({ [name]: value }), (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, message);
+        assert.ok(!error.message.includes('\n'));
+        return true;
+      });
+    });
+  }
+});

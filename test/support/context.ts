@@ -1,0 +1,38 @@
+/**
+ * Test fixtures: a real embedded Ganache and a real SQLite file in a temporary DATA_DIR.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config';
+import { startContext, type AppContext } from '../../src/context';
+
+export function tempDataDir(label = 'ehr'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
+}
+
+/** A TCP port that is free right now on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
+  return loadConfig({
+    DATA_DIR: tempDataDir(),
+    PORT: '0',
+    CHAIN_PORT: String(await freePort()),
+    ...overrides,
+  });
+}
+
+export async function startTestContext(overrides: Record<string, string> = {}): Promise<AppContext> {
+  return startContext(await testConfig(overrides));
+}

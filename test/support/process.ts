@@ -1,0 +1,51 @@
+/** Runs `npm start`'s entry point as a child process and watches what it prints. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const TSX = require.resolve('tsx/cli');
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the URL of the ready line, or rejects when the process exits first. */
+  ready(timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code. */
+  exited(): Promise<number | null>;
+}
+
+export function startServerProcess(env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, [TSX, 'src/server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', chunk => (out += chunk));
+  child.stderr?.on('data', chunk => (err += chunk));
+  const exit = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited: () => exit,
+    ready: (timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not ready in ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
+        const check = () => {
+          const match = /EHR Ledger ready at (http:\/\/\S+)/.exec(out);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        };
+        child.stdout?.on('data', check);
+        void exit.then(code => {
+          clearTimeout(timer);
+          reject(new Error(`exited with ${code} before ready:\n${out}\n${err}`));
+        });
+      }),
+  };
+}
