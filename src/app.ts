@@ -2,12 +2,25 @@
  * Builds the Express app from its dependencies; `server.ts` makes it listen, tests drive it
  * with supertest. No setting is read here: everything comes in through the context.
  */
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type Express } from 'express';
+import session from 'express-session';
+import { csrfSync } from 'csrf-sync';
 import type { AppContext } from './context';
+import { adminRoutes } from './features/admin/routes';
+import { authRoutes } from './features/auth/routes';
+import { doctorRoutes } from './features/doctor/routes';
 import { homeRoutes } from './features/home/routes';
+import { patientRoutes } from './features/patient/routes';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
+import type { Services } from './services';
+import { SqliteSessionStore } from './store/session-store';
+import { flashLocals } from './web/flash';
+import { errorHandler, notFoundHandler } from './web/http-error';
 
-export function createApp(context: AppContext): Express {
+export const SESSION_COOKIE = 'ehr.sid';
+const IDLE_TIMEOUT_MS = 15 * 60 * 1000;
+
+export function createApp(context: AppContext, services: Services): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('view engine', 'ejs');
@@ -18,13 +31,38 @@ export function createApp(context: AppContext): Express {
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h' }));
   app.use(homeRoutes(context.ledger));
 
-  app.use((_req, res) => {
-    res.status(404).render('errors/error', { title: 'Page not found', status: 404, message: 'There is no page at this address.' });
+  app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1000 }));
+  app.use(
+    session({
+      name: SESSION_COOKIE,
+      secret: context.sessionSecret,
+      store: new SqliteSessionStore(context.db),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true, // each request restarts the idle timeout
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: IDLE_TIMEOUT_MS },
+    }),
+  );
+
+  // Synchronizer token in the session, sent back by every form as `_csrf`.
+  const { csrfSynchronisedProtection, generateToken } = csrfSync({
+    getTokenFromRequest: req => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
   });
-  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
-    console.error(error);
-    res.status(500).render('errors/error', { title: 'Something went wrong', status: 500, message: 'The server could not complete this request.' });
-  };
-  app.use(onError);
+  app.use(csrfSynchronisedProtection);
+  app.use((req, res, next) => {
+    res.locals.user = req.session.user ?? null;
+    res.locals.csrfToken = generateToken(req);
+    res.locals.path = req.path;
+    next();
+  });
+  app.use(flashLocals);
+
+  app.use(authRoutes(services.auth));
+  app.use(adminRoutes(services.admin, services.auth));
+  app.use(patientRoutes(services.patients));
+  app.use(doctorRoutes(services.doctors));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler({ production: context.config.production }));
   return app;
 }

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { startContext, type AppContext } from './context';
+import { createServices } from './services';
 
 const say = (stage: string, message: string) => console.log(`${stage.padEnd(8)} ${message}`);
 
@@ -14,10 +15,14 @@ async function main(): Promise<void> {
   const started = Date.now();
   const config = loadConfig();
   const context = await startContext(config, say);
-  const server = await listen(createApp(context), config.host, config.port).catch(async error => {
-    await context.close();
-    throw error;
-  });
+  const services = createServices(context);
+  const server = await services.auth
+    .ensureAdminPassword(config.adminPassword)
+    .then(() => listen(createApp(context, services), config.host, config.port))
+    .catch(async error => {
+      await context.close();
+      throw error;
+    });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   say('server', `listening on ${config.host}:${port} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -10,6 +10,8 @@ import type { MinedTransaction, Signer, TransactionSender } from './transactions
 export interface LedgerReceipt {
   readonly transactionHash: string;
   readonly blockNumber: number;
+  /** The block's time, in seconds. */
+  readonly timestamp: number;
   readonly gasUsed: number;
   readonly events: readonly Decoded[];
 }
@@ -143,6 +145,7 @@ export class EhrClient {
     return {
       transactionHash: mined.hash,
       blockNumber: mined.blockNumber,
+      timestamp: mined.timestamp,
       gasUsed: mined.gasUsed,
       events: this.codec.decodeLogs(mined.logs, this.address),
     };

@@ -32,6 +32,8 @@ export interface Log {
 export interface MinedTransaction {
   readonly hash: string;
   readonly blockNumber: number;
+  /** The block's time, in seconds. */
+  readonly timestamp: number;
   readonly gasUsed: number;
   readonly logs: readonly Log[];
 }
@@ -84,9 +86,11 @@ export class TransactionSender {
     const hash = await this.enqueue(signer.address, queue => this.submit(signer, request, queue));
     const receipt = await this.waitForReceipt(hash);
     if (receipt.status !== 1n) await this.explainFailure(signer, request, receipt.blockNumber);
+    const block = await this.rpc<{ timestamp: string }>('eth_getBlockByNumber', [hex(receipt.blockNumber), false]);
     return {
       hash,
       blockNumber: Number(receipt.blockNumber),
+      timestamp: Number(block.timestamp),
       gasUsed: Number(receipt.gasUsed),
       logs: receipt.logs as Log[],
     };

@@ -21,4 +21,106 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    name: 'roles, records and sessions',
+    sql: `
+      -- Settings kept by the app, e.g. the admin's bcrypt hash.
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      -- Patients and doctors. Personal fields stay here, never on the ledger.
+      CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('patient', 'doctor')),
+        address       TEXT NOT NULL UNIQUE REFERENCES accounts (address),
+        full_name     TEXT NOT NULL,
+        email         TEXT NOT NULL,
+        phone         TEXT NOT NULL DEFAULT '',
+        specialty     TEXT NOT NULL DEFAULT '',
+        hospital_id   INTEGER,
+        created_at    INTEGER NOT NULL
+      ) STRICT;
+
+      -- A hospital's address and phone, off the ledger (the ledger has its id and name).
+      CREATE TABLE hospital_details (
+        hospital_id INTEGER PRIMARY KEY,
+        address     TEXT NOT NULL,
+        phone       TEXT NOT NULL
+      ) STRICT;
+
+      -- Encrypted bodies of reports and prescriptions, keyed by the commitment the ledger keeps.
+      -- A body is stored as pending before its transaction is sent, then confirmed or failed.
+      CREATE TABLE bodies (
+        commitment   TEXT PRIMARY KEY,
+        kind         TEXT NOT NULL CHECK (kind IN ('report', 'prescription')),
+        author       TEXT NOT NULL,
+        envelope     TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'failed')),
+        tx_hash      TEXT,
+        block_number INTEGER,
+        created_at   INTEGER NOT NULL
+      ) STRICT;
+
+      -- The read model: the contract's events as tables, rebuilt from the ledger at any time.
+      CREATE TABLE ledger_hospitals (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE ledger_doctors (
+        address     TEXT PRIMARY KEY,
+        hospital_id INTEGER NOT NULL,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE ledger_patients (
+        address TEXT PRIMARY KEY,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE ledger_reports (
+        id         INTEGER PRIMARY KEY,
+        patient    TEXT NOT NULL,
+        commitment TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX ledger_reports_by_patient ON ledger_reports (patient, id);
+      CREATE TABLE ledger_grants (
+        report_id   INTEGER NOT NULL,
+        hospital_id INTEGER NOT NULL,
+        active      INTEGER NOT NULL,
+        changed_at  INTEGER NOT NULL,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL,
+        PRIMARY KEY (report_id, hospital_id)
+      ) STRICT;
+      CREATE INDEX ledger_grants_by_hospital ON ledger_grants (hospital_id, active, report_id);
+      CREATE TABLE ledger_prescriptions (
+        report_id   INTEGER NOT NULL,
+        idx         INTEGER NOT NULL,
+        doctor      TEXT NOT NULL,
+        hospital_id INTEGER NOT NULL,
+        commitment  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL,
+        PRIMARY KEY (report_id, idx)
+      ) STRICT;
+
+      -- express-session's store.
+      CREATE TABLE sessions (
+        sid     TEXT PRIMARY KEY,
+        data    TEXT NOT NULL,
+        expires INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_by_expiry ON sessions (expires);
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import ganache from 'ganache';
 import request from 'supertest';
 import { createApp } from '../../src/app';
+import { createServices } from '../../src/services';
 import { startContext, type AppContext } from '../../src/context';
 import { freePort, testConfig } from '../support/context';
 
@@ -40,7 +41,7 @@ describe('an external node (RPC_URL)', function () {
   });
 
   it('answers /healthz with 503 within 2 s once the node is gone', async () => {
-    const app = createApp(context);
+    const app = createApp(context, createServices(context, { bcryptCost: 4 }));
     await request(app).get('/healthz').expect(200);
     await node.close();
     const started = Date.now();

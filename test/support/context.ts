@@ -6,7 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
+import { createApp } from '../../src/app';
 import { startContext, type AppContext } from '../../src/context';
+import { createServices } from '../../src/services';
 
 export function tempDataDir(label = 'ehr'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
@@ -35,4 +37,12 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
 
 export async function startTestContext(overrides: Record<string, string> = {}): Promise<AppContext> {
   return startContext(await testConfig(overrides));
+}
+
+/** The whole app over a fresh node and database; bcrypt at its lowest cost to keep tests quick. */
+export async function startTestApp(overrides: Record<string, string> = {}) {
+  const context = await startTestContext(overrides);
+  const services = createServices(context, { bcryptCost: 4 });
+  await services.auth.ensureAdminPassword(context.config.adminPassword);
+  return { context, services, app: createApp(context, services) };
 }

@@ -1,0 +1,66 @@
+/** The admin console: hospitals and doctors. */
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { requireRole } from '../../web/auth';
+import { flashSaved } from '../../web/flash';
+import { email, id, parseForm, password, text, typedValues, username, type FieldErrors } from '../../web/validate';
+import type { AuthService } from '../auth/service';
+import { FieldError } from '../field-error';
+import type { AdminService } from './service';
+
+const HOSPITAL = z.object({
+  name: text('Hospital name', 1, 120),
+  address: text('Address', 1, 300),
+  phone: text('Phone', 3, 32),
+});
+
+const DOCTOR = z.object({
+  fullName: text('Full name', 1, 120),
+  username,
+  password,
+  email,
+  specialty: text('Specialty', 1, 120),
+  hospitalId: id('Hospital'),
+});
+
+type Form = 'hospital' | 'doctor';
+
+export function adminRoutes(admin: AdminService, auth: AuthService): Router {
+  const router = Router();
+  router.use('/admin', (req, res, next) => (req.path === '/login' ? next() : requireRole('admin')(req, res, next)));
+
+  function render(res: Response, status = 200, failed?: { form: Form; values: Record<string, unknown>; errors: FieldErrors }) {
+    res.status(status).render('admin/index', {
+      title: 'Admin console',
+      hospitals: admin.hospitals(),
+      doctors: admin.doctors(),
+      defaultPassword: auth.adminPasswordIsDefault(),
+      failed: failed ?? null,
+    });
+  }
+
+  router.get('/admin', (_req, res) => render(res));
+
+  router.post('/admin/hospitals', async (req, res) => {
+    const parsed = parseForm(HOSPITAL, req.body);
+    if (!parsed.ok) return render(res, 400, { form: 'hospital', values: typedValues(req.body), errors: parsed.errors });
+    const receipt = await admin.addHospital(parsed.value);
+    flashSaved(req, `Hospital "${parsed.value.name}" added and saved on the ledger.`, receipt);
+    res.redirect(303, '/admin');
+  });
+
+  router.post('/admin/doctors', async (req, res) => {
+    const parsed = parseForm(DOCTOR, req.body);
+    if (!parsed.ok) return render(res, 400, { form: 'doctor', values: typedValues(req.body), errors: parsed.errors });
+    try {
+      const receipt = await admin.addDoctor(parsed.value);
+      flashSaved(req, `Doctor ${parsed.value.fullName} (${parsed.value.username}) added and saved on the ledger.`, receipt);
+      res.redirect(303, '/admin');
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      render(res, 400, { form: 'doctor', values: typedValues(req.body), errors: { [error.field]: error.message } });
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,76 @@
+/** The admin's acts: hospitals and doctors, on the ledger and off it. */
+import type { Ledger } from '../../ledger';
+import type { Custodian } from '../../ledger/custodian';
+import type { LedgerReceipt } from '../../ledger/ehr-client';
+import type { Db } from '../../store/database';
+import type { ReadModel } from '../../store/read-model';
+import type { UserRepository } from '../../store/users';
+import type { AuthService } from '../auth/service';
+import type { LedgerWriter } from '../records/writer';
+import { FieldError } from '../field-error';
+
+export interface NewHospital {
+  readonly name: string;
+  readonly address: string;
+  readonly phone: string;
+}
+
+export interface NewDoctor {
+  readonly fullName: string;
+  readonly username: string;
+  readonly password: string;
+  readonly email: string;
+  readonly specialty: string;
+  readonly hospitalId: number;
+}
+
+export interface AdminServiceDeps {
+  readonly db: Db;
+  readonly ledger: Ledger;
+  readonly custodian: Custodian;
+  readonly users: UserRepository;
+  readonly readModel: ReadModel;
+  readonly writer: LedgerWriter;
+  readonly auth: AuthService;
+}
+
+export function createAdminService({ db, ledger, custodian, users, readModel, writer, auth }: AdminServiceDeps) {
+  const insertDetails = db.prepare('INSERT OR REPLACE INTO hospital_details (hospital_id, address, phone) VALUES (?, ?, ?)');
+
+  return {
+    hospitals: () => readModel.hospitals(),
+    doctors: () => readModel.doctors(),
+
+    /** The hospital's name goes on the ledger; its address and phone stay here. */
+    async addHospital(hospital: NewHospital): Promise<LedgerReceipt & { hospitalId: number }> {
+      const receipt = await writer.write(() => ledger.client.addHospital(ledger.admin, hospital.name));
+      insertDetails.run(receipt.hospitalId, hospital.address, hospital.phone);
+      return receipt;
+    },
+
+    /**
+     * Makes the doctor's account and registers it on the ledger at the hospital; the login is
+     * stored only once the ledger has the doctor, so a refused write leaves no login behind.
+     */
+    async addDoctor(doctor: NewDoctor): Promise<LedgerReceipt> {
+      if (users.usernameTaken(doctor.username)) throw new FieldError('username', 'This username is taken');
+      if (!readModel.hospitalExists(doctor.hospitalId)) throw new FieldError('hospitalId', 'Choose a hospital from the list');
+      const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashPassword(doctor.password)]);
+      const receipt = await writer.write(() => ledger.client.addDoctor(ledger.admin, address, doctor.hospitalId));
+      users.insert({
+        username: doctor.username,
+        passwordHash,
+        role: 'doctor',
+        address,
+        fullName: doctor.fullName,
+        email: doctor.email,
+        phone: '',
+        specialty: doctor.specialty,
+        hospitalId: doctor.hospitalId,
+      });
+      return receipt;
+    },
+  };
+}
+
+export type AdminService = ReturnType<typeof createAdminService>;

@@ -1,0 +1,99 @@
+/**
+ * A doctor's view: the reports shared with the doctor's hospital, and prescriptions. Access is
+ * the ledger's to decide: before a report is shown the grant is read from the contract itself,
+ * so a revoke takes effect at once.
+ */
+import type { Ledger } from '../../ledger';
+import type { Custodian } from '../../ledger/custodian';
+import type { LedgerReceipt } from '../../ledger/ehr-client';
+import type { ReadModel } from '../../store/read-model';
+import type { User, UserRepository } from '../../store/users';
+import { forbidden, HttpError, notFound } from '../../web/http-error';
+import { presentPrescriptions, type PrescriptionView } from '../records/present';
+import type { Checked, PrescriptionBody, ReportBody, Vault } from '../records/vault';
+import type { LedgerWriter } from '../records/writer';
+
+export interface SharedReport {
+  readonly id: number;
+  readonly patientName: string;
+  readonly createdAt: Date;
+  readonly checked: Checked<ReportBody>;
+  readonly prescribed: boolean;
+}
+
+export interface DoctorReport {
+  readonly id: number;
+  readonly patientName: string;
+  readonly createdAt: Date;
+  readonly checked: Checked<ReportBody>;
+  readonly prescriptions: readonly PrescriptionView[];
+}
+
+export interface DoctorServiceDeps {
+  readonly ledger: Ledger;
+  readonly custodian: Custodian;
+  readonly users: UserRepository;
+  readonly readModel: ReadModel;
+  readonly writer: LedgerWriter;
+  readonly vault: Vault;
+}
+
+export function createDoctorService({ ledger, custodian, users, readModel, writer, vault }: DoctorServiceDeps) {
+  function doctor(userId: number): User & { hospitalId: number } {
+    const user = users.findById(userId);
+    if (!user || user.role !== 'doctor' || user.hospitalId === null) throw new HttpError(403, 'Access denied', 'This account is not a doctor.');
+    return { ...user, hospitalId: user.hospitalId };
+  }
+
+  /** Throws 404 for an unknown report and 403 unless the doctor's hospital holds a grant now. */
+  async function checkGrant(user: User & { hospitalId: number }, reportId: number): Promise<void> {
+    if (reportId > (await ledger.client.reportCount())) throw notFound('report');
+    if (!(await ledger.client.canRead(reportId, user.hospitalId))) {
+      throw forbidden('This report is not shared with your hospital.');
+    }
+  }
+
+  return {
+    hospitalName(userId: number): string {
+      return readModel.hospitalNames().get(doctor(userId).hospitalId) ?? '';
+    },
+
+    dashboard(userId: number): SharedReport[] {
+      const user = doctor(userId);
+      const reports = readModel.reportsForHospital(user.hospitalId);
+      const patients = users.byAddress(reports.map(r => r.patient));
+      const bodies = vault.readMany('report', reports.map(r => ({ author: r.patient, commitment: r.commitment })));
+      const latest = readModel.latestPrescriptions(reports.map(r => r.id));
+      return reports.map((report, i) => ({
+        id: report.id,
+        patientName: patients.get(report.patient)?.fullName ?? report.patient,
+        createdAt: new Date(report.createdAt * 1000),
+        checked: bodies[i],
+        prescribed: latest.has(report.id),
+      }));
+    },
+
+    async report(userId: number, reportId: number): Promise<DoctorReport> {
+      const user = doctor(userId);
+      await checkGrant(user, reportId);
+      const [onLedger, prescriptions] = await Promise.all([ledger.client.report(reportId), ledger.client.prescriptions(reportId)]);
+      return {
+        id: reportId,
+        patientName: users.byAddress([onLedger.patient]).get(onLedger.patient)?.fullName ?? onLedger.patient,
+        createdAt: onLedger.createdAt,
+        checked: vault.read('report', onLedger.patient, onLedger.commitment),
+        prescriptions: presentPrescriptions(prescriptions, vault, users, readModel.hospitalNames()),
+      };
+    },
+
+    async prescribe(userId: number, reportId: number, body: PrescriptionBody): Promise<LedgerReceipt> {
+      const user = doctor(userId);
+      await checkGrant(user, reportId);
+      return writer.writeWithBody('prescription', user.address, body, commitment =>
+        ledger.client.addPrescription(custodian.signer(user.address), reportId, commitment),
+      );
+    },
+  };
+}
+
+export type DoctorService = ReturnType<typeof createDoctorService>;

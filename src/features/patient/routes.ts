@@ -1,0 +1,102 @@
+/** Patient signup, the patient's reports, sharing and revoking. */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { currentUser, requireRole } from '../../web/auth';
+import { flashSaved } from '../../web/flash';
+import { pathId } from '../../web/params';
+import { email, id, parseForm, password, phone, text, typedValues, username, type FieldErrors } from '../../web/validate';
+import { FieldError } from '../field-error';
+import type { PatientService } from './service';
+
+const SIGNUP = z.object({ username, password, email, fullName: text('Full name', 1, 120), phone });
+
+/** A multi-select sends nothing, one value or several: always a list of distinct ids. */
+const hospitalIds = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform(value => (value === undefined ? [] : Array.isArray(value) ? value : [value]))
+  .pipe(z.array(id('Hospital')).max(256, 'Choose at most 256 hospitals'))
+  .transform(ids => [...new Set(ids)]);
+
+const REPORT = z.object({
+  title: text('Title', 1, 120),
+  disease: text('Disease', 1, 120),
+  details: text('Details', 1, 5000),
+  hospitalIds,
+});
+
+const GRANT = z.object({ hospitalId: id('Hospital') });
+
+export function patientRoutes(patients: PatientService): Router {
+  const router = Router();
+  const patientOnly = requireRole('patient');
+
+  function renderSignup(res: Response, status: number, values: Record<string, unknown> = {}, errors: FieldErrors = {}) {
+    res.status(status).render('patient/signup', { title: 'Patient signup', values, errors });
+  }
+
+  function renderDashboard(req: Request, res: Response, status = 200, failed?: { values: Record<string, unknown>; errors: FieldErrors }) {
+    res.status(status).render('patient/index', {
+      title: 'My health records',
+      reports: patients.dashboard(currentUser(req).id),
+      hospitals: patients.hospitals(),
+      values: failed?.values ?? {},
+      errors: failed?.errors ?? {},
+    });
+  }
+
+  router.get('/patient/signup', (_req, res) => renderSignup(res, 200));
+
+  router.post('/patient/signup', async (req, res) => {
+    const parsed = parseForm(SIGNUP, req.body);
+    if (!parsed.ok) return renderSignup(res, 400, typedValues(req.body), parsed.errors);
+    try {
+      const receipt = await patients.signup(parsed.value);
+      flashSaved(req, `Signup completed and your record was saved on the ledger. You can log in now as ${parsed.value.username}.`, receipt);
+      res.redirect(303, '/patient/login');
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      renderSignup(res, 400, typedValues(req.body), { [error.field]: error.message });
+    }
+  });
+
+  router.get('/patient', patientOnly, (req, res) => renderDashboard(req, res));
+
+  router.post('/patient/reports', patientOnly, async (req, res) => {
+    const parsed = parseForm(REPORT, req.body);
+    if (!parsed.ok) return renderDashboard(req, res, 400, { values: typedValues(req.body), errors: parsed.errors });
+    try {
+      const receipt = await patients.addReport(currentUser(req).id, parsed.value);
+      flashSaved(req, `Report "${parsed.value.title}" saved on the ledger as report #${receipt.reportId}.`, receipt);
+      res.redirect(303, '/patient');
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      renderDashboard(req, res, 400, { values: typedValues(req.body), errors: { [error.field]: error.message } });
+    }
+  });
+
+  router.get('/patient/reports/:id', patientOnly, async (req, res) => {
+    const report = await patients.report(currentUser(req).id, pathId(req));
+    res.render('patient/report', { title: report.checked.integrity === 'verified' ? report.checked.body.title : `Report #${report.id}`, report });
+  });
+
+  for (const action of ['share', 'revoke'] as const) {
+    router.post(`/patient/reports/:id/${action}`, patientOnly, async (req, res) => {
+      const reportId = pathId(req);
+      const parsed = parseForm(GRANT, req.body);
+      if (!parsed.ok) {
+        return res.status(400).render('errors/error', { title: 'Choose a hospital', status: 400, message: parsed.errors.hospitalId ?? 'Choose a hospital.' });
+      }
+      try {
+        const receipt = await patients[action](currentUser(req).id, reportId, parsed.value.hospitalId);
+        flashSaved(req, action === 'share' ? 'Access granted and saved on the ledger.' : 'Access revoked and saved on the ledger.', receipt);
+        res.redirect(303, `/patient/reports/${reportId}`);
+      } catch (error) {
+        if (!(error instanceof FieldError)) throw error;
+        res.status(400).render('errors/error', { title: 'Choose a hospital', status: 400, message: error.message });
+      }
+    });
+  }
+
+  return router;
+}

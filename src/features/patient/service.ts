@@ -1,0 +1,175 @@
+/** A patient's acts: signup, reports, sharing — and what the patient sees of them. */
+import type { Ledger } from '../../ledger';
+import type { Custodian } from '../../ledger/custodian';
+import type { LedgerReceipt } from '../../ledger/ehr-client';
+import type { ReadModel } from '../../store/read-model';
+import type { User, UserRepository } from '../../store/users';
+import { FieldError } from '../field-error';
+import type { AuthService } from '../auth/service';
+import { presentPrescriptions, type PrescriptionView } from '../records/present';
+import type { Checked, PrescriptionBody, ReportBody, Vault } from '../records/vault';
+import type { LedgerWriter } from '../records/writer';
+import { HttpError, notFound } from '../../web/http-error';
+
+export interface Signup {
+  readonly username: string;
+  readonly password: string;
+  readonly email: string;
+  readonly fullName: string;
+  readonly phone: string;
+}
+
+export interface NewReport extends ReportBody {
+  readonly hospitalIds: readonly number[];
+}
+
+export interface ReportSummary {
+  readonly id: number;
+  readonly createdAt: Date;
+  readonly checked: Checked<ReportBody>;
+  readonly sharedWith: readonly { id: number; name: string }[];
+  /** The newest prescription, or undefined while the report is Pending. */
+  readonly latest:
+    | { readonly doctorName: string; readonly hospitalName: string; readonly createdAt: Date; readonly checked: Checked<PrescriptionBody> }
+    | undefined;
+}
+
+export interface ReportDetail {
+  readonly id: number;
+  readonly createdAt: Date;
+  readonly checked: Checked<ReportBody>;
+  readonly transactionHash: string | undefined;
+  readonly blockNumber: number | undefined;
+  readonly hospitals: readonly { id: number; name: string; shared: boolean; revoked: boolean }[];
+  readonly prescriptions: readonly PrescriptionView[];
+}
+
+export interface PatientServiceDeps {
+  readonly ledger: Ledger;
+  readonly custodian: Custodian;
+  readonly users: UserRepository;
+  readonly readModel: ReadModel;
+  readonly writer: LedgerWriter;
+  readonly vault: Vault;
+  readonly auth: AuthService;
+}
+
+export function createPatientService({ ledger, custodian, users, readModel, writer, vault, auth }: PatientServiceDeps) {
+  function patient(userId: number): User {
+    const user = users.findById(userId);
+    if (!user || user.role !== 'patient') throw new HttpError(403, 'Access denied', 'This account is not a patient.');
+    return user;
+  }
+
+  /** The report on the ledger, if `user` owns it; another patient's report is "not found". */
+  async function ownReport(user: User, reportId: number) {
+    if (reportId > (await ledger.client.reportCount())) throw notFound('report');
+    const report = await ledger.client.report(reportId);
+    if (report.patient !== user.address) throw notFound('report');
+    return report;
+  }
+
+  function checkHospitals(hospitalIds: readonly number[]): void {
+    const unknown = hospitalIds.find(id => !readModel.hospitalExists(id));
+    if (unknown !== undefined) throw new FieldError('hospitalIds', 'Choose hospitals from the list');
+  }
+
+  return {
+    /** Creates the account, registers it on the ledger, then stores the login. */
+    async signup(form: Signup): Promise<LedgerReceipt> {
+      if (users.usernameTaken(form.username)) throw new FieldError('username', 'This username is taken');
+      const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashPassword(form.password)]);
+      const receipt = await writer.write(() => ledger.client.registerPatient(custodian.signer(address)));
+      users.insert({
+        username: form.username,
+        passwordHash,
+        role: 'patient',
+        address,
+        fullName: form.fullName,
+        email: form.email,
+        phone: form.phone,
+        specialty: '',
+        hospitalId: null,
+      });
+      return receipt;
+    },
+
+    hospitals: () => readModel.hospitals(),
+
+    dashboard(userId: number): ReportSummary[] {
+      const user = patient(userId);
+      const reports = readModel.reportsOfPatient(user.address);
+      const ids = reports.map(r => r.id);
+      const grants = readModel.grants(ids);
+      const latest = readModel.latestPrescriptions(ids);
+      const bodies = vault.readMany('report', reports.map(r => ({ author: r.patient, commitment: r.commitment })));
+      const prescriptionBodies = vault.readMany('prescription', [...latest.values()].map(p => ({ author: p.doctor, commitment: p.commitment })));
+      const prescriptionChecks = new Map([...latest.keys()].map((reportId, i) => [reportId, prescriptionBodies[i]]));
+      const doctors = users.byAddress([...latest.values()].map(p => p.doctor));
+      return reports.map((report, i) => {
+        const prescription = latest.get(report.id);
+        return {
+          id: report.id,
+          createdAt: new Date(report.createdAt * 1000),
+          checked: bodies[i],
+          sharedWith: (grants.get(report.id) ?? []).filter(g => g.active).map(g => ({ id: g.hospitalId, name: g.hospitalName })),
+          latest: prescription && {
+            doctorName: doctors.get(prescription.doctor)?.fullName ?? prescription.doctor,
+            hospitalName: prescription.hospitalName,
+            createdAt: new Date(prescription.createdAt * 1000),
+            checked: prescriptionChecks.get(report.id)!,
+          },
+        };
+      });
+    },
+
+    async addReport(userId: number, report: NewReport): Promise<LedgerReceipt & { reportId: number }> {
+      const user = patient(userId);
+      checkHospitals(report.hospitalIds);
+      const body: ReportBody = { title: report.title, disease: report.disease, details: report.details };
+      return writer.writeWithBody('report', user.address, body, commitment =>
+        ledger.client.addReport(custodian.signer(user.address), commitment, report.hospitalIds),
+      );
+    },
+
+    /** One report, checked against the ledger itself (not the read model) before it is shown. */
+    async report(userId: number, reportId: number): Promise<ReportDetail> {
+      const user = patient(userId);
+      const onLedger = await ownReport(user, reportId);
+      const [granted, prescriptions] = await Promise.all([ledger.client.reportHospitals(reportId), ledger.client.prescriptions(reportId)]);
+      const hospitalNames = readModel.hospitalNames();
+      const history = readModel.grants([reportId]).get(reportId) ?? [];
+      const projected = readModel.reportsOfPatient(user.address).find(r => r.id === reportId);
+      return {
+        id: reportId,
+        createdAt: onLedger.createdAt,
+        checked: vault.read('report', user.address, onLedger.commitment),
+        transactionHash: projected?.transactionHash,
+        blockNumber: projected?.blockNumber,
+        hospitals: readModel.hospitals().map(h => ({
+          id: h.id,
+          name: h.name,
+          shared: granted.includes(h.id),
+          revoked: !granted.includes(h.id) && history.some(g => g.hospitalId === h.id),
+        })),
+        prescriptions: presentPrescriptions(prescriptions, vault, users, hospitalNames),
+      };
+    },
+
+    async share(userId: number, reportId: number, hospitalId: number): Promise<LedgerReceipt> {
+      const user = patient(userId);
+      await ownReport(user, reportId);
+      checkHospitals([hospitalId]);
+      return writer.write(() => ledger.client.shareReport(custodian.signer(user.address), reportId, hospitalId));
+    },
+
+    async revoke(userId: number, reportId: number, hospitalId: number): Promise<LedgerReceipt> {
+      const user = patient(userId);
+      await ownReport(user, reportId);
+      checkHospitals([hospitalId]);
+      return writer.write(() => ledger.client.revokeReport(custodian.signer(user.address), reportId, hospitalId));
+    },
+  };
+}
+
+export type PatientService = ReturnType<typeof createPatientService>;

@@ -1,0 +1,33 @@
+/**
+ * Reports and prescriptions as pages show them: bodies opened only after their check against the
+ * ledger, people named by the users behind their addresses.
+ */
+import type { PrescriptionOnLedger } from '../../ledger/ehr-client';
+import type { UserRepository } from '../../store/users';
+import type { Checked, PrescriptionBody, Vault } from './vault';
+
+export interface PrescriptionView {
+  readonly index: number;
+  readonly doctorName: string;
+  readonly hospitalName: string;
+  readonly createdAt: Date;
+  readonly checked: Checked<PrescriptionBody>;
+}
+
+/** The prescriptions the ledger lists for a report, oldest first, each checked. */
+export function presentPrescriptions(
+  onLedger: readonly PrescriptionOnLedger[],
+  vault: Vault,
+  users: UserRepository,
+  hospitalNames: ReadonlyMap<number, string>,
+): PrescriptionView[] {
+  const doctors = users.byAddress(onLedger.map(p => p.doctor));
+  const checked = vault.readMany('prescription', onLedger.map(p => ({ author: p.doctor, commitment: p.commitment })));
+  return onLedger.map((p, i) => ({
+    index: p.index,
+    doctorName: doctors.get(p.doctor)?.fullName ?? p.doctor,
+    hospitalName: hospitalNames.get(p.hospitalId) ?? `Hospital ${p.hospitalId}`,
+    createdAt: p.createdAt,
+    checked: checked[i],
+  }));
+}

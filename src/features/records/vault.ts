@@ -1,0 +1,68 @@
+/**
+ * Bodies of reports and prescriptions: sealed (AES-256-GCM, bound to their kind and author) and
+ * committed to by the keccak256 of the envelope; opened only after the stored envelope is
+ * checked against the commitment the ledger holds. A body that fails any check is reported as
+ * tampered and never shown as if it were good.
+ */
+import { commitment as commitmentOf, deriveKey, open, seal } from '../../crypto/envelope';
+import type { BodyKind, BodyRepository } from '../../store/bodies';
+
+export interface ReportBody {
+  readonly title: string;
+  readonly disease: string;
+  readonly details: string;
+}
+
+export interface PrescriptionBody {
+  readonly medicines: string;
+  readonly dosage: string;
+  readonly instructions: string;
+}
+
+type BodyOf<K extends BodyKind> = K extends 'report' ? ReportBody : PrescriptionBody;
+
+/** What a reader gets: the body when it matches the ledger, or why not. */
+export type Checked<T> =
+  | { readonly integrity: 'verified'; readonly body: T }
+  | { readonly integrity: 'tampered'; readonly reason: string }
+  | { readonly integrity: 'missing' };
+
+export function createVault(bodies: BodyRepository, masterKey: Buffer) {
+  const key = deriveKey(masterKey, 'record-bodies');
+  const aad = (kind: BodyKind, author: string) => `${kind}:${author.toLowerCase()}`;
+
+  return {
+    /** Encrypts a body and stores it as pending; resolves to the commitment for the ledger. */
+    storePending<K extends BodyKind>(kind: K, author: string, body: BodyOf<K>): string {
+      const envelope = seal(key, JSON.stringify(body), aad(kind, author));
+      const commitment = commitmentOf(envelope);
+      bodies.insertPending(commitment, kind, author.toLowerCase(), envelope);
+      return commitment;
+    },
+
+    /** The body the ledger commits to with `ledgerCommitment`, checked before it is opened. */
+    read<K extends BodyKind>(kind: K, author: string, ledgerCommitment: string): Checked<BodyOf<K>> {
+      return check(kind, author, ledgerCommitment, bodies.get(ledgerCommitment)?.envelope);
+    },
+
+    /** Like `read` for many bodies with one query. */
+    readMany<K extends BodyKind>(kind: K, items: readonly { author: string; commitment: string }[]): Checked<BodyOf<K>>[] {
+      const rows = bodies.getMany(items.map(item => item.commitment));
+      return items.map(item => check(kind, item.author, item.commitment, rows.get(item.commitment)?.envelope));
+    },
+  };
+
+  function check<K extends BodyKind>(kind: K, author: string, ledgerCommitment: string, envelope: string | undefined): Checked<BodyOf<K>> {
+    if (envelope === undefined) return { integrity: 'missing' };
+    if (commitmentOf(envelope) !== ledgerCommitment.toLowerCase()) {
+      return { integrity: 'tampered', reason: 'the stored envelope does not match its commitment on the ledger' };
+    }
+    try {
+      return { integrity: 'verified', body: JSON.parse(open(key, envelope, aad(kind, author)).toString('utf8')) as BodyOf<K> };
+    } catch {
+      return { integrity: 'tampered', reason: 'the stored envelope does not decrypt for its owner' };
+    }
+  }
+}
+
+export type Vault = ReturnType<typeof createVault>;

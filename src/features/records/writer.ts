@@ -1,0 +1,46 @@
+/**
+ * The one path every ledger write takes. A write with a body stores the encrypted body as
+ * pending, sends the transaction, then — in one database transaction — confirms the body and
+ * applies the receipt's events to the read model, so the page after the redirect shows it.
+ */
+import type { LedgerReceipt } from '../../ledger/ehr-client';
+import type { BodyKind, BodyRepository } from '../../store/bodies';
+import type { Db } from '../../store/database';
+import type { Projection } from '../../store/projection';
+import type { PrescriptionBody, ReportBody, Vault } from './vault';
+
+export function createLedgerWriter(db: Db, vault: Vault, bodies: BodyRepository, projection: Projection) {
+  const project = (receipt: LedgerReceipt) =>
+    projection.applyAll(receipt.events, { blockNumber: receipt.blockNumber, transactionHash: receipt.transactionHash, timestamp: receipt.timestamp });
+
+  return {
+    async write<R extends LedgerReceipt>(send: () => Promise<R>): Promise<R> {
+      const receipt = await send();
+      project(receipt);
+      return receipt;
+    },
+
+    async writeWithBody<K extends BodyKind, R extends LedgerReceipt>(
+      kind: K,
+      author: string,
+      body: K extends 'report' ? ReportBody : PrescriptionBody,
+      send: (commitment: string) => Promise<R>,
+    ): Promise<R> {
+      const commitment = vault.storePending(kind, author, body);
+      let receipt: R;
+      try {
+        receipt = await send(commitment);
+      } catch (error) {
+        bodies.fail(commitment);
+        throw error;
+      }
+      db.transaction(() => {
+        bodies.confirm(commitment, receipt.transactionHash, receipt.blockNumber);
+        project(receipt);
+      })();
+      return receipt;
+    },
+  };
+}
+
+export type LedgerWriter = ReturnType<typeof createLedgerWriter>;

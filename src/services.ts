@@ -1,0 +1,31 @@
+/** Every feature service, wired from the app's context in one place. */
+import type { AppContext } from './context';
+import { createAdminService } from './features/admin/service';
+import { createAuthService } from './features/auth/service';
+import { createDoctorService } from './features/doctor/service';
+import { createPatientService } from './features/patient/service';
+import { createVault } from './features/records/vault';
+import { createLedgerWriter } from './features/records/writer';
+import { createBodyRepository } from './store/bodies';
+import { createProjection } from './store/projection';
+import { createReadModel } from './store/read-model';
+import { createSettings } from './store/settings';
+import { createUserRepository } from './store/users';
+
+export function createServices(context: AppContext, options: { bcryptCost?: number } = {}) {
+  const { db, ledger, custodian, masterKey } = context;
+  const users = createUserRepository(db);
+  const bodies = createBodyRepository(db);
+  const readModel = createReadModel(db);
+  const vault = createVault(bodies, masterKey);
+  const writer = createLedgerWriter(db, vault, bodies, createProjection(db));
+  const auth = createAuthService(users, createSettings(db), options.bcryptCost);
+  return {
+    auth,
+    admin: createAdminService({ db, ledger, custodian, users, readModel, writer, auth }),
+    patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, auth }),
+    doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

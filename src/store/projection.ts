@@ -1,0 +1,78 @@
+/**
+ * The read model: the contract's events applied to SQLite tables (`ledger_*`). Every page reads
+ * ledger state from here instead of one node call per row. The same function applies the events
+ * of the app's own receipts (so a page right after a write shows it) and, when catching up or
+ * rebuilding, the events found on the ledger; applying an event twice changes nothing.
+ */
+import type { Decoded } from '../ledger/abi';
+import type { Db } from './database';
+
+/** Where and when an event happened. */
+export interface EventOrigin {
+  readonly blockNumber: number;
+  readonly transactionHash: string;
+  /** Block time, in seconds. */
+  readonly timestamp: number;
+}
+
+const num = (value: unknown) => Number(value as bigint);
+const addr = (value: unknown) => String(value).toLowerCase();
+
+export function createProjection(db: Db) {
+  const statements = {
+    hospital: db.prepare('INSERT OR IGNORE INTO ledger_hospitals (id, name, block_number, tx_hash) VALUES (?, ?, ?, ?)'),
+    doctor: db.prepare('INSERT OR IGNORE INTO ledger_doctors (address, hospital_id, block_number, tx_hash) VALUES (?, ?, ?, ?)'),
+    patient: db.prepare('INSERT OR IGNORE INTO ledger_patients (address, block_number, tx_hash) VALUES (?, ?, ?)'),
+    report: db.prepare(
+      'INSERT OR IGNORE INTO ledger_reports (id, patient, commitment, created_at, block_number, tx_hash) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    grant: db.prepare(`
+      INSERT INTO ledger_grants (report_id, hospital_id, active, changed_at, block_number, tx_hash) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (report_id, hospital_id) DO UPDATE SET
+        active = excluded.active, changed_at = excluded.changed_at, block_number = excluded.block_number, tx_hash = excluded.tx_hash
+      WHERE excluded.block_number >= ledger_grants.block_number`),
+    prescription: db.prepare(`
+      INSERT OR IGNORE INTO ledger_prescriptions (report_id, idx, doctor, hospital_id, commitment, created_at, block_number, tx_hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+  };
+
+  function apply(event: Decoded, origin: EventOrigin): void {
+    const { args } = event;
+    const at = [origin.blockNumber, origin.transactionHash] as const;
+    switch (event.name) {
+      case 'HospitalAdded':
+        statements.hospital.run(num(args.hospitalId), String(args.name), ...at);
+        break;
+      case 'DoctorAdded':
+        statements.doctor.run(addr(args.doctor), num(args.hospitalId), ...at);
+        break;
+      case 'PatientRegistered':
+        statements.patient.run(addr(args.patient), ...at);
+        break;
+      case 'ReportAdded':
+        statements.report.run(num(args.reportId), addr(args.patient), String(args.commitment), origin.timestamp, ...at);
+        break;
+      case 'ReportShared':
+      case 'ReportRevoked':
+        statements.grant.run(num(args.reportId), num(args.hospitalId), event.name === 'ReportShared' ? 1 : 0, origin.timestamp, ...at);
+        break;
+      case 'PrescriptionAdded':
+        statements.prescription.run(
+          num(args.reportId), num(args.index), addr(args.doctor), num(args.hospitalId), String(args.commitment), origin.timestamp, ...at,
+        );
+        break;
+      default:
+        break; // ReportAccessed and OpenZeppelin's role events change no table here
+    }
+  }
+
+  return {
+    /** Applies events in the order they were emitted. */
+    applyAll(events: readonly Decoded[], origin: EventOrigin): void {
+      db.transaction(() => events.forEach(event => apply(event, origin)))();
+    },
+    apply,
+  };
+}
+
+export type Projection = ReturnType<typeof createProjection>;

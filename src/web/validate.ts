@@ -1,0 +1,77 @@
+/**
+ * Form validation with zod: a parsed value, or a message per field for the 400 page that shows
+ * the form again with what was typed.
+ */
+import { z } from 'zod';
+
+export type FieldErrors = Record<string, string>;
+export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
+
+export function parseForm<S extends z.ZodType>(schema: S, body: unknown): Parsed<z.infer<S>> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return { ok: true, value: result.data };
+  const errors: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    errors[field] ??= issue.message;
+  }
+  return { ok: false, errors };
+}
+
+/** A single text field: one string (not an array), trimmed, with length limits. */
+export const text = (label: string, min: number, max: number) =>
+  z
+    .string({ error: `${label} is required` })
+    .transform(value => value.trim())
+    .pipe(
+      z
+        .string()
+        .min(min, min === 1 ? `${label} is required` : `${label} must be at least ${min} characters`)
+        .max(max, `${label} must be at most ${max} characters`),
+    );
+
+export const username = z
+  .string({ error: 'Username is required' })
+  .transform(value => value.trim().toLowerCase())
+  .pipe(
+    z
+      .string()
+      .min(3, 'Username must be 3 to 32 characters')
+      .max(32, 'Username must be 3 to 32 characters')
+      .regex(/^[a-z0-9._-]+$/, 'Username may use only a–z, 0–9, dot, underscore and hyphen'),
+  );
+
+// Not trimmed: spaces may be part of a password. 72 bytes is bcrypt's limit.
+export const password = z
+  .string({ error: 'Password is required' })
+  .min(8, 'Password must be 8 to 72 characters')
+  .refine(value => Buffer.byteLength(value, 'utf8') <= 72, 'Password must be 8 to 72 characters');
+
+export const email = z
+  .string({ error: 'Email is required' })
+  .transform(value => value.trim())
+  .pipe(z.email('Enter a valid email address').max(254, 'Email must be at most 254 characters'));
+
+export const phone = z
+  .string({ error: 'Phone is required' })
+  .transform(value => value.trim())
+  .pipe(z.string().regex(/^[0-9+()\-. ]{3,32}$/, 'Enter a phone number (digits, spaces, + ( ) - .)'));
+
+/** A positive whole number given as text, e.g. an id in a form or a path. */
+export const id = (label: string) =>
+  z
+    .string({ error: `${label} is required` })
+    .regex(/^[1-9][0-9]{0,9}$/, `${label} is not valid`)
+    .transform(Number);
+
+/** The values to show again on a 400 page: the strings that were typed, never a password. */
+export function typedValues(body: unknown, omit: readonly string[] = ['password', '_csrf']): Record<string, string | string[]> {
+  const values: Record<string, string | string[]> = {};
+  if (!body || typeof body !== 'object') return values;
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (omit.includes(key)) continue;
+    if (typeof value === 'string') values[key] = value;
+    else if (Array.isArray(value)) values[key] = value.filter((item): item is string => typeof item === 'string');
+  }
+  return values;
+}
