@@ -5,6 +5,7 @@
 import express, { type Express } from 'express';
 import session from 'express-session';
 import { csrfSync } from 'csrf-sync';
+import helmet from 'helmet';
 import type { AppContext } from './context';
 import { adminRoutes } from './features/admin/routes';
 import { authRoutes } from './features/auth/routes';
@@ -14,13 +15,22 @@ import { patientRoutes } from './features/patient/routes';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import type { Services } from './services';
 import { SqliteSessionStore } from './store/session-store';
+import { sessionLifetime, SESSION_IDLE_MS } from './web/auth';
 import { flashLocals } from './web/flash';
+import { requestLog, type LogLine } from './web/request-log';
 import { errorHandler, notFoundHandler } from './web/http-error';
 
 export const SESSION_COOKIE = 'ehr.sid';
-const IDLE_TIMEOUT_MS = 15 * 60 * 1000;
 
-export function createApp(context: AppContext, services: Services): Express {
+export interface AppOptions {
+  /** The clock of sessions (tests move it forward). */
+  readonly now?: () => number;
+  /** Where request log lines go. */
+  readonly log?: LogLine;
+}
+
+export function createApp(context: AppContext, services: Services, options: AppOptions = {}): Express {
+  const now = options.now ?? Date.now;
   const app = express();
   app.disable('x-powered-by');
   app.set('view engine', 'ejs');
@@ -28,6 +38,25 @@ export function createApp(context: AppContext, services: Services): Express {
   app.set('trust proxy', context.config.trustProxy);
   app.locals.chain = { chainId: context.ledger.chainId, contract: context.ledger.deployment.address };
 
+  app.use(requestLog(options.log));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  );
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h' }));
   app.use(homeRoutes(context.ledger));
 
@@ -36,13 +65,15 @@ export function createApp(context: AppContext, services: Services): Express {
     session({
       name: SESSION_COOKIE,
       secret: context.sessionSecret,
-      store: new SqliteSessionStore(context.db),
+      store: new SqliteSessionStore(context.db, now),
       resave: false,
       saveUninitialized: false,
       rolling: true, // each request restarts the idle timeout
-      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: IDLE_TIMEOUT_MS },
+      // Secure when the request came over HTTPS (behind TRUST_PROXY proxies, by X-Forwarded-Proto).
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: SESSION_IDLE_MS },
     }),
   );
+  app.use(sessionLifetime(now));
 
   // Synchronizer token in the session, sent back by every form as `_csrf`.
   const { csrfSynchronisedProtection, generateToken } = csrfSync({

@@ -26,14 +26,32 @@ export function currentUser(req: Request): SessionUser {
 }
 
 /** Starts a fresh session for `user`: a new session id at login defeats session fixation. */
-export function startSession(req: Request, user: SessionUser): Promise<void> {
+export function startSession(req: Request, user: SessionUser, now = Date.now()): Promise<void> {
   return new Promise((resolve, reject) => {
     req.session.regenerate(error => {
       if (error) return reject(error);
       req.session.user = user;
+      req.session.startedAt = now;
       req.session.save(saveError => (saveError ? reject(saveError) : resolve()));
     });
   });
+}
+
+export const SESSION_IDLE_MS = 15 * 60 * 1000;
+export const SESSION_LIFETIME_MS = 8 * 60 * 60 * 1000;
+
+/**
+ * Ends a session that has lived past its absolute lifetime, however active it was; the idle
+ * timeout is the store's (a session not touched for 15 minutes is gone from it).
+ */
+export function sessionLifetime(now: () => number): RequestHandler {
+  return (req, _res, next) => {
+    const startedAt = req.session?.startedAt;
+    if (req.session?.user && (startedAt === undefined || now() - startedAt > SESSION_LIFETIME_MS)) {
+      return req.session.destroy(error => next(error));
+    }
+    next();
+  };
 }
 
 /** Destroys the session on the server, so its cookie no longer works. */

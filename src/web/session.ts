@@ -22,6 +22,8 @@ export interface Flash {
 declare module 'express-session' {
   interface SessionData {
     user?: SessionUser;
+    /** When the user logged in (ms): a session lives at most 8 hours from then. */
+    startedAt?: number;
     flash?: Flash[];
   }
 }

@@ -2,7 +2,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { requireRole } from '../../web/auth';
-import { flashSaved } from '../../web/flash';
+import { flash, flashSaved } from '../../web/flash';
 import { email, id, parseForm, password, text, typedValues, username, type FieldErrors } from '../../web/validate';
 import type { AuthService } from '../auth/service';
 import { FieldError } from '../field-error';
@@ -23,7 +23,11 @@ const DOCTOR = z.object({
   hospitalId: id('Hospital'),
 });
 
-type Form = 'hospital' | 'doctor';
+const PASSWORD_CHANGE = z
+  .object({ currentPassword: z.string({ error: 'Enter the current password' }).min(1, 'Enter the current password'), newPassword: password, confirmPassword: z.string() })
+  .refine(form => form.newPassword === form.confirmPassword, { path: ['confirmPassword'], message: 'The two new passwords differ' });
+
+type Form = 'hospital' | 'doctor' | 'password';
 
 export function adminRoutes(admin: AdminService, auth: AuthService): Router {
   const router = Router();
@@ -60,6 +64,17 @@ export function adminRoutes(admin: AdminService, auth: AuthService): Router {
       if (!(error instanceof FieldError)) throw error;
       render(res, 400, { form: 'doctor', values: typedValues(req.body), errors: { [error.field]: error.message } });
     }
+  });
+
+  router.post('/admin/password', async (req, res) => {
+    const parsed = parseForm(PASSWORD_CHANGE, req.body);
+    if (!parsed.ok) return render(res, 400, { form: 'password', values: {}, errors: parsed.errors });
+    if (!(await auth.loginAdmin('admin', parsed.value.currentPassword))) {
+      return render(res, 400, { form: 'password', values: {}, errors: { currentPassword: 'The current password is not correct' } });
+    }
+    await auth.changeAdminPassword(parsed.value.newPassword);
+    flash(req, { kind: 'success', message: 'The admin password was changed.' });
+    res.redirect(303, '/admin');
   });
 
   return router;

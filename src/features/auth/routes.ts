@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { endSession, startSession } from '../../web/auth';
 import type { SessionRole } from '../../web/session';
+import { createLoginThrottle } from '../../web/throttle';
 import { parseForm, typedValues } from '../../web/validate';
 import type { AuthService } from './service';
 
@@ -36,9 +37,10 @@ export function authRoutes(auth: AuthService): Router {
     res.redirect(303, PAGES[role].home);
   }
 
+  const throttle = createLoginThrottle();
   for (const role of ['admin', 'patient', 'doctor'] as const) {
     router.get(PAGES[role].path, (_req, res) => render(res, role, 200));
-    router.post(PAGES[role].path, (req, res) => login(req, res, role));
+    router.post(PAGES[role].path, ...throttle(role), (req, res) => login(req, res, role));
   }
 
   router.post('/logout', async (req, res) => {
