@@ -1,0 +1,46 @@
+/**
+ * `npm run demo`: `npm start` on a classroom data set in DATA_DIR (default `./data/demo`),
+ * made on the first run and left as it is on later runs: hospitals Apollo and Care, doctors
+ * drsmith (Apollo) and drrao (Care), patients alice and bob with reports, some shared, some
+ * prescribed. Every demo password is demo1234.
+ */
+import path from 'node:path';
+import type { AppContext } from './context';
+import { run, say } from './main';
+import type { Services } from './services';
+import { createSettings } from './store/settings';
+
+export const DEMO_PASSWORD = 'demo1234';
+const SEEDED = 'demo.seeded';
+
+export async function seedDemo(context: AppContext, services: Services): Promise<void> {
+  const settings = createSettings(context.db);
+  const hasUsers = context.db.prepare('SELECT 1 FROM users LIMIT 1').get() !== undefined;
+  if (settings.get(SEEDED)) {
+    say('demo', 'classroom data set already in place');
+  } else if (hasUsers) {
+    say('demo', `${context.config.dataDir} holds other data (or a demo set cut short): delete it to make the demo set anew`);
+  } else {
+    say('demo', 'creating the classroom data set (a minute: every act is a transaction)');
+    const { hospitalId: apollo } = await services.admin.addHospital({ name: 'Apollo', address: '21 Greams Lane, Chennai', phone: '+91 44 2829 0200' });
+    const { hospitalId: care } = await services.admin.addHospital({ name: 'Care', address: 'Road No. 1, Banjara Hills, Hyderabad', phone: '+91 40 3041 8888' });
+    await services.admin.addDoctor({ fullName: 'John Smith', username: 'drsmith', password: DEMO_PASSWORD, email: 'smith@apollo.example', specialty: 'Endocrinology', hospitalId: apollo });
+    await services.admin.addDoctor({ fullName: 'Priya Rao', username: 'drrao', password: DEMO_PASSWORD, email: 'rao@care.example', specialty: 'Cardiology', hospitalId: care });
+    await services.patients.signup({ username: 'alice', password: DEMO_PASSWORD, email: 'alice@example.org', fullName: 'Alice Kumar', phone: '+91 98765 43210' });
+    await services.patients.signup({ username: 'bob', password: DEMO_PASSWORD, email: 'bob@example.org', fullName: 'Bob Reddy', phone: '+91 91234 56780' });
+    const users = Object.fromEntries(
+      ['drsmith', 'drrao', 'alice', 'bob'].map(username => [username, context.db.prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username)!.id]),
+    );
+    const a1 = await services.patients.addReport(users.alice, { title: 'Blood test, March', disease: 'Type 2 diabetes', details: 'HbA1c 7.9 %. Fasting glucose 142 mg/dL.\nTired in the afternoons.', hospitalIds: [apollo, care] });
+    await services.patients.addReport(users.alice, { title: 'Knee X-ray', disease: 'Osteoarthritis', details: 'Mild joint-space narrowing, right knee. Pain on stairs.', hospitalIds: [apollo] });
+    await services.patients.addReport(users.alice, { title: 'Allergy notes', disease: 'Seasonal rhinitis', details: 'Sneezing in spring; no known drug allergies.', hospitalIds: [] });
+    const b1 = await services.patients.addReport(users.bob, { title: 'ECG after chest pain', disease: 'Suspected angina', details: 'ST depression on exertion. BP 148/92.', hospitalIds: [care] });
+    await services.patients.addReport(users.bob, { title: 'Annual check-up', disease: 'Hypertension', details: 'BP 150/95 on two visits. Non-smoker.', hospitalIds: [apollo, care] });
+    await services.doctors.prescribe(users.drsmith, a1.reportId, { medicines: 'Metformin 500 mg', dosage: 'One tablet twice a day with meals', instructions: 'Walk 30 minutes daily. Recheck HbA1c in 3 months.' });
+    await services.doctors.prescribe(users.drrao, b1.reportId, { medicines: 'Aspirin 75 mg; Atorvastatin 20 mg', dosage: 'Aspirin once a day; atorvastatin at night', instructions: 'Stress test next week. Go to the emergency room if pain lasts over 5 minutes.' });
+    settings.set(SEEDED, new Date().toISOString());
+  }
+  say('demo', `logins (password ${DEMO_PASSWORD} for all but the admin): admin / ${context.config.adminPassword === 'admin' ? 'admin' : '(ADMIN_PASSWORD)'}; doctors drsmith (Apollo), drrao (Care); patients alice, bob`);
+}
+
+run(seedDemo, { DATA_DIR: path.join('data', 'demo'), ...process.env });
