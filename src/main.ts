@@ -22,6 +22,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, beforeListen?: 
   const services = createServices(context);
   const server = await services.auth
     .ensureAdminPassword(config.adminPassword)
+    .then(() => services.sync.reconcile())
+    .then(({ applied, failed }) => say('sync', `read model up to date (${applied} new events${failed ? `, ${failed} unsent writes marked failed` : ''})`))
     .then(() => beforeListen?.(context, services))
     .then(() => listen(createApp(context, services), config.host, config.port))
     .catch(async error => {
@@ -32,7 +34,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, beforeListen?: 
   const port = typeof address === 'object' && address ? address.port : config.port;
   say('server', `listening on ${config.host}:${port} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   console.log(`EHR Ledger ready at http://${config.host}:${port}`);
-  onSignals(server, context);
+  onSignals(server, context, services.sync.follow());
 }
 
 function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
@@ -45,12 +47,13 @@ function listen(app: ReturnType<typeof createApp>, host: string, port: number): 
   });
 }
 
-function onSignals(server: Server, context: AppContext): void {
+function onSignals(server: Server, context: AppContext, stopFollowing: () => void): void {
   let closing = false;
   const close = async (signal: string) => {
     if (closing) return;
     closing = true;
     say('stop', `${signal}: closing`);
+    stopFollowing();
     await new Promise<void>(resolve => server.close(() => resolve()));
     await context.close();
     process.exit(0);

@@ -2,6 +2,7 @@
 import type { AppContext } from './context';
 import { createAdminService } from './features/admin/service';
 import { createAuthService } from './features/auth/service';
+import { createLedgerSync } from './features/ledger/sync';
 import { createDoctorService } from './features/doctor/service';
 import { createPatientService } from './features/patient/service';
 import { createVault } from './features/records/vault';
@@ -18,10 +19,13 @@ export function createServices(context: AppContext, options: { bcryptCost?: numb
   const bodies = createBodyRepository(db);
   const readModel = createReadModel(db);
   const vault = createVault(bodies, masterKey);
-  const writer = createLedgerWriter(db, vault, bodies, createProjection(db));
-  const auth = createAuthService(users, createSettings(db), options.bcryptCost);
+  const projection = createProjection(db);
+  const settings = createSettings(db);
+  const writer = createLedgerWriter(db, vault, bodies, projection);
+  const auth = createAuthService(users, settings, options.bcryptCost);
   return {
     auth,
+    sync: createLedgerSync(db, ledger, projection, settings),
     admin: createAdminService({ db, ledger, custodian, users, readModel, writer, auth }),
     patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, auth }),
     doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault }),

@@ -16,6 +16,15 @@ export interface LedgerReceipt {
   readonly events: readonly Decoded[];
 }
 
+/** An event of the contract with where and when it happened. */
+export interface LedgerEvent {
+  readonly event: Decoded;
+  readonly blockNumber: number;
+  readonly transactionHash: string;
+  /** Block time, in seconds. */
+  readonly timestamp: number;
+}
+
 export interface ReportOnLedger {
   readonly reportId: number;
   readonly patient: string;
@@ -136,6 +145,29 @@ export class EhrClient {
   /** The patient's report ids, newest first. */
   async reportsOf(patient: string): Promise<number[]> {
     return ((await this.read('reportsOf', [patient])) as unknown[]).map(toNumber);
+  }
+
+  // ─── Events ────────────────────────────────────────────────────────────────────────────
+
+  /** The contract's events in a block range, in the order they happened, with where and when. */
+  async events(fromBlock: number, toBlock: number): Promise<LedgerEvent[]> {
+    const logs = await this.sender.logs(this.address, fromBlock, toBlock);
+    const times = new Map<number, number>();
+    for (const blockNumber of new Set(logs.map(log => Number(log.blockNumber)))) {
+      times.set(blockNumber, await this.sender.blockTime(blockNumber));
+    }
+    return logs.flatMap(log =>
+      this.codec.decodeLogs([log], this.address).map(event => ({
+        event,
+        blockNumber: Number(log.blockNumber),
+        transactionHash: log.transactionHash,
+        timestamp: times.get(Number(log.blockNumber)) ?? 0,
+      })),
+    );
+  }
+
+  latestBlock(): Promise<number> {
+    return this.sender.blockNumber();
   }
 
   // ─── Plumbing ──────────────────────────────────────────────────────────────────────────

@@ -86,11 +86,10 @@ export class TransactionSender {
     const hash = await this.enqueue(signer.address, queue => this.submit(signer, request, queue));
     const receipt = await this.waitForReceipt(hash);
     if (receipt.status !== 1n) await this.explainFailure(signer, request, receipt.blockNumber);
-    const block = await this.rpc<{ timestamp: string }>('eth_getBlockByNumber', [hex(receipt.blockNumber), false]);
     return {
       hash,
       blockNumber: Number(receipt.blockNumber),
-      timestamp: Number(block.timestamp),
+      timestamp: await this.blockTime(Number(receipt.blockNumber)),
       gasUsed: Number(receipt.gasUsed),
       logs: receipt.logs as Log[],
     };
@@ -99,6 +98,22 @@ export class TransactionSender {
   /** Reads from the contract: an eth_call whose revert comes back as the custom error. */
   call(request: TransactionRequest & { from?: string }, block: bigint | 'latest' = 'latest'): Promise<string> {
     return this.rpc<string>('eth_call', [rpcTransaction(request.from, request), typeof block === 'bigint' ? hex(block) : block]);
+  }
+
+  /** Logs of `address` in a block range, as the node gives them. */
+  logs(address: string, fromBlock: number, toBlock: number): Promise<(Log & { blockNumber: string; transactionHash: string })[]> {
+    return this.rpc('eth_getLogs', [{ address, fromBlock: hex(BigInt(fromBlock)), toBlock: hex(BigInt(toBlock)) }]);
+  }
+
+  async blockNumber(): Promise<number> {
+    return Number(await this.rpc<string>('eth_blockNumber', []));
+  }
+
+  /** A block's time, in seconds. */
+  async blockTime(blockNumber: number): Promise<number> {
+    const block = await this.rpc<{ timestamp: string } | null>('eth_getBlockByNumber', [hex(BigInt(blockNumber)), false]);
+    if (!block) throw new LedgerError(`the node has no block ${blockNumber}`);
+    return Number(block.timestamp);
   }
 
   /**

@@ -19,7 +19,7 @@ describe('npm start', function () {
     const server = startServerProcess({ DATA_DIR: tempDataDir(), PORT: String(await freePort()), CHAIN_PORT: String(await freePort()) });
     const url = await server.ready();
     const lines = server.stdout().trim().split('\n');
-    assert.deepEqual(lines.map(line => line.split(/\s+/)[0]), ['compile', 'node', 'migrate', 'server', 'EHR']);
+    assert.deepEqual(lines.map(line => line.split(/\s+/)[0]), ['compile', 'node', 'migrate', 'sync', 'server', 'EHR']);
     assert.match(lines.at(-1) ?? '', /^EHR Ledger ready at http:\/\/127\.0\.0\.1:\d+$/);
 
     const home = await (await fetch(url)).text();

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import type { AppContext } from '../../src/context';
+import { createVault } from '../../src/features/records/vault';
+import type { Services } from '../../src/services';
+import { createBodyRepository } from '../../src/store/bodies';
+import { startTestApp } from '../support/context';
+
+const TABLES = ['ledger_hospitals', 'ledger_doctors', 'ledger_patients', 'ledger_reports', 'ledger_grants', 'ledger_prescriptions'];
+
+describe('ledger sync', function () {
+  this.timeout(120_000);
+  let context: AppContext;
+  let services: Services;
+  let alice: number;
+  let drSmith: number;
+
+  const idOf = (username: string) => context.db.prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username)!.id;
+  const snapshot = () => Object.fromEntries(TABLES.map(table => [table, context.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()]));
+  const statusOf = (commitment: string) => context.db.prepare<[string], { status: string }>('SELECT status FROM bodies WHERE commitment = ?').get(commitment)?.status;
+
+  before(async () => {
+    ({ context, services } = await startTestApp());
+    const { hospitalId: apollo } = await services.admin.addHospital({ name: 'Apollo', address: 'A', phone: '111' });
+    const { hospitalId: care } = await services.admin.addHospital({ name: 'Care', address: 'C', phone: '222' });
+    await services.admin.addDoctor({ fullName: 'John Smith', username: 'drsmith', password: 'password1', email: 's@a.example', specialty: 'GP', hospitalId: apollo });
+    await services.patients.signup({ username: 'alice', password: 'password1', email: 'a@x.example', fullName: 'Alice', phone: '123' });
+    [alice, drSmith] = [idOf('alice'), idOf('drsmith')];
+    const { reportId } = await services.patients.addReport(alice, { title: 'T', disease: 'D', details: 'X', hospitalIds: [apollo, care] });
+    await services.patients.revoke(alice, reportId, care);
+    await services.doctors.prescribe(drSmith, reportId, { medicines: 'M', dosage: 'D', instructions: 'I' });
+  });
+  after(async () => context?.close());
+
+  it('rebuilds the same read model from the ledger alone', async () => {
+    await services.sync.catchUp();
+    const before = snapshot();
+    assert.equal(before.ledger_reports.length, 1);
+    assert.equal(before.ledger_grants.length, 2);
+    const dashboard = services.patients.dashboard(alice);
+    for (const table of TABLES) context.db.exec(`DELETE FROM ${table}`);
+    assert.deepEqual(services.patients.dashboard(alice), [], 'the pages read the read model');
+    const applied = await services.sync.reindex();
+    assert.ok(applied >= 8, `applied ${applied} events`);
+    assert.deepEqual(snapshot(), before);
+    assert.deepEqual(services.patients.dashboard(alice), dashboard);
+  });
+
+  it('applies events written by someone else as blocks arrive', async () => {
+    await services.sync.catchUp();
+    const { hospitalId } = await context.ledger.client.addHospital(context.ledger.admin, 'Written elsewhere');
+    assert.equal(services.admin.hospitals().some(h => h.id === hospitalId), false);
+    assert.equal(await services.sync.catchUp(), 1);
+    assert.equal(services.admin.hospitals().find(h => h.id === hospitalId)?.name, 'Written elsewhere');
+  });
+
+  it('confirms a body whose transaction landed before a crash, and fails one never sent', async () => {
+    const vault = createVault(createBodyRepository(context.db), context.masterKey);
+    const address = context.db.prepare<[number], { address: string }>('SELECT address FROM users WHERE id = ?').get(alice)!.address;
+    // Landed: stored as pending and sent, but the process "died" before confirming it.
+    const landed = vault.storePending('report', address, { title: 'Landed', disease: 'D', details: 'X' });
+    await context.ledger.client.addReport(context.custodian.signer(address), landed, []);
+    // Never sent: stored as pending only.
+    const unsent = vault.storePending('report', address, { title: 'Unsent', disease: 'D', details: 'X' });
+    assert.equal(statusOf(landed), 'pending');
+
+    const { failed } = await services.sync.reconcile(Date.now() + 1);
+    assert.equal(statusOf(landed), 'confirmed');
+    assert.equal(statusOf(unsent), 'failed');
+    assert.equal(failed, 1);
+    const titles = services.patients.dashboard(alice).map(r => (r.checked.integrity === 'verified' ? r.checked.body.title : '?'));
+    assert.deepEqual(titles, ['Landed', 'T']);
+  });
+});
