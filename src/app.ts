@@ -10,7 +10,7 @@ import type { AppContext } from './context';
 import { adminRoutes } from './features/admin/routes';
 import { authRoutes } from './features/auth/routes';
 import { doctorRoutes } from './features/doctor/routes';
-import { homeRoutes } from './features/home/routes';
+import { healthRoutes, homeRoutes } from './features/home/routes';
 import { patientRoutes } from './features/patient/routes';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import type { Services } from './services';
@@ -58,7 +58,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
     }),
   );
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h' }));
-  app.use(homeRoutes(context.ledger));
+  app.use(healthRoutes(context.ledger));
 
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1000 }));
   app.use(
@@ -88,6 +88,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
   });
   app.use(flashLocals);
 
+  app.use(homeRoutes());
   app.use(authRoutes(services.auth));
   app.use(adminRoutes(services.admin, services.auth));
   app.use(patientRoutes(services.patients));

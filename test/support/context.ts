@@ -44,5 +44,5 @@ export async function startTestApp(overrides: Record<string, string> = {}) {
   const context = await startTestContext(overrides);
   const services = createServices(context, { bcryptCost: 4 });
   await services.auth.ensureAdminPassword(context.config.adminPassword);
-  return { context, services, app: createApp(context, services) };
+  return { context, services, app: createApp(context, services, { log: () => undefined }) };
 }

@@ -2,13 +2,18 @@
 import { Router } from 'express';
 import type { Ledger } from '../../ledger';
 
-export function homeRoutes(ledger: Ledger): Router {
+/** The home page, which shows who is signed in: mounted after the session. */
+export function homeRoutes(): Router {
   const router = Router();
-
   router.get('/', (_req, res) => {
     res.render('home/index', { title: 'Secure health records on a ledger' });
   });
+  return router;
+}
 
+/** The health check, mounted before the session: monitors get no cookie. */
+export function healthRoutes(ledger: Ledger): Router {
+  const router = Router();
   router.get('/healthz', async (_req, res) => {
     res.set('Cache-Control', 'no-store');
     try {

@@ -160,6 +160,8 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
       const user = patient(userId);
       await ownReport(user, reportId);
       checkHospitals([hospitalId]);
+      // A double click or a second tab: say so plainly instead of passing on the contract's refusal.
+      if (await ledger.client.canRead(reportId, hospitalId)) throw new FieldError('hospitalId', 'That hospital already has access to this report');
       return writer.write(() => ledger.client.shareReport(custodian.signer(user.address), reportId, hospitalId));
     },
 
@@ -167,6 +169,7 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
       const user = patient(userId);
       await ownReport(user, reportId);
       checkHospitals([hospitalId]);
+      if (!(await ledger.client.canRead(reportId, hospitalId))) throw new FieldError('hospitalId', 'That hospital has no access to revoke');
       return writer.write(() => ledger.client.revokeReport(custodian.signer(user.address), reportId, hospitalId));
     },
   };
