@@ -3,15 +3,12 @@
  * the ledger's to decide: before a report is shown the grant is read from the contract itself,
  * so a revoke takes effect at once.
  */
-import type { Ledger } from '../../ledger';
-import type { Custodian } from '../../ledger/custodian';
 import type { LedgerReceipt } from '../../ledger/ehr-client';
-import type { ReadModel } from '../../store/read-model';
-import type { User, UserRepository } from '../../store/users';
+import type { User } from '../../store/users';
 import { forbidden, HttpError, notFound } from '../../web/http-error';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
-import type { Checked, PrescriptionBody, ReportBody, Vault } from '../records/vault';
-import type { LedgerWriter } from '../records/writer';
+import type { Checked, PrescriptionBody, ReportBody } from '../records/vault';
+import type { RecordServiceDeps } from '../records/deps';
 
 export interface SharedReport {
   readonly id: number;
@@ -29,14 +26,7 @@ export interface DoctorReport {
   readonly prescriptions: readonly PrescriptionView[];
 }
 
-export interface DoctorServiceDeps {
-  readonly ledger: Ledger;
-  readonly custodian: Custodian;
-  readonly users: UserRepository;
-  readonly readModel: ReadModel;
-  readonly writer: LedgerWriter;
-  readonly vault: Vault;
-}
+export type DoctorServiceDeps = RecordServiceDeps;
 
 export function createDoctorService({ ledger, custodian, users, readModel, writer, vault }: DoctorServiceDeps) {
   function doctor(userId: number): User & { hospitalId: number } {

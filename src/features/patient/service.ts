@@ -1,14 +1,11 @@
 /** A patient's acts: signup, reports, sharing — and what the patient sees of them. */
-import type { Ledger } from '../../ledger';
-import type { Custodian } from '../../ledger/custodian';
 import type { LedgerReceipt } from '../../ledger/ehr-client';
-import type { ReadModel } from '../../store/read-model';
-import type { User, UserRepository } from '../../store/users';
+import type { User } from '../../store/users';
 import { FieldError } from '../field-error';
 import type { AuthService } from '../auth/service';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
-import type { Checked, PrescriptionBody, ReportBody, Vault } from '../records/vault';
-import type { LedgerWriter } from '../records/writer';
+import type { Checked, PrescriptionBody, ReportBody } from '../records/vault';
+import type { RecordServiceDeps } from '../records/deps';
 import { HttpError, notFound } from '../../web/http-error';
 
 export interface Signup {
@@ -44,13 +41,7 @@ export interface ReportDetail {
   readonly prescriptions: readonly PrescriptionView[];
 }
 
-export interface PatientServiceDeps {
-  readonly ledger: Ledger;
-  readonly custodian: Custodian;
-  readonly users: UserRepository;
-  readonly readModel: ReadModel;
-  readonly writer: LedgerWriter;
-  readonly vault: Vault;
+export interface PatientServiceDeps extends RecordServiceDeps {
   readonly auth: AuthService;
 }
 

@@ -1,0 +1,16 @@
+/** What the services that read and write records (patient, doctor) are built from. */
+import type { Ledger } from '../../ledger';
+import type { Custodian } from '../../ledger/custodian';
+import type { ReadModel } from '../../store/read-model';
+import type { UserRepository } from '../../store/users';
+import type { Vault } from './vault';
+import type { LedgerWriter } from './writer';
+
+export interface RecordServiceDeps {
+  readonly ledger: Ledger;
+  readonly custodian: Custodian;
+  readonly users: UserRepository;
+  readonly readModel: ReadModel;
+  readonly writer: LedgerWriter;
+  readonly vault: Vault;
+}
