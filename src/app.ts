@@ -89,7 +89,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use(flashLocals);
 
   app.use(homeRoutes());
-  app.use(authRoutes(services.auth));
+  app.use(authRoutes(services.auth, now));
   app.use(adminRoutes(services.admin, services.auth));
   app.use(patientRoutes(services.patients));
   app.use(doctorRoutes(services.doctors));

@@ -54,9 +54,12 @@ export class SqliteSessionStore extends session.Store {
     clearInterval(this.sweeper);
   }
 
+  /**
+   * Idle expiry from this store's clock: the session's max age from now. (The cookie's own
+   * `expires` comes from the real clock, which would make the store and a test's clock disagree.)
+   */
   private expiry(data: session.SessionData): number {
-    const expires = data.cookie?.expires;
-    return expires ? new Date(expires).getTime() : this.now() + DEFAULT_TTL_MS;
+    return this.now() + (data.cookie?.originalMaxAge ?? DEFAULT_TTL_MS);
   }
 
   private attempt<T>(callback: ((error: unknown, value?: T) => void) | undefined, work: () => T): void {

@@ -48,7 +48,8 @@ export function sessionLifetime(now: () => number): RequestHandler {
   return (req, _res, next) => {
     const startedAt = req.session?.startedAt;
     if (req.session?.user && (startedAt === undefined || now() - startedAt > SESSION_LIFETIME_MS)) {
-      return req.session.destroy(error => next(error));
+      // A new, empty session (not none): later middleware and the login page expect one.
+      return req.session.regenerate(error => next(error));
     }
     next();
   };

@@ -47,7 +47,9 @@ export function toHttpError(error: unknown): HttpError | undefined {
   }
   const status = (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
   if (status === 413) return new HttpError(413, 'Too large', 'What you sent is larger than this form accepts.');
-  if (status === 400) return new HttpError(400, 'Bad request', 'The request could not be read.');
+  if (status === 415) return new HttpError(415, 'Unsupported form', 'This form was sent in an encoding the server cannot read.');
+  // Any other client error a library raised on purpose (body-parser's `expose`): a plain 4xx page.
+  if (typeof status === 'number' && status >= 400 && status < 500) return new HttpError(status, 'Bad request', 'The request could not be read.');
   return undefined;
 }
 

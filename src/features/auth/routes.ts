@@ -18,7 +18,7 @@ const PAGES: Record<SessionRole, { path: string; title: string; home: string }> 
   doctor: { path: '/doctor/login', title: 'Doctor login', home: '/doctor' },
 };
 
-export function authRoutes(auth: AuthService): Router {
+export function authRoutes(auth: AuthService, now: () => number = Date.now): Router {
   const router = Router();
 
   function render(res: Response, role: SessionRole, status: number, locals: { values?: Record<string, unknown>; errors?: Record<string, string> } = {}) {
@@ -33,7 +33,7 @@ export function authRoutes(auth: AuthService): Router {
     if (!user) {
       return render(res, role, 401, { values: typedValues(req.body), errors: { form: 'The username or password is not correct.' } });
     }
-    await startSession(req, user);
+    await startSession(req, user, now());
     res.redirect(303, PAGES[role].home);
   }
 

@@ -1,0 +1,293 @@
+/**
+ * Every route of the app × every kind of visitor → the status the interface promises.
+ *
+ * The routes are read from the app's own router, and the table below must list exactly those:
+ * a route added to the app without a row here fails the first test (and so does a row whose
+ * route is gone). Then each cell is one request:
+ *
+ * - visitors: anonymous; patient P (owner of report R); patient Q (someone else's report);
+ *   doctor dA of hospital A (R is shared with A); doctor dB of hospital B (R is not); the admin.
+ * - `:id` is R's id. Every POST carries the session's valid `_csrf` token and a body valid
+ *   enough to succeed where the visitor is allowed, so a refusal is the route's, not the form's.
+ * - Permitted writes change state, so they are chosen not to change any other cell:
+ *   new hospitals, doctors, patients and reports get names of their own; P shares R with
+ *   hospital C1 (no doctor, not shared before) and revokes it from hospital C2 (shared at
+ *   creation, no doctor), so A and B keep their access whatever order the cells run in; dA's
+ *   prescription only adds one; the admin's password change is followed (later admin logins
+ *   use the new one).
+ * - Login POSTs use wrong credentials, a username of their own and, behind a trusted proxy,
+ *   an `X-Forwarded-For` address of their own, so no cell comes near the login throttle.
+ * - POST /logout runs in a fresh session of that visitor, so it ends nobody else's.
+ * - No refused cell (and no page a visitor may see but that is not about R) shows R's text.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { createApp } from '../../src/app';
+import type { AppContext } from '../../src/context';
+import { startTestApp } from '../support/context';
+import {
+  appRoutes, followed, loginAgent, postForm, uniqueIp, withTrustProxy, type Agent, type Fields, type LoginRole, type Response,
+} from '../support/security';
+
+const ACTORS = ['anonymous', 'patient', 'otherPatient', 'grantedDoctor', 'otherDoctor', 'admin'] as const;
+type Actor = (typeof ACTORS)[number];
+
+const PASSWORD = 'matrix-pass-42';
+
+interface Expect {
+  readonly status: number;
+  /** The `Location` of a redirect. */
+  readonly location?: string;
+  /** The parts of R's text the answer shows (no part, unless listed). */
+  readonly showsReport?: readonly (keyof typeof R_TEXT)[];
+}
+
+/** What the cells need from the set-up. */
+interface World {
+  readonly reportId: number;
+  readonly hospitalA: number;
+  readonly hospitalC1: number;
+  readonly hospitalC2: number;
+}
+
+interface RouteSpec {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly expect: Record<Actor, Expect>;
+  /** The body of a POST (called once per cell, so values can be unique). */
+  readonly body?: (world: World) => Fields;
+  /** Sent with the request (and with the GET that fetches its token). */
+  readonly headers?: () => Record<string, string>;
+  /** Run the cell in a fresh session of the visitor. */
+  readonly fresh?: boolean;
+  /** Called after a cell that answered 303, with the body it sent. */
+  readonly onSuccess?: (body: Fields) => void;
+}
+
+const ok: Expect = { status: 200 };
+/** A dashboard lists R by title and disease; R's own page shows all of it. */
+const listsReport: Expect = { status: 200, showsReport: ['title', 'disease'] };
+const showsReport: Expect = { status: 200, showsReport: ['title', 'disease', 'details'] };
+const forbidden: Expect = { status: 403 };
+const notFound: Expect = { status: 404 };
+const unauthorized: Expect = { status: 401 };
+const toLogin = (role: LoginRole): Expect => ({ status: 302, location: `/${role}/login` });
+const done = (location: string): Expect => ({ status: 303, location });
+const all = (expect: Expect): Record<Actor, Expect> => Object.fromEntries(ACTORS.map(actor => [actor, expect])) as Record<Actor, Expect>;
+/** Only `role`'s visitors get `allowed`; others of a role get 403; the anonymous go to the login page. */
+const only = (role: LoginRole, allowed: Partial<Record<Actor, Expect>>): Record<Actor, Expect> => ({
+  anonymous: toLogin(role),
+  patient: forbidden,
+  otherPatient: forbidden,
+  grantedDoctor: forbidden,
+  otherDoctor: forbidden,
+  admin: forbidden,
+  ...allowed,
+});
+
+let serial = 0;
+const unique = (label: string) => `${label}${++serial}-${randomUUID().slice(0, 8)}`;
+const wrongLogin = () => ({ username: unique('nobody'), password: 'not-the-password' });
+
+/** R's own text: no answer but the ones marked `showsReport` may contain it. */
+const R_TEXT = { title: `R title ${randomUUID()}`, disease: `R disease ${randomUUID()}`, details: `R details ${randomUUID()}` };
+
+let adminPassword = 'admin';
+
+/** The app's routes and who gets what. Keep in step with docs/HTTP.md. */
+const TABLE: readonly RouteSpec[] = [
+  { method: 'GET', path: '/', expect: all(ok) },
+  { method: 'GET', path: '/healthz', expect: all(ok) },
+
+  { method: 'GET', path: '/admin/login', expect: all(ok) },
+  { method: 'POST', path: '/admin/login', expect: all(unauthorized), body: wrongLogin, headers: () => ({ 'X-Forwarded-For': uniqueIp() }) },
+  { method: 'GET', path: '/patient/login', expect: all(ok) },
+  { method: 'POST', path: '/patient/login', expect: all(unauthorized), body: wrongLogin, headers: () => ({ 'X-Forwarded-For': uniqueIp() }) },
+  { method: 'GET', path: '/doctor/login', expect: all(ok) },
+  { method: 'POST', path: '/doctor/login', expect: all(unauthorized), body: wrongLogin, headers: () => ({ 'X-Forwarded-For': uniqueIp() }) },
+  { method: 'POST', path: '/logout', expect: all(done('/')), fresh: true },
+
+  { method: 'GET', path: '/admin', expect: only('admin', { admin: ok }) },
+  {
+    method: 'POST',
+    path: '/admin/hospitals',
+    expect: only('admin', { admin: done('/admin') }),
+    body: () => ({ name: unique('Matrix Hospital '), address: '1 Matrix Road', phone: '+1 555 0100' }),
+  },
+  {
+    method: 'POST',
+    path: '/admin/doctors',
+    expect: only('admin', { admin: done('/admin') }),
+    body: world => {
+      const username = unique('mdoc');
+      return { fullName: `Dr ${username}`, username, password: PASSWORD, email: `${username}@matrix.example`, specialty: 'General', hospitalId: String(world.hospitalA) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/admin/password',
+    expect: only('admin', { admin: done('/admin') }),
+    body: () => {
+      const next = unique('admin-pass-');
+      return { currentPassword: adminPassword, newPassword: next, confirmPassword: next };
+    },
+    onSuccess: body => void (adminPassword = String(body.newPassword)),
+  },
+
+  { method: 'GET', path: '/patient/signup', expect: all(ok) },
+  {
+    method: 'POST',
+    path: '/patient/signup',
+    expect: all(done('/patient/login')),
+    body: () => {
+      const username = unique('mpat');
+      return { username, password: PASSWORD, email: `${username}@matrix.example`, fullName: `Patient ${username}`, phone: '+1 555 0101' };
+    },
+  },
+  { method: 'GET', path: '/patient', expect: only('patient', { patient: listsReport, otherPatient: ok }) },
+  {
+    method: 'POST',
+    path: '/patient/reports',
+    expect: only('patient', { patient: done('/patient'), otherPatient: done('/patient') }),
+    body: () => ({ title: unique('Matrix report '), disease: 'Flu', details: 'Fever for two days.' }),
+  },
+  { method: 'GET', path: '/patient/reports/:id', expect: only('patient', { patient: showsReport, otherPatient: notFound }) },
+  {
+    method: 'POST',
+    path: '/patient/reports/:id/share',
+    expect: only('patient', { patient: done('/patient/reports/:id'), otherPatient: notFound }),
+    body: world => ({ hospitalId: String(world.hospitalC1) }),
+  },
+  {
+    method: 'POST',
+    path: '/patient/reports/:id/revoke',
+    expect: only('patient', { patient: done('/patient/reports/:id'), otherPatient: notFound }),
+    body: world => ({ hospitalId: String(world.hospitalC2) }),
+  },
+
+  { method: 'GET', path: '/doctor', expect: only('doctor', { grantedDoctor: listsReport, otherDoctor: ok }) },
+  { method: 'GET', path: '/doctor/reports/:id', expect: only('doctor', { grantedDoctor: showsReport, otherDoctor: forbidden }) },
+  {
+    method: 'POST',
+    path: '/doctor/reports/:id/prescriptions',
+    expect: only('doctor', { grantedDoctor: done('/doctor/reports/:id'), otherDoctor: forbidden }),
+    body: () => ({ medicines: unique('Paracetamol '), dosage: '500 mg', instructions: 'Twice a day after meals.' }),
+  },
+];
+
+describe('route matrix: every route × every visitor', function () {
+  this.timeout(180_000);
+  let context: AppContext;
+  let app: Express;
+  let world: World;
+  const agents = new Map<Actor, Agent>();
+  const credentials = new Map<Actor, { role: LoginRole; username: string }>();
+
+  before(async () => {
+    const started = await startTestApp();
+    context = started.context;
+    // Behind one trusted proxy, so each login POST can come from an address of its own.
+    app = createApp(withTrustProxy(context, 1), started.services, { log: () => undefined });
+
+    const admin = await loginAgent(app, 'admin', 'admin', 'admin');
+    const addHospital = async (name: string) => {
+      const page = await followed(admin, await postForm(admin, '/admin/hospitals', { name, address: `${name} Street 1`, phone: '+1 555 0199' }), '/admin');
+      const row = new RegExp(`<tr><td>(\\d+)</td><td>${name}</td>`).exec(page);
+      assert.ok(row, `hospital ${name} is not listed`);
+      return Number(row[1]);
+    };
+    const names = { A: unique('Hospital A '), B: unique('Hospital B '), C1: unique('Hospital C1 '), C2: unique('Hospital C2 ') };
+    const hospitalA = await addHospital(names.A);
+    const hospitalB = await addHospital(names.B);
+    const hospitalC1 = await addHospital(names.C1);
+    const hospitalC2 = await addHospital(names.C2);
+
+    const people: Record<Exclude<Actor, 'anonymous' | 'admin'>, { role: LoginRole; username: string; hospitalId?: number }> = {
+      patient: { role: 'patient', username: unique('p') },
+      otherPatient: { role: 'patient', username: unique('q') },
+      grantedDoctor: { role: 'doctor', username: unique('da'), hospitalId: hospitalA },
+      otherDoctor: { role: 'doctor', username: unique('db'), hospitalId: hospitalB },
+    };
+    for (const person of Object.values(people)) {
+      const { username } = person;
+      if (person.role === 'doctor') {
+        const res = await postForm(admin, '/admin/doctors', {
+          fullName: `Dr ${username}`, username, password: PASSWORD, email: `${username}@matrix.example`, specialty: 'General', hospitalId: String(person.hospitalId),
+        });
+        await followed(admin, res, '/admin');
+      } else {
+        const visitor = supertest.agent(app);
+        const res = await postForm(visitor, '/patient/signup', { username, password: PASSWORD, email: `${username}@matrix.example`, fullName: `Patient ${username}`, phone: '+1 555 0102' });
+        await followed(visitor, res, '/patient/login');
+      }
+    }
+    agents.set('anonymous', supertest.agent(app));
+    agents.set('admin', admin);
+    credentials.set('admin', { role: 'admin', username: 'admin' });
+    for (const [actor, person] of Object.entries(people) as [Actor, { role: LoginRole; username: string }][]) {
+      agents.set(actor, await loginAgent(app, person.role, person.username, PASSWORD));
+      credentials.set(actor, person);
+    }
+
+    const patient = agents.get('patient')!;
+    const res = await postForm(patient, '/patient/reports', { ...R_TEXT, hospitalIds: [String(hospitalA), String(hospitalC2)] });
+    const page = await followed(patient, res, '/patient');
+    const id = /saved on the ledger as report #(\d+)\./.exec(page);
+    assert.ok(id, 'the flash does not name the report');
+    world = {
+      reportId: Number(id[1]),
+      hospitalA,
+      hospitalC1,
+      hospitalC2,
+    };
+  });
+  after(async () => context?.close());
+
+  it('has a row for every route of the app, and no row for a route it does not have', () => {
+    const listed = [...new Set(TABLE.map(spec => `${spec.method} ${spec.path}`))].sort();
+    assert.equal(listed.length, TABLE.length, 'a route is listed twice');
+    const routes = appRoutes(app);
+    assert.ok(routes.length > 0, 'no route found in the app');
+    assert.deepEqual(
+      { missingFromTable: routes.filter(r => !listed.includes(r)), notInApp: listed.filter(r => !routes.includes(r)) },
+      { missingFromTable: [], notInApp: [] },
+    );
+  });
+
+  /** A fresh session of `actor`: a new cookie jar, logged in again (anonymous: just new). */
+  async function freshAgent(actor: Actor): Promise<Agent> {
+    if (actor === 'anonymous') return supertest.agent(app);
+    const { role, username } = credentials.get(actor)!;
+    return loginAgent(app, role, username, role === 'admin' ? adminPassword : PASSWORD);
+  }
+
+  for (const spec of TABLE) {
+    describe(`${spec.method} ${spec.path}`, () => {
+      for (const actor of ACTORS) {
+        const expected = spec.expect[actor];
+        it(`as ${actor} → ${expected.status}${expected.location ? ` ${expected.location}` : ''}`, async () => {
+          const url = spec.path.replace(':id', String(world.reportId));
+          const agent = spec.fresh ? await freshAgent(actor) : agents.get(actor)!;
+          const headers = spec.headers?.() ?? {};
+          let res: Response;
+          let body: Fields = {};
+          if (spec.method === 'GET') {
+            res = await agent.get(url).set(headers);
+          } else {
+            body = spec.body?.(world) ?? {};
+            res = await postForm(agent, url, body, { headers });
+          }
+          assert.equal(res.status, expected.status, `${spec.method} ${url} as ${actor}: ${res.text.slice(0, 800)}`);
+          if (expected.location !== undefined) {
+            assert.equal(res.headers.location, expected.location.replace(':id', String(world.reportId)));
+          }
+          const shown = (Object.keys(R_TEXT) as (keyof typeof R_TEXT)[]).filter(part => res.text.includes(R_TEXT[part]));
+          assert.deepEqual(shown, expected.showsReport ?? [], `the parts of report R the answer shows`);
+          if (res.status === 303) spec.onSuccess?.(body);
+        });
+      }
+    });
+  }
+});
