@@ -1,0 +1,187 @@
+/**
+ * The paper's walkthrough in a real browser, clicking and typing as a person would: the admin
+ * adds hospitals and a doctor; a patient signs up, adds a report shared with two hospitals and
+ * sees Pending; the doctor prescribes; the patient sees the prescription with the doctor's
+ * name; the patient revokes and the doctor loses access. Every page visited passes axe-core and
+ * html-validate; each screen of the walkthrough is saved to docs/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { AppContext } from '../../src/context';
+import { startTestApp } from '../support/context';
+import { checkPage, launch, screenshot, screenshotFailure } from './browser';
+
+describe('the walkthrough in Chromium', function () {
+  this.timeout(180_000);
+  let context: AppContext;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  let session: BrowserContext;
+  let page: Page;
+
+  before(async () => {
+    const started = await startTestApp();
+    context = started.context;
+    server = started.app.listen(0, '127.0.0.1');
+    await new Promise(resolve => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launch();
+  });
+
+  beforeEach(async () => {
+    session ??= await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    page ??= await session.newPage();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const file = await screenshotFailure(page, this.currentTest.fullTitle());
+      if (file) console.error(`    screenshot of the failed step: ${file}`);
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise(resolve => server?.close(resolve));
+    await context?.close();
+  });
+
+  /** Visits a page by clicking or typing, then checks it. */
+  async function at(expectedPath: string | RegExp, shot?: string) {
+    await page.waitForLoadState('load');
+    const { pathname } = new URL(page.url());
+    if (typeof expectedPath === 'string') assert.equal(pathname, expectedPath);
+    else assert.match(pathname, expectedPath);
+    await checkPage(page);
+    if (shot) await screenshot(page, shot);
+  }
+
+  async function logIn(role: 'admin' | 'patient' | 'doctor', username: string, password: string) {
+    await page.goto(base);
+    await page.getByRole('link', { name: { admin: 'Admin', patient: 'Patient Login', doctor: 'Doctor Login' }[role] }).click();
+    await at(`/${role}/login`);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await at(`/${role}`);
+  }
+
+  async function logOut() {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await at('/');
+  }
+
+  it('shows the four links of the paper on the home page', async () => {
+    await page.goto(base);
+    await at('/', '01-home');
+    for (const name of ['Admin', 'Doctor Login', 'Patient Login', 'Patient Signup']) {
+      assert.equal(await page.getByRole('link', { name }).count(), 1, name);
+    }
+  });
+
+  it('lets the admin add two hospitals and a doctor, and lists them', async () => {
+    await logIn('admin', 'admin', 'admin');
+    for (const [name, address, phone] of [['Apollo', '21 Greams Lane, Chennai', '+91 44 2829 0200'], ['Care', 'Banjara Hills, Hyderabad', '+91 40 3041 8888']]) {
+      await page.locator('#h-name').fill(name);
+      await page.locator('#h-address').fill(address);
+      await page.locator('#h-phone').fill(phone);
+      await page.getByRole('button', { name: 'Add hospital' }).click();
+      await at('/admin');
+      await page.getByText(`Hospital "${name}" added and saved on the ledger.`).waitFor();
+    }
+    await page.locator('#d-fullName').fill('John Smith');
+    await page.locator('#d-username').fill('drsmith');
+    await page.locator('#d-password').fill('demo1234');
+    await page.locator('#d-email').fill('smith@apollo.example');
+    await page.locator('#d-specialty').fill('Endocrinology');
+    await page.locator('#d-hospitalId').selectOption({ label: 'Apollo' });
+    await page.getByRole('button', { name: 'Add doctor' }).click();
+    await at('/admin', '02-admin-console');
+    await page.getByText('Doctor John Smith (drsmith) added and saved on the ledger.').waitFor();
+    const doctorRow = page.locator('#doctors ~ .table-wrap tr', { hasText: 'drsmith' });
+    assert.match(await doctorRow.innerText(), /John Smith\s+drsmith\s+smith@apollo\.example\s+Endocrinology\s+Apollo\s+21 Greams Lane, Chennai\s+\+91 44 2829 0200/);
+    await logOut();
+  });
+
+  it('signs a patient up with the ledger saying so', async () => {
+    await page.goto(base);
+    await page.getByRole('link', { name: 'Patient Signup' }).click();
+    await at('/patient/signup');
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('demo1234');
+    await page.getByLabel('Email').fill('alice@example.org');
+    await page.getByLabel('Full name').fill('Alice Kumar');
+    await page.getByLabel('Phone').fill('+91 98765 43210');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await at('/patient/login', '03-signup-saved');
+    assert.match(await page.locator('.flash').innerText(), /Signup completed and your record was saved on the ledger[\s\S]*Transaction 0x[0-9a-f]{64} · block \d+/);
+  });
+
+  it('lets the patient add a report shared with two hospitals, which is Pending', async () => {
+    await logIn('patient', 'alice', 'demo1234');
+    await page.getByLabel('Title').fill('Blood test, March');
+    await page.getByLabel('Disease').fill('Type 2 diabetes');
+    await page.getByLabel('Details').fill('HbA1c 7.9 %\nFasting glucose 142 mg/dL');
+    await page.getByLabel('Apollo').check();
+    await page.getByLabel('Care').check();
+    await page.getByRole('button', { name: 'Save report on the ledger' }).click();
+    await at('/patient', '04-patient-pending');
+    const row = page.locator('tr', { hasText: 'Blood test, March' });
+    assert.match(await row.innerText(), /Type 2 diabetes[\s\S]*Apollo[\s\S]*Care[\s\S]*Pending/);
+    await logOut();
+  });
+
+  it('lets the doctor open the shared report and write a prescription', async () => {
+    await logIn('doctor', 'drsmith', 'demo1234');
+    await screenshot(page, '05-doctor-dashboard');
+    const row = page.locator('tr', { hasText: 'Alice Kumar' });
+    assert.match(await row.innerText(), /Blood test, March[\s\S]*Type 2 diabetes[\s\S]*Pending/);
+    await row.getByRole('link', { name: /Click Here/ }).click();
+    await at(/^\/doctor\/reports\/\d+$/);
+    await page.getByText('Fasting glucose 142 mg/dL').waitFor();
+    await page.getByLabel('Medicines').fill('Metformin 500 mg');
+    await page.getByLabel('Dosage').fill('One tablet twice a day with meals');
+    await page.getByLabel('Instructions').fill('Recheck HbA1c in 3 months');
+    await page.getByRole('button', { name: 'Save prescription on the ledger' }).click();
+    await at(/^\/doctor\/reports\/\d+$/, '06-doctor-prescribed');
+    await page.getByText('Prescription saved on the ledger.').waitFor();
+    await logOut();
+  });
+
+  it('shows the patient the prescription and the prescribing doctor', async () => {
+    await logIn('patient', 'alice', 'demo1234');
+    const row = page.locator('tr', { hasText: 'Blood test, March' });
+    assert.match(await row.innerText(), /Prescribed[\s\S]*Metformin 500 mg[\s\S]*Dr\. John Smith, Apollo/);
+    await screenshot(page, '07-patient-prescribed');
+    await row.getByRole('link', { name: 'Blood test, March' }).click();
+    await at(/^\/patient\/reports\/\d+$/, '08-patient-report');
+    await page.getByText('Verified on the ledger').first().waitFor();
+  });
+
+  it('lets the patient revoke a hospital, after which its doctor has no access', async () => {
+    const reportPath = new URL(page.url()).pathname;
+    await page.getByRole('button', { name: 'Revoke access of Apollo' }).click();
+    await at(reportPath, '09-patient-revoked');
+    await page.getByText('Access revoked and saved on the ledger.').waitFor();
+    await logOut();
+
+    await logIn('doctor', 'drsmith', 'demo1234');
+    await page.getByText('No patient has shared a report with Apollo yet.').waitFor();
+    const response = await page.goto(`${base}${reportPath.replace('/patient/', '/doctor/')}`);
+    assert.equal(response?.status(), 403);
+    assert.equal(await page.getByText('Fasting glucose').count(), 0);
+    await at(/^\/doctor\/reports\/\d+$/, '10-doctor-refused');
+  });
+
+  it('reads well on a 375 px phone', async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    await logOut();
+    await logIn('patient', 'alice', 'demo1234');
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+    await screenshot(page, '11-phone');
+  });
+});
