@@ -50,13 +50,11 @@ export class ContractCodec {
   private readonly functions = new Map<string, FunctionFragment>();
   private readonly errors = new Map<string, Fragment>();
   private readonly events = new Map<string, Fragment>();
-  private readonly functionsBySelector = new Map<string, FunctionFragment>();
 
   constructor(readonly abi: readonly Fragment[]) {
     for (const fragment of abi) {
       if (fragment.type === 'function' && fragment.name) {
         this.functions.set(fragment.name, fragment as FunctionFragment);
-        this.functionsBySelector.set(eth.abi.encodeFunctionSignature(fragment as FunctionFragment), fragment as FunctionFragment);
       }
     }
     for (const fragment of [...abi, ...BUILTIN_ERRORS]) {
@@ -72,14 +70,6 @@ export class ContractCodec {
 
   decodeReturn(name: string, data: string): unknown {
     return eth.abi.decodeFunctionReturn(this.fragment(name), data);
-  }
-
-  /** Decodes a call's input (for explorers and logs); undefined when it is not one of ours. */
-  decodeCall(data: string): Decoded | undefined {
-    const fragment = this.functionsBySelector.get(data.slice(0, 10));
-    if (!fragment?.name) return undefined;
-    const decoded = eth.abi.decodeParameters(fragment.inputs ?? [], `0x${data.slice(10)}`);
-    return { name: fragment.name, args: named(decoded, fragment.inputs ?? []) };
   }
 
   /** Decodes revert data into its error; undefined when the data matches no known error. */

@@ -11,7 +11,6 @@ export interface AccountRepository {
   insert(address: string, encryptedKey: string): AccountRow;
   findByAddress(address: string): AccountRow | undefined;
   first(): AccountRow | undefined;
-  count(): number;
 }
 
 export function createAccountRepository(db: Db): AccountRepository {
@@ -22,7 +21,6 @@ export function createAccountRepository(db: Db): AccountRepository {
     'SELECT id, address, encrypted_key AS encryptedKey FROM accounts WHERE address = ?',
   );
   const first = db.prepare<[], AccountRow>('SELECT id, address, encrypted_key AS encryptedKey FROM accounts ORDER BY id LIMIT 1');
-  const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM accounts');
   return {
     insert(address, encryptedKey) {
       const result = insert.run(address.toLowerCase(), encryptedKey, Date.now());
@@ -30,6 +28,5 @@ export function createAccountRepository(db: Db): AccountRepository {
     },
     findByAddress: address => byAddress.get(address.toLowerCase()),
     first: () => first.get(),
-    count: () => count.get()?.n ?? 0,
   };
 }
