@@ -74,6 +74,7 @@ export function createReadModel(db: Db) {
       LEFT JOIN hospital_details d ON d.hospital_id = h.id
     WHERE u.role = 'doctor'
     ORDER BY u.full_name COLLATE NOCASE, u.username`);
+  const report = db.prepare<[number], ReportRow>(`SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.id = ?`);
   const reportsOfPatient = db.prepare<[string], ReportRow>(`SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.patient = ? ORDER BY r.id DESC`);
   const reportsForHospital = db.prepare<[number], ReportRow>(`
     SELECT ${REPORT_COLUMNS} FROM ledger_grants g JOIN ledger_reports r ON r.id = g.report_id
@@ -83,6 +84,7 @@ export function createReadModel(db: Db) {
     hospitals: () => hospitals.all(),
     hospitalExists: (hospitalId: number) => hospitalExists.get(hospitalId) !== undefined,
     doctors: () => doctors.all(),
+    report: (reportId: number) => report.get(reportId),
     reportsOfPatient: (patient: string) => reportsOfPatient.all(patient),
     reportsForHospital: (hospitalId: number) => reportsForHospital.all(hospitalId),
 

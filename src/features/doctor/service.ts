@@ -37,10 +37,10 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
 
   /** Throws 404 for an unknown report and 403 unless the doctor's hospital holds a grant now. */
   async function checkGrant(user: User & { hospitalId: number }, reportId: number): Promise<void> {
+    if (await ledger.client.canRead(reportId, user.hospitalId)) return;
+    // Refused: only now is it worth a second call, to tell an unknown report from an unshared one.
     if (reportId > (await ledger.client.reportCount())) throw notFound('report');
-    if (!(await ledger.client.canRead(reportId, user.hospitalId))) {
-      throw forbidden('This report is not shared with your hospital.');
-    }
+    throw forbidden('This report is not shared with your hospital.');
   }
 
   return {

@@ -52,9 +52,11 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
     return user;
   }
 
-  /** The report on the ledger, if `user` owns it; another patient's report is "not found". */
+  /**
+   * The report on the ledger, if `user` owns it; another patient's report is "not found", as is
+   * an unknown id (the contract's EHRUnknownReport, which the error handler answers with 404).
+   */
   async function ownReport(user: User, reportId: number) {
-    if (reportId > (await ledger.client.reportCount())) throw notFound('report');
     const report = await ledger.client.report(reportId);
     if (report.patient !== user.address) throw notFound('report');
     return report;
@@ -128,16 +130,17 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
       const user = patient(userId);
       const onLedger = await ownReport(user, reportId);
       const [granted, prescriptions] = await Promise.all([ledger.client.reportHospitals(reportId), ledger.client.prescriptions(reportId)]);
-      const hospitalNames = readModel.hospitalNames();
+      const hospitals = readModel.hospitals();
+      const hospitalNames = new Map(hospitals.map(h => [h.id, h.name]));
       const history = readModel.grants([reportId]).get(reportId) ?? [];
-      const projected = readModel.reportsOfPatient(user.address).find(r => r.id === reportId);
+      const projected = readModel.report(reportId);
       return {
         id: reportId,
         createdAt: onLedger.createdAt,
         checked: vault.read('report', user.address, onLedger.commitment),
         transactionHash: projected?.transactionHash,
         blockNumber: projected?.blockNumber,
-        hospitals: readModel.hospitals().map(h => ({
+        hospitals: hospitals.map(h => ({
           id: h.id,
           name: h.name,
           shared: granted.includes(h.id),
