@@ -64,6 +64,7 @@ export const MIGRATIONS: readonly Migration[] = [
         block_number INTEGER,
         created_at   INTEGER NOT NULL
       ) STRICT;
+      CREATE INDEX bodies_unsettled ON bodies (status) WHERE status <> 'confirmed';
 
       -- The read model: the contract's events as tables, rebuilt from the ledger at any time.
       CREATE TABLE ledger_hospitals (
@@ -92,6 +93,7 @@ export const MIGRATIONS: readonly Migration[] = [
         tx_hash TEXT NOT NULL
       ) STRICT;
       CREATE INDEX ledger_reports_by_patient ON ledger_reports (patient, id);
+      CREATE INDEX ledger_reports_by_commitment ON ledger_reports (commitment);
       CREATE TABLE ledger_grants (
         report_id   INTEGER NOT NULL,
         hospital_id INTEGER NOT NULL,
@@ -113,6 +115,7 @@ export const MIGRATIONS: readonly Migration[] = [
         tx_hash TEXT NOT NULL,
         PRIMARY KEY (report_id, idx)
       ) STRICT;
+      CREATE INDEX ledger_prescriptions_by_commitment ON ledger_prescriptions (commitment);
 
       -- express-session's store.
       CREATE TABLE sessions (

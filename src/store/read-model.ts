@@ -64,6 +64,7 @@ export function createReadModel(db: Db) {
       (SELECT count(*) FROM ledger_doctors WHERE hospital_id = h.id) AS doctorCount
     FROM ledger_hospitals h LEFT JOIN hospital_details d ON d.hospital_id = h.id
     ORDER BY h.name COLLATE NOCASE, h.id`);
+  const hospitalNames = db.prepare<[], { id: number; name: string }>('SELECT id, name FROM ledger_hospitals');
   const hospitalExists = db.prepare<[number], { id: number }>('SELECT id FROM ledger_hospitals WHERE id = ?');
   const doctors = db.prepare<[], DoctorRow>(`
     SELECT u.username, u.full_name AS fullName, u.email, u.specialty, u.address, h.id AS hospitalId, h.name AS hospitalName,
@@ -115,7 +116,7 @@ export function createReadModel(db: Db) {
     },
 
     hospitalNames(): Map<number, string> {
-      return new Map(hospitals.all().map(row => [row.id, row.name]));
+      return new Map(hospitalNames.all().map(row => [row.id, row.name]));
     },
   };
 }

@@ -143,6 +143,16 @@ describe('security', function () {
       }
     });
 
+    /** Every field of the report and its prescription: what both report pages show. */
+    const wholeRecord = () => ({
+      'report title': REPORT.title,
+      'report disease': REPORT.disease,
+      'report details': REPORT.details,
+      medicines: RX.medicines,
+      dosage: RX.dosage,
+      instructions: RX.instructions,
+    });
+
     function assertEscaped(html: string, shown: Record<string, string>): void {
       for (const raw of RAW) assert.ok(!html.includes(raw), `the page has ${raw} unescaped`);
       for (const [field, value] of Object.entries(shown)) {
@@ -174,17 +184,7 @@ describe('security', function () {
 
     it('/patient/reports/:id shows the report, its hospital (also in an attribute) and the prescription escaped', () => {
       const html = pages.get('/patient/reports/:id')!;
-      assertEscaped(html, {
-        'patient name': PATIENT.fullName,
-        'hospital name': HOSPITAL.name,
-        'report title': REPORT.title,
-        'report disease': REPORT.disease,
-        'report details': REPORT.details,
-        medicines: RX.medicines,
-        dosage: RX.dosage,
-        instructions: RX.instructions,
-        'doctor name': DOCTOR.fullName,
-      });
+      assertEscaped(html, { 'patient name': PATIENT.fullName, 'hospital name': HOSPITAL.name, ...wholeRecord(), 'doctor name': DOCTOR.fullName });
       assert.ok(html.includes(`aria-label="Revoke access of ${escapeHtml(HOSPITAL.name)}"`), 'the hospital name is not escaped inside the aria-label');
       assert.ok(html.includes(`<title>${escapeHtml(REPORT.title)} · EHR Ledger</title>`), 'the report title is not escaped in <title>');
     });
@@ -204,12 +204,7 @@ describe('security', function () {
         'doctor name': DOCTOR.fullName,
         'patient name': PATIENT.fullName,
         'hospital name': HOSPITAL.name,
-        'report title': REPORT.title,
-        'report disease': REPORT.disease,
-        'report details': REPORT.details,
-        medicines: RX.medicines,
-        dosage: RX.dosage,
-        instructions: RX.instructions,
+        ...wholeRecord(),
       });
     });
 

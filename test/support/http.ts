@@ -3,6 +3,7 @@
  * form's `_csrf` token read from a page of that session, `application/x-www-form-urlencoded`
  * bodies, and fixture builders that check each write answered 303 and named its transaction.
  */
+import type { NewDoctor } from '../../src/features/admin/service';
 import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import supertest from 'supertest';
@@ -135,14 +136,8 @@ export async function addHospital(admin: Agent, hospital: { name: string; addres
   return { ...saved, id: Number(row[1]) };
 }
 
-export interface DoctorFields {
-  readonly fullName: string;
-  readonly username: string;
-  readonly password: string;
-  readonly email: string;
-  readonly specialty: string;
-  readonly hospitalId: number;
-}
+/** A doctor as the admin's form takes it: the service's own type. */
+export type DoctorFields = NewDoctor;
 
 export async function addDoctor(admin: Agent, doctor: DoctorFields): Promise<Saved> {
   const res = await post(admin, '/admin', '/admin/doctors', { ...doctor, hospitalId: String(doctor.hospitalId) });

@@ -14,11 +14,15 @@ const BLOCKS_PER_REQUEST = 2000;
 const READ_MODEL_TABLES = ['ledger_hospitals', 'ledger_doctors', 'ledger_patients', 'ledger_reports', 'ledger_grants', 'ledger_prescriptions'];
 
 export function createLedgerSync(db: Db, ledger: Ledger, projection: Projection, settings: Settings) {
+  // Driven from the few unsettled bodies (a partial index), each looked up by its commitment.
   const settlePending = db.prepare(`
-    UPDATE bodies SET status = 'confirmed', tx_hash = found.tx_hash, block_number = found.block_number
-    FROM (SELECT commitment, tx_hash, block_number FROM ledger_reports
-          UNION ALL SELECT commitment, tx_hash, block_number FROM ledger_prescriptions) AS found
-    WHERE bodies.commitment = found.commitment AND bodies.status <> 'confirmed'`);
+    UPDATE bodies SET status = 'confirmed', (tx_hash, block_number) = (
+        SELECT tx_hash, block_number FROM ledger_reports WHERE commitment = bodies.commitment
+        UNION ALL SELECT tx_hash, block_number FROM ledger_prescriptions WHERE commitment = bodies.commitment
+        LIMIT 1)
+    WHERE status <> 'confirmed'
+      AND (EXISTS (SELECT 1 FROM ledger_reports WHERE commitment = bodies.commitment)
+        OR EXISTS (SELECT 1 FROM ledger_prescriptions WHERE commitment = bodies.commitment))`);
   const failStale = db.prepare(`UPDATE bodies SET status = 'failed' WHERE status = 'pending' AND created_at < ?`);
   let running: Promise<number> | undefined;
 
@@ -36,7 +40,8 @@ export function createLedgerSync(db: Db, ledger: Ledger, projection: Projection,
       applied += events.length;
       next = to + 1;
     }
-    settlePending.run();
+    // Only new events can settle a pending body: the app's own writes confirm theirs as they go.
+    if (applied > 0) settlePending.run();
     return applied;
   }
 

@@ -4,7 +4,7 @@ import type { User } from '../../store/users';
 import { FieldError } from '../field-error';
 import type { AuthService } from '../auth/service';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
-import type { Checked, PrescriptionBody, ReportBody } from '../records/vault';
+import type { Checked, ReportBody } from '../records/vault';
 import type { RecordServiceDeps } from '../records/deps';
 import { HttpError, notFound } from '../../web/http-error';
 
@@ -26,9 +26,7 @@ export interface ReportSummary {
   readonly checked: Checked<ReportBody>;
   readonly sharedWith: readonly { id: number; name: string }[];
   /** The newest prescription, or undefined while the report is Pending. */
-  readonly latest:
-    | { readonly doctorName: string; readonly hospitalName: string; readonly createdAt: Date; readonly checked: Checked<PrescriptionBody> }
-    | undefined;
+  readonly latest: PrescriptionView | undefined;
 }
 
 export interface ReportDetail {
@@ -67,6 +65,23 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
     if (unknown !== undefined) throw new FieldError('hospitalIds', 'Choose hospitals from the list');
   }
 
+  /**
+   * Shares or revokes one hospital's access to the patient's own report. A double click or a
+   * second tab gets a plain 400 instead of the contract's refusal.
+   */
+  async function changeGrant(userId: number, reportId: number, hospitalId: number, action: 'share' | 'revoke'): Promise<LedgerReceipt> {
+    const user = patient(userId);
+    await ownReport(user, reportId);
+    checkHospitals([hospitalId]);
+    const granted = await ledger.client.canRead(reportId, hospitalId);
+    if (action === 'share' && granted) throw new FieldError('hospitalId', 'That hospital already has access to this report');
+    if (action === 'revoke' && !granted) throw new FieldError('hospitalId', 'That hospital has no access to revoke');
+    const signer = custodian.signer(user.address);
+    return writer.write(() =>
+      action === 'share' ? ledger.client.shareReport(signer, reportId, hospitalId) : ledger.client.revokeReport(signer, reportId, hospitalId),
+    );
+  }
+
   return {
     /** Creates the account, registers it on the ledger, then stores the login. */
     async signup(form: Signup): Promise<LedgerReceipt> {
@@ -96,24 +111,20 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
       const grants = readModel.grants(ids);
       const latest = readModel.latestPrescriptions(ids);
       const bodies = vault.readMany('report', reports.map(r => ({ author: r.patient, commitment: r.commitment })));
-      const prescriptionBodies = vault.readMany('prescription', [...latest.values()].map(p => ({ author: p.doctor, commitment: p.commitment })));
-      const prescriptionChecks = new Map([...latest.keys()].map((reportId, i) => [reportId, prescriptionBodies[i]]));
-      const doctors = users.byAddress([...latest.values()].map(p => p.doctor));
-      return reports.map((report, i) => {
-        const prescription = latest.get(report.id);
-        return {
-          id: report.id,
-          createdAt: new Date(report.createdAt * 1000),
-          checked: bodies[i],
-          sharedWith: (grants.get(report.id) ?? []).filter(g => g.active).map(g => ({ id: g.hospitalId, name: g.hospitalName })),
-          latest: prescription && {
-            doctorName: doctors.get(prescription.doctor)?.fullName ?? prescription.doctor,
-            hospitalName: prescription.hospitalName,
-            createdAt: new Date(prescription.createdAt * 1000),
-            checked: prescriptionChecks.get(report.id)!,
-          },
-        };
-      });
+      const newest = presentPrescriptions(
+        [...latest.values()].map(p => ({ ...p, createdAt: new Date(p.createdAt * 1000) })),
+        vault,
+        users,
+        readModel.hospitalNames(),
+      );
+      const newestByReport = new Map([...latest.keys()].map((reportId, i) => [reportId, newest[i]]));
+      return reports.map((report, i) => ({
+        id: report.id,
+        createdAt: new Date(report.createdAt * 1000),
+        checked: bodies[i],
+        sharedWith: (grants.get(report.id) ?? []).filter(g => g.active).map(g => ({ id: g.hospitalId, name: g.hospitalName })),
+        latest: newestByReport.get(report.id),
+      }));
     },
 
     async addReport(userId: number, report: NewReport): Promise<LedgerReceipt & { reportId: number }> {
@@ -150,22 +161,8 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
       };
     },
 
-    async share(userId: number, reportId: number, hospitalId: number): Promise<LedgerReceipt> {
-      const user = patient(userId);
-      await ownReport(user, reportId);
-      checkHospitals([hospitalId]);
-      // A double click or a second tab: say so plainly instead of passing on the contract's refusal.
-      if (await ledger.client.canRead(reportId, hospitalId)) throw new FieldError('hospitalId', 'That hospital already has access to this report');
-      return writer.write(() => ledger.client.shareReport(custodian.signer(user.address), reportId, hospitalId));
-    },
-
-    async revoke(userId: number, reportId: number, hospitalId: number): Promise<LedgerReceipt> {
-      const user = patient(userId);
-      await ownReport(user, reportId);
-      checkHospitals([hospitalId]);
-      if (!(await ledger.client.canRead(reportId, hospitalId))) throw new FieldError('hospitalId', 'That hospital has no access to revoke');
-      return writer.write(() => ledger.client.revokeReport(custodian.signer(user.address), reportId, hospitalId));
-    },
+    share: (userId: number, reportId: number, hospitalId: number) => changeGrant(userId, reportId, hospitalId, 'share'),
+    revoke: (userId: number, reportId: number, hospitalId: number) => changeGrant(userId, reportId, hospitalId, 'revoke'),
   };
 }
 
