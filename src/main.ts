@@ -34,7 +34,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, beforeListen?: 
   const port = typeof address === 'object' && address ? address.port : config.port;
   say('server', `listening on ${config.host}:${port} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   console.log(`EHR Ledger ready at http://${config.host}:${port}`);
-  onSignals(server, context, services.sync.follow());
+  onSignals(server, context, services, services.sync.follow());
 }
 
 function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
@@ -47,7 +47,7 @@ function listen(app: ReturnType<typeof createApp>, host: string, port: number): 
   });
 }
 
-function onSignals(server: Server, context: AppContext, stopFollowing: () => void): void {
+function onSignals(server: Server, context: AppContext, services: Services, stopFollowing: () => void): void {
   let closing = false;
   const close = async (signal: string) => {
     if (closing) return;
@@ -55,6 +55,7 @@ function onSignals(server: Server, context: AppContext, stopFollowing: () => voi
     say('stop', `${signal}: closing`);
     stopFollowing();
     await new Promise<void>(resolve => server.close(() => resolve()));
+    await services.background.settled(); // queued access records reach the ledger before it closes
     await context.close();
     process.exit(0);
   };

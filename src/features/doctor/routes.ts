@@ -32,7 +32,11 @@ export function doctorRoutes(doctors: DoctorService): Router {
     res.render('doctor/index', { title: 'Shared reports', reports: doctors.dashboard(id), hospitalName: doctors.hospitalName(id) });
   });
 
-  router.get('/doctor/reports/:id', doctorOnly, (req, res) => renderReport(req, res));
+  router.get('/doctor/reports/:id', doctorOnly, async (req, res) => {
+    await renderReport(req, res);
+    // Only a page that was shown counts as an access (renderReport throws on 403/404).
+    doctors.recordAccess(currentUser(req).id, pathId(req));
+  });
 
   router.post('/doctor/reports/:id/prescriptions', doctorOnly, async (req, res) => {
     const reportId = pathId(req);

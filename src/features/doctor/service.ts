@@ -8,6 +8,7 @@ import type { User } from '../../store/users';
 import { forbidden, HttpError, notFound } from '../../web/http-error';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
 import type { Checked, PrescriptionBody, ReportBody } from '../records/vault';
+import type { BackgroundTasks } from '../records/background';
 import type { RecordServiceDeps } from '../records/deps';
 
 export interface SharedReport {
@@ -26,9 +27,11 @@ export interface DoctorReport {
   readonly prescriptions: readonly PrescriptionView[];
 }
 
-export type DoctorServiceDeps = RecordServiceDeps;
+export interface DoctorServiceDeps extends RecordServiceDeps {
+  readonly background: BackgroundTasks;
+}
 
-export function createDoctorService({ ledger, custodian, users, readModel, writer, vault }: DoctorServiceDeps) {
+export function createDoctorService({ ledger, custodian, users, readModel, writer, vault, background }: DoctorServiceDeps) {
   function doctor(userId: number): User & { hospitalId: number } {
     const user = users.findById(userId);
     if (!user || user.role !== 'doctor' || user.hospitalId === null) throw new HttpError(403, 'Access denied', 'This account is not a doctor.');
@@ -74,6 +77,17 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
         checked: vault.read('report', onLedger.patient, onLedger.commitment),
         prescriptions: presentPrescriptions(prescriptions, vault, users, readModel.hospitalNames()),
       };
+    },
+
+    /**
+     * Puts "this doctor opened this report" on the ledger (`recordAccess`) without making the page
+     * wait: the patient's access log reads it from the ledger's events once it is mined.
+     */
+    recordAccess(userId: number, reportId: number): void {
+      const user = doctor(userId);
+      background.run(`recordAccess of report ${reportId}`, () =>
+        writer.write(() => ledger.client.recordAccess(custodian.signer(user.address), reportId)),
+      );
     },
 
     async prescribe(userId: number, reportId: number, body: PrescriptionBody): Promise<LedgerReceipt> {
