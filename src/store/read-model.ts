@@ -56,6 +56,14 @@ const REPORT_COLUMNS = 'r.id, r.patient, r.commitment, r.created_at AS createdAt
 const PRESCRIPTION_COLUMNS = `p.report_id AS reportId, p.idx AS "index", p.doctor, p.hospital_id AS hospitalId, h.name AS hospitalName,
   p.commitment, p.created_at AS createdAt, p.tx_hash AS transactionHash, p.block_number AS blockNumber`;
 
+/** Which rows of a list to read: `limit` rows after skipping `offset`. */
+export interface PageWindow {
+  readonly limit: number;
+  readonly offset: number;
+}
+
+const ALL: PageWindow = { limit: -1, offset: 0 }; // SQLite reads LIMIT -1 as "no limit"
+
 const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
 export function createReadModel(db: Db) {
@@ -76,18 +84,21 @@ export function createReadModel(db: Db) {
     WHERE u.role = 'doctor'
     ORDER BY u.full_name COLLATE NOCASE, u.username`);
   const report = db.prepare<[number], ReportRow>(`SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.id = ?`);
-  const reportsOfPatient = db.prepare<[string], ReportRow>(`SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.patient = ? ORDER BY r.id DESC`);
-  const reportsForHospital = db.prepare<[number], ReportRow>(`
+  // Pages of reports, newest first. Each walks its index in order and stops after LIMIT rows, so
+  // a page costs the same however many reports the ledger holds in all.
+  const reportsOfPatient = db.prepare<[string, number, number], ReportRow>(`
+    SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.patient = ? ORDER BY r.id DESC LIMIT ? OFFSET ?`);
+  const reportsForHospital = db.prepare<[number, number, number], ReportRow>(`
     SELECT ${REPORT_COLUMNS} FROM ledger_grants g JOIN ledger_reports r ON r.id = g.report_id
-    WHERE g.hospital_id = ? AND g.active = 1 ORDER BY r.id DESC`);
+    WHERE g.hospital_id = ? AND g.active = 1 ORDER BY g.report_id DESC LIMIT ? OFFSET ?`);
 
   return {
     hospitals: () => hospitals.all(),
     hospitalExists: (hospitalId: number) => hospitalExists.get(hospitalId) !== undefined,
     doctors: () => doctors.all(),
     report: (reportId: number) => report.get(reportId),
-    reportsOfPatient: (patient: string) => reportsOfPatient.all(patient),
-    reportsForHospital: (hospitalId: number) => reportsForHospital.all(hospitalId),
+    reportsOfPatient: (patient: string, page: PageWindow = ALL) => reportsOfPatient.all(patient, page.limit, page.offset),
+    reportsForHospital: (hospitalId: number, page: PageWindow = ALL) => reportsForHospital.all(hospitalId, page.limit, page.offset),
 
     /** Every grant (active or revoked) of the given reports, by report. */
     grants(reportIds: readonly number[]): Map<number, GrantRow[]> {

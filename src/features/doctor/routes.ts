@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { currentUser, requireRole } from '../../web/auth';
 import { flashSaved } from '../../web/flash';
 import { pathId } from '../../web/params';
+import { pageNumber, readPage } from '../../web/paging';
 import { parseForm, text, typedValues, type FieldErrors } from '../../web/validate';
 import type { DoctorService } from './service';
 
@@ -29,7 +30,8 @@ export function doctorRoutes(doctors: DoctorService): Router {
 
   router.get('/doctor', doctorOnly, (req, res) => {
     const { id } = currentUser(req);
-    res.render('doctor/index', { title: 'Shared reports', reports: doctors.dashboard(id), hospitalName: doctors.hospitalName(id) });
+    const page = readPage(pageNumber(req), window => doctors.dashboard(id, window));
+    res.render('doctor/index', { title: 'Shared reports', reports: page.items, page, hospitalName: doctors.hospitalName(id) });
   });
 
   router.get('/doctor/reports/:id', doctorOnly, async (req, res) => {

@@ -4,6 +4,7 @@
  * so a revoke takes effect at once.
  */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
+import type { PageWindow } from '../../store/read-model';
 import type { User } from '../../store/users';
 import { forbidden, HttpError, notFound } from '../../web/http-error';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
@@ -51,9 +52,10 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
       return readModel.hospitalNames().get(doctor(userId).hospitalId) ?? '';
     },
 
-    dashboard(userId: number): SharedReport[] {
+    /** The reports shared with the doctor's hospital, newest first: all of them, or the rows of `window` (a page). */
+    dashboard(userId: number, window?: PageWindow): SharedReport[] {
       const user = doctor(userId);
-      const reports = readModel.reportsForHospital(user.hospitalId);
+      const reports = readModel.reportsForHospital(user.hospitalId, window);
       const patients = users.byAddress(reports.map(r => r.patient));
       const bodies = vault.readMany('report', reports.map(r => ({ author: r.patient, commitment: r.commitment })));
       const latest = readModel.latestPrescriptions(reports.map(r => r.id));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { currentUser, requireRole } from '../../web/auth';
 import { flashSaved } from '../../web/flash';
 import { pathId } from '../../web/params';
+import { pageNumber, readPage } from '../../web/paging';
 import { email, id, parseForm, password, phone, text, typedValues, username, type FieldErrors } from '../../web/validate';
 import { FieldError } from '../field-error';
 import type { PatientService } from './service';
@@ -36,9 +37,11 @@ export function patientRoutes(patients: PatientService): Router {
   }
 
   function renderDashboard(req: Request, res: Response, status = 200, failed?: { values: Record<string, unknown>; errors: FieldErrors }) {
+    const page = readPage(pageNumber(req), window => patients.dashboard(currentUser(req).id, window));
     res.status(status).render('patient/index', {
       title: 'My health records',
-      reports: patients.dashboard(currentUser(req).id),
+      reports: page.items,
+      page,
       hospitals: patients.hospitals(),
       values: failed?.values ?? {},
       errors: failed?.errors ?? {},

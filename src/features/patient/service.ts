@@ -1,5 +1,6 @@
 /** A patient's acts: signup, reports, sharing — and what the patient sees of them. */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
+import type { PageWindow } from '../../store/read-model';
 import type { User } from '../../store/users';
 import { FieldError } from '../field-error';
 import type { AuthService } from '../auth/service';
@@ -104,9 +105,10 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
 
     hospitals: () => readModel.hospitals(),
 
-    dashboard(userId: number): ReportSummary[] {
+    /** The patient's own reports, newest first: all of them, or the rows of `window` (a page). */
+    dashboard(userId: number, window?: PageWindow): ReportSummary[] {
       const user = patient(userId);
-      const reports = readModel.reportsOfPatient(user.address);
+      const reports = readModel.reportsOfPatient(user.address, window);
       const ids = reports.map(r => r.id);
       const grants = readModel.grants(ids);
       const latest = readModel.latestPrescriptions(ids);
