@@ -31,7 +31,7 @@ describe('paged dashboards', function () {
   let context: AppContext;
   let app: Express;
   let patient: Agent, doctor: Agent;
-  let ids: number[] = []; // newest first
+  const ids: number[] = []; // newest first
 
   before(async () => {
     const started = await startTestApp();
