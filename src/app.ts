@@ -17,6 +17,7 @@ import type { Services } from './services';
 import { SqliteSessionStore } from './store/session-store';
 import { sessionLifetime, SESSION_IDLE_MS } from './web/auth';
 import { flashLocals } from './web/flash';
+import { ledgerRequired } from './web/ledger-check';
 import { requestLog, type LogLine } from './web/request-log';
 import { errorHandler, notFoundHandler } from './web/http-error';
 
@@ -87,6 +88,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
     next();
   });
   app.use(flashLocals);
+  app.use(ledgerRequired(context.ledger)); // signed-in pages: 503 while the node is out of reach
 
   app.use(homeRoutes());
   app.use(authRoutes(services.auth, now));

@@ -12,9 +12,28 @@ export class LedgerRevertError extends Error {
   }
 }
 
-/** The node cannot be reached or did not answer in time. */
+/**
+ * The node cannot be reached or did not answer in time. `notSent`: the failure came before the
+ * transaction reached the node (or the node refused the connection), so it cannot land;
+ * otherwise a transaction may have been sent and its outcome is unknown.
+ */
 export class LedgerUnavailableError extends Error {
   override readonly name = 'LedgerUnavailableError';
+  readonly notSent: boolean;
+  constructor(message: string, options?: ErrorOptions & { notSent?: boolean }) {
+    super(message, options);
+    this.notSent = options?.notSent ?? false;
+  }
+}
+
+/**
+ * Whether a failed write certainly left nothing on the ledger: the contract refused it (before
+ * sending, or mined with a failure), the node answered the send with an error, or the node was
+ * out of reach before the transaction was handed over. Anything else may have landed.
+ */
+export function certainlyNotOnLedger(error: unknown): boolean {
+  if (error instanceof LedgerUnavailableError) return error.notSent;
+  return error instanceof LedgerRevertError || error instanceof LedgerError;
 }
 
 /** The node answered with an error that is not a decodable revert. */
@@ -54,4 +73,12 @@ export function isConnectionFailure(error: unknown, depth = 0): boolean {
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|UND_ERR)/.test(code)) return true;
   if (typeof message === 'string' && /fetch failed|socket hang up|disconnected|ECONNREFUSED/i.test(message)) return true;
   return isConnectionFailure(cause, depth + 1);
+}
+
+/** Whether the node refused the connection: a request that never reached it. */
+export function isConnectionRefused(error: unknown, depth = 0): boolean {
+  if (depth > 5 || error === null || typeof error !== 'object') return false;
+  const { code, message, cause } = error as { code?: unknown; message?: unknown; cause?: unknown };
+  if (code === 'ECONNREFUSED' || (typeof message === 'string' && /ECONNREFUSED/.test(message))) return true;
+  return isConnectionRefused(cause, depth + 1);
 }

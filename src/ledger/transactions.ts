@@ -9,7 +9,7 @@
  */
 import { eth, type Web3 } from 'web3';
 import type { ContractCodec } from './abi';
-import { findRevertData, isConnectionFailure, LedgerError, LedgerRevertError, LedgerUnavailableError } from './errors';
+import { findRevertData, isConnectionFailure, isConnectionRefused, LedgerError, LedgerRevertError, LedgerUnavailableError } from './errors';
 
 export interface Signer {
   readonly address: string;
@@ -89,7 +89,10 @@ export class TransactionSender {
     return {
       hash,
       blockNumber: Number(receipt.blockNumber),
-      timestamp: await this.blockTime(Number(receipt.blockNumber)),
+      // Mined with success: a failure from here on leaves the outcome unknown to the caller, never "not sent".
+      timestamp: await this.blockTime(Number(receipt.blockNumber)).catch((error: unknown) => {
+        throw new LedgerUnavailableError(`transaction ${hash} was mined, but its block could not be read`, { cause: error });
+      }),
       gasUsed: Number(receipt.gasUsed),
       logs: receipt.logs as Log[],
     };
@@ -144,13 +147,15 @@ export class TransactionSender {
 
   private async submit(signer: Signer, request: TransactionRequest, queue: AccountQueue, funded = false): Promise<string> {
     const { web3 } = this.options;
-    const gasPrice = await this.gasPrice();
+    let handedOver = false; // once the raw transaction is on its way, it may land
     try {
+      const gasPrice = await this.gasPrice();
       queue.nextNonce ??= await web3.eth.getTransactionCount(signer.address, 'pending');
       const nonce = queue.nextNonce;
       const hash = await this.inSendLane(async () => {
         const gasLimit = ((await this.estimateGas(signer.address, request)) * GAS_MARGIN_PERCENT) / 100n;
         const tx = { ...request, nonce, gasLimit, gasPrice };
+        handedOver = true;
         return signer.privateKey ? this.sendSigned(signer.privateKey, tx) : this.sendUnlocked(signer.address, tx);
       });
       queue.nextNonce = nonce + 1n;
@@ -158,10 +163,15 @@ export class TransactionSender {
     } catch (error) {
       queue.nextNonce = undefined; // ask the node again next time
       if (!funded && this.options.topUp && /insufficient funds/i.test(String((error as Error).message ?? ''))) {
-        await this.options.topUp(signer.address);
+        try {
+          await this.options.topUp(signer.address);
+        } catch (topUpError) {
+          throw notSent(this.classify(topUpError)); // this account's transaction was never sent
+        }
         return this.submit(signer, request, queue, true);
       }
-      throw this.classify(error);
+      const classified = this.classify(error);
+      throw !handedOver || isConnectionRefused(error) ? notSent(classified) : classified;
     }
   }
 
@@ -247,6 +257,11 @@ export class TransactionSender {
 }
 
 const hex = (value: bigint) => `0x${value.toString(16)}`;
+
+/** An outage before the transaction reached the node: marked so that the caller knows it cannot land. */
+function notSent(error: Error): Error {
+  return error instanceof LedgerUnavailableError && !error.notSent ? new LedgerUnavailableError(error.message, { cause: error, notSent: true }) : error;
+}
 
 /** A transaction object as JSON-RPC takes it. */
 function rpcTransaction(from: string | undefined, request: TransactionRequest) {

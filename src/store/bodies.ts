@@ -20,7 +20,10 @@ export function createBodyRepository(db: Db) {
   const insert = db.prepare(`
     INSERT INTO bodies (commitment, kind, author, envelope, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)`);
   const confirm = db.prepare(`UPDATE bodies SET status = 'confirmed', tx_hash = ?, block_number = ? WHERE commitment = ?`);
-  const fail = db.prepare(`UPDATE bodies SET status = 'failed' WHERE commitment = ? AND status = 'pending'`);
+  const discard = db.prepare(`DELETE FROM bodies WHERE commitment = ? AND status = 'pending'`);
+  const failedOf = db.prepare<[BodyKind, string], BodyRow & { createdAt: number }>(`
+    SELECT commitment, kind, author, envelope, status, created_at AS createdAt FROM bodies
+    WHERE status = 'failed' AND kind = ? AND author = ? ORDER BY created_at DESC, commitment`);
   const get = db.prepare<[string], BodyRow>('SELECT commitment, kind, author, envelope, status FROM bodies WHERE commitment = ?');
   return {
     insertPending(commitment: string, kind: BodyKind, author: string, envelope: string): void {
@@ -29,8 +32,10 @@ export function createBodyRepository(db: Db) {
     confirm(commitment: string, transactionHash: string, blockNumber: number): void {
       confirm.run(transactionHash, blockNumber, commitment);
     },
-    /** A write the ledger refused: nothing of it is shown. */
-    fail: (commitment: string) => void fail.run(commitment),
+    /** A write that certainly never reached the ledger: its pending body goes, as if never typed. */
+    discard: (commitment: string) => void discard.run(commitment),
+    /** The author's bodies whose write was lost (a crash before the ledger had it), newest first. */
+    failedOf: (kind: BodyKind, author: string) => failedOf.all(kind, author.toLowerCase()),
     get: (commitment: string) => get.get(commitment),
     getMany(commitments: readonly string[]): Map<string, BodyRow> {
       if (commitments.length === 0) return new Map();

@@ -58,6 +58,7 @@ export function createLedgerSync(db: Db, ledger: Ledger, projection: Projection,
      */
     async reconcile(startedAt = Date.now()): Promise<{ applied: number; failed: number }> {
       const applied = await this.catchUp();
+      settlePending.run(); // also those whose events an earlier run applied before the crash
       return { applied, failed: failStale.run(startedAt).changes };
     },
 

@@ -43,6 +43,7 @@ export function patientRoutes(patients: PatientService): Router {
       reports: page.items,
       page,
       hospitals: patients.hospitals(),
+      unsaved: patients.unsaved(currentUser(req).id),
       values: failed?.values ?? {},
       errors: failed?.errors ?? {},
     });

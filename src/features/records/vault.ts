@@ -50,6 +50,24 @@ export function createVault(bodies: BodyRepository, masterKey: Buffer) {
       const rows = bodies.getMany(items.map(item => item.commitment));
       return items.map(item => check(kind, item.author, item.commitment, rows.get(item.commitment)?.envelope));
     },
+
+    /**
+     * The author's writes that never reached the ledger (a crash between "stored" and "sent"),
+     * newest first, with the title when the body still opens for that author. For the author's
+     * own eyes only: nothing on the ledger vouches for these bodies.
+     */
+    lost(kind: BodyKind, author: string): { createdAt: Date; title: string | undefined }[] {
+      return bodies.failedOf(kind, author).map(row => {
+        let title: string | undefined;
+        try {
+          const body = JSON.parse(open(key, row.envelope, aad(kind, author)).toString('utf8')) as Partial<ReportBody>;
+          title = typeof body.title === 'string' ? body.title : undefined;
+        } catch {
+          title = undefined;
+        }
+        return { createdAt: new Date(row.createdAt), title };
+      });
+    },
   };
 
   function check<K extends BodyKind>(kind: K, author: string, ledgerCommitment: string, envelope: string | undefined): Checked<BodyOf<K>> {

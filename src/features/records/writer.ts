@@ -2,8 +2,10 @@
  * The one path every ledger write takes. A write with a body stores the encrypted body as
  * pending, sends the transaction, then — in one database transaction — confirms the body and
  * applies the receipt's events to the read model, so the page after the redirect shows it.
+ * A write that certainly did not reach the ledger leaves nothing behind.
  */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
+import { certainlyNotOnLedger } from '../../ledger/errors';
 import type { BodyKind, BodyRepository } from '../../store/bodies';
 import type { Db } from '../../store/database';
 import type { Projection } from '../../store/projection';
@@ -31,7 +33,10 @@ export function createLedgerWriter(db: Db, vault: Vault, bodies: BodyRepository,
       try {
         receipt = await send(commitment);
       } catch (error) {
-        bodies.fail(commitment);
+        // Refused, or the node was out of reach before the transaction was sent: nothing of the
+        // write remains. Otherwise it may have been sent: the body stays pending until its event
+        // arrives (confirmed) or the next start finds it missing (failed, shown to its author).
+        if (certainlyNotOnLedger(error)) bodies.discard(commitment);
         throw error;
       }
       db.transaction(() => {

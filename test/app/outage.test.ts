@@ -1,0 +1,168 @@
+/**
+ * An external node (RPC_URL) that stops and comes back: the app says so at once (503s, nothing
+ * of a refused write left behind) and recovers by itself, without a restart, within 10 s.
+ */
+import assert from 'node:assert/strict';
+import ganache from 'ganache';
+import supertest from 'supertest';
+import type { Express } from 'express';
+import type { AppContext } from '../../src/context';
+import { LedgerUnavailableError } from '../../src/ledger/errors';
+import type { Services } from '../../src/services';
+import { createLedgerWriter } from '../../src/features/records/writer';
+import { createVault } from '../../src/features/records/vault';
+import { createBodyRepository } from '../../src/store/bodies';
+import { createProjection } from '../../src/store/projection';
+import { freePort, startTestApp, tempDataDir } from '../support/context';
+import { addReport, csrfFrom, login, page, type Agent } from '../support/http';
+
+/** A classroom node whose chain lives in `dbPath`, so that it can stop and start again. */
+function classroomNode(dbPath: string) {
+  return ganache.server({
+    logging: { quiet: true },
+    chain: { hardfork: 'shanghai' as const },
+    wallet: { deterministic: true },
+    database: { dbPath },
+  });
+}
+
+/** Polls `probe` until it resolves truthy; resolves with the time it took, in ms. */
+async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await probe().catch(() => false)) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) assert.fail(`${what} not within ${timeoutMs} ms`);
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+}
+
+describe('a node outage (RPC_URL to a node that stops)', function () {
+  this.timeout(120_000);
+  const chainDir = tempDataDir('outage-chain');
+  let port: number;
+  let node: ReturnType<typeof classroomNode>;
+  let context: AppContext;
+  let services: Services;
+  let app: Express;
+  let patient: Agent;
+  let token: string;
+  let reportId: number;
+  let hospitalId: number;
+  let stopFollowing: () => void = () => undefined;
+
+  const count = (table: string) => context.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
+  const counts = () => Object.fromEntries(['bodies', 'users', 'ledger_reports', 'ledger_grants', 'ledger_hospitals'].map(t => [t, count(t)]));
+  const aliceAddress = () => context.db.prepare<[], { address: string }>("SELECT address FROM users WHERE username = 'alice'").get()!.address;
+  const aliceId = () => context.db.prepare<[], { id: number }>("SELECT id FROM users WHERE username = 'alice'").get()!.id;
+
+  before(async () => {
+    port = await freePort();
+    node = classroomNode(chainDir);
+    await node.listen(port, '127.0.0.1');
+    ({ context, services, app } = await startTestApp({ RPC_URL: `http://127.0.0.1:${port}` }));
+    ({ hospitalId } = await services.admin.addHospital({ name: 'Apollo', address: 'A', phone: '111' }));
+    await services.patients.signup({ username: 'alice', password: 'password1', email: 'a@x.example', fullName: 'Alice', phone: '123' });
+    patient = await login(app, 'patient', 'alice', 'password1');
+    ({ id: reportId } = await addReport(patient, { title: 'Before', disease: 'D', details: 'X', hospitalIds: [hospitalId] }));
+    token = csrfFrom(await page(patient, '/patient'));
+    stopFollowing = services.sync.follow();
+  });
+  after(async () => {
+    stopFollowing();
+    await context?.close();
+    await node?.close().catch(() => undefined);
+  });
+
+  describe('while the node is stopped', () => {
+    before(async () => {
+      await node.close();
+    });
+
+    it('answers /healthz with 503 within 2 s', async () => {
+      const started = Date.now();
+      const res = await supertest(app).get('/healthz');
+      assert.equal(res.status, 503);
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    });
+
+    it('answers every signed-in page with a clear 503 page; public pages still answer', async () => {
+      for (const path of ['/patient', `/patient/reports/${reportId}`]) {
+        const started = Date.now();
+        const res = await patient.get(path);
+        assert.equal(res.status, 503, `GET ${path} answered ${res.status}`);
+        assert.match(res.text, /Ledger unavailable/);
+        assert.match(res.text, /blockchain node cannot be reached/);
+        assert.ok(Date.now() - started < 2000, `GET ${path} took ${Date.now() - started} ms`);
+      }
+      for (const path of ['/', '/patient/login', '/patient/signup']) assert.equal((await supertest(app).get(path)).status, 200, path);
+    });
+
+    it('refuses a report with 503 and keeps nothing of it', async () => {
+      const before = counts();
+      const res = await patient.post('/patient/reports').type('form').send({ _csrf: token, title: 'During', disease: 'D', details: 'Y', hospitalIds: String(hospitalId) });
+      assert.equal(res.status, 503);
+      assert.match(res.text, /Nothing was changed/);
+      assert.deepEqual(counts(), before);
+    });
+
+    it('discards the pending body of a write the node never received', async () => {
+      // Past the page check: the service itself, as a request already under way when the node went.
+      const before = counts();
+      await assert.rejects(services.patients.addReport(aliceId(), { title: 'Direct', disease: 'D', details: 'Z', hospitalIds: [] }), (error: unknown) => {
+        assert.ok(error instanceof LedgerUnavailableError, String(error));
+        assert.equal(error.notSent, true);
+        return true;
+      });
+      assert.deepEqual(counts(), before);
+    });
+
+    it('keeps the pending body of a write whose outcome is unknown, for reconciliation', async () => {
+      const bodies = createBodyRepository(context.db);
+      const writer = createLedgerWriter(context.db, createVault(bodies, context.masterKey), bodies, createProjection(context.db));
+      const maybeSent = writer.writeWithBody('report', aliceAddress(), { title: 'Maybe', disease: 'D', details: 'M' }, () =>
+        Promise.reject(new LedgerUnavailableError('transaction 0x… was not mined in time')),
+      );
+      await assert.rejects(maybeSent, LedgerUnavailableError);
+      const pending = context.db.prepare<[], { commitment: string }>("SELECT commitment FROM bodies WHERE status = 'pending'").all();
+      assert.equal(pending.length, 1);
+      context.db.prepare('DELETE FROM bodies WHERE commitment = ?').run(pending[0].commitment); // not part of the later checks
+    });
+
+    it('refuses a signup with 503 and stores no login', async () => {
+      const visitor = supertest.agent(app);
+      const signupToken = csrfFrom(await page(visitor, '/patient/signup'));
+      const res = await visitor
+        .post('/patient/signup')
+        .type('form')
+        .send({ _csrf: signupToken, username: 'bob', password: 'password1', email: 'b@x.example', fullName: 'Bob', phone: '123' });
+      assert.equal(res.status, 503);
+      assert.equal(context.db.prepare("SELECT 1 FROM users WHERE username = 'bob'").get(), undefined);
+    });
+  });
+
+  describe('when the node comes back', () => {
+    it('recovers by itself within 10 s: health, pages, writes and the read model', async () => {
+      node = classroomNode(chainDir);
+      await node.listen(port, '127.0.0.1');
+      const restarted = Date.now();
+      const healthy = await until(async () => (await supertest(app).get('/healthz')).status === 200, 10_000, '/healthz 200');
+      await until(async () => (await patient.get('/patient')).status === 200, 10_000, 'the dashboard');
+      const saved = await addReport(patient, { title: 'After', disease: 'D', details: 'W', hospitalIds: [hospitalId] });
+      assert.ok(saved.id > reportId);
+      // Written elsewhere (not through the app): the follower brings it into the read model.
+      const { hospitalId: elsewhere } = await context.ledger.client.addHospital(context.ledger.admin, 'Written elsewhere');
+      context.db.prepare('DELETE FROM ledger_hospitals WHERE id = ?').run(elsewhere); // as if the app had not seen its receipt
+      await until(async () => services.admin.hospitals().some(h => h.id === elsewhere), 10_000, 'the follower catching up');
+      const recovered = Date.now() - restarted;
+      console.log(`      /healthz back after ${healthy} ms; all recovered after ${recovered} ms`);
+      assert.ok(recovered < 10_000, `recovered after ${recovered} ms`);
+      const titles = rowsOf(await page(patient, '/patient'));
+      assert.deepEqual(titles, ['After', 'Before'], 'nothing of the refused writes is shown');
+    });
+  });
+});
+
+/** The report titles a patient's dashboard lists, in page order. */
+function rowsOf(html: string): string[] {
+  return [...html.matchAll(/<a href="\/patient\/reports\/\d+">([^<]*)<\/a>/g)].map(m => m[1]);
+}
