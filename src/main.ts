@@ -1,8 +1,9 @@
 /**
  * Starting the app: compiles the contract if needed, starts or connects to the node, migrates
  * if the contract is not deployed there, serves the app. One line per stage; a wrong setting
- * stops with one line and no stack trace. SIGINT/SIGTERM close the server, the database and the
- * node. `server.ts` (npm start) and `demo.ts` (npm run demo) are its two entry points.
+ * stops with one line and no stack trace. SIGINT/SIGTERM drain the server (see onSignals), then
+ * close the database and the node. `server.ts` (npm start) and `demo.ts` (npm run demo) are its
+ * two entry points.
  */
 import type { Server } from 'node:http';
 import { createApp } from './app';
@@ -47,20 +48,49 @@ function listen(app: ReturnType<typeof createApp>, host: string, port: number): 
   });
 }
 
+/** How long requests under way (and queued background writes) get to finish after SIGTERM/SIGINT. */
+export const DRAIN_MS = 10_000;
+
+/**
+ * SIGTERM/SIGINT: stop accepting connections, let the requests under way finish (up to
+ * DRAIN_MS, then their sockets are closed), close idle keep-alive sockets as they go idle, let
+ * the queued background writes reach the ledger (same deadline), stop following the ledger,
+ * then close the database and the node, and exit 0. A second signal exits at once with 1.
+ */
 function onSignals(server: Server, context: AppContext, services: Services, stopFollowing: () => void): void {
   let closing = false;
   const close = async (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      say('stop', `${signal} again: exiting now`);
+      process.exit(1);
+    }
     closing = true;
-    say('stop', `${signal}: closing`);
+    say('stop', `${signal}: no new requests; finishing those under way (up to ${DRAIN_MS / 1000} s)`);
+    const deadline = Date.now() + DRAIN_MS;
+    const closed = new Promise<void>(resolve => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const idle = setInterval(() => server.closeIdleConnections(), 100); // keep-alive sockets whose response just went out
+    if (!(await settledBy(closed, deadline))) {
+      say('stop', 'requests still under way after the deadline: closing their connections');
+      server.closeAllConnections();
+      await closed;
+    }
+    clearInterval(idle);
+    if (!(await settledBy(services.background.settled(), deadline))) say('stop', `${services.background.size} background writes left unfinished`);
     stopFollowing();
-    await new Promise<void>(resolve => server.close(() => resolve()));
-    await services.background.settled(); // queued access records reach the ledger before it closes
     await context.close();
+    say('stop', 'closed');
     process.exit(0);
   };
-  process.once('SIGINT', () => void close('SIGINT'));
-  process.once('SIGTERM', () => void close('SIGTERM'));
+  process.on('SIGINT', () => void close('SIGINT'));
+  process.on('SIGTERM', () => void close('SIGTERM'));
+}
+
+/** Whether `promise` settled before `deadline` (a Date.now() time). */
+function settledBy(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>(resolve => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  return Promise.race([promise.then(() => true, () => true), late]).finally(() => clearTimeout(timer));
 }
 
 /** Runs `main` as a program: a failure to start is one line on stderr and exit code 1. */
