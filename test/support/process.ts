@@ -15,8 +15,13 @@ export interface ServerProcess {
   exited(): Promise<number | null>;
 }
 
-export function startServerProcess(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [TSX, 'src/server.ts'], {
+/**
+ * `direct`: run the server as the child itself (`node --import tsx`) rather than under tsx's CLI,
+ * which relays SIGTERM but cannot relay SIGKILL: a crash test must kill the server itself.
+ */
+export function startServerProcess(env: Record<string, string>, options: { direct?: boolean } = {}): ServerProcess {
+  const args = options.direct ? ['--import', 'tsx', 'src/server.ts'] : [TSX, 'src/server.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
