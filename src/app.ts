@@ -7,9 +7,12 @@ import session from 'express-session';
 import { csrfSync } from 'csrf-sync';
 import helmet from 'helmet';
 import type { AppContext } from './context';
+import { accessLogRoutes } from './features/access-log/routes';
 import { adminRoutes } from './features/admin/routes';
+import { auditRoutes } from './features/audit/routes';
 import { authRoutes } from './features/auth/routes';
 import { doctorRoutes } from './features/doctor/routes';
+import { explorerRoutes } from './features/explorer/routes';
 import { healthRoutes, homeRoutes } from './features/home/routes';
 import { patientRoutes } from './features/patient/routes';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
@@ -95,6 +98,9 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use(adminRoutes(services.admin, services.auth));
   app.use(patientRoutes(services.patients));
   app.use(doctorRoutes(services.doctors));
+  app.use(accessLogRoutes(services.accessLog));
+  app.use(auditRoutes(services.audit, services.integrity));
+  app.use(explorerRoutes(services.explorer));
 
   app.use(notFoundHandler);
   app.use(errorHandler({ production: context.config.production }));

@@ -30,6 +30,11 @@ export interface Decoded {
   readonly args: Readonly<Record<string, unknown>>;
 }
 
+/** A decoded event log, with its position in the block (events are keyed by transaction and position). */
+export interface DecodedEvent extends Decoded {
+  readonly logIndex: number;
+}
+
 export function loadArtifact(contractName: string): Artifact {
   const file = path.join(BUILD_DIR, `${contractName}.json`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Artifact;
@@ -84,15 +89,31 @@ export class ContractCodec {
     }
   }
 
+  /** Decodes a transaction's input into the function it calls; undefined when it calls none of ours. */
+  decodeCall(input: string): Decoded | undefined {
+    const fragment = [...this.functions.values()].find(f => eth.abi.encodeFunctionSignature(f) === input.slice(0, 10));
+    if (!fragment) return undefined;
+    try {
+      const inputs = fragment.inputs ?? [];
+      const decoded = eth.abi.decodeParameters([...inputs], `0x${input.slice(10)}`);
+      return { name: String(fragment.name), args: named(decoded, inputs) };
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Decodes the logs this contract emitted; logs of other contracts or unknown events are skipped. */
-  decodeLogs(logs: readonly { address?: string; data?: string; topics?: readonly string[] }[], address: string): Decoded[] {
-    const decoded: Decoded[] = [];
+  decodeLogs(
+    logs: readonly { address?: string; data?: string; topics?: readonly string[]; logIndex?: string | number | bigint }[],
+    address: string,
+  ): DecodedEvent[] {
+    const decoded: DecodedEvent[] = [];
     for (const log of logs) {
       if (log.address?.toLowerCase() !== address.toLowerCase() || !log.topics?.length) continue;
       const fragment = this.events.get(log.topics[0]);
       if (!fragment?.name) continue;
       const values = eth.abi.decodeLog([...(fragment.inputs ?? [])], log.data ?? '0x', [...log.topics.slice(1)]);
-      decoded.push({ name: fragment.name, args: named(values, fragment.inputs ?? []) });
+      decoded.push({ name: fragment.name, args: named(values, fragment.inputs ?? []), logIndex: Number(log.logIndex ?? 0) });
     }
     return decoded;
   }

@@ -3,7 +3,7 @@
  * Writes take the signer of the acting user and resolve once mined; reads are eth_calls.
  * Ids are plain numbers (the contract keeps them below 2^32); commitments are 0x-hex strings.
  */
-import type { ContractCodec, Decoded } from './abi';
+import type { ContractCodec, DecodedEvent } from './abi';
 import type { MinedTransaction, Signer, TransactionSender } from './transactions';
 
 /** Where a write landed: shown to users as "saved on the ledger". */
@@ -13,12 +13,12 @@ export interface LedgerReceipt {
   /** The block's time, in seconds. */
   readonly timestamp: number;
   readonly gasUsed: number;
-  readonly events: readonly Decoded[];
+  readonly events: readonly DecodedEvent[];
 }
 
 /** An event of the contract with where and when it happened. */
 export interface LedgerEvent {
-  readonly event: Decoded;
+  readonly event: DecodedEvent;
   readonly blockNumber: number;
   readonly transactionHash: string;
   /** Block time, in seconds. */
@@ -149,11 +149,14 @@ export class EhrClient {
 
   // ─── Events ────────────────────────────────────────────────────────────────────────────
 
-  /** The contract's events in a block range, in the order they happened, with where and when. */
-  async events(fromBlock: number, toBlock: number): Promise<LedgerEvent[]> {
+  /**
+   * The contract's events in a block range, in the order they happened, with where and when.
+   * `withTimes: false` skips reading each block's time (one node call per block) and gives 0.
+   */
+  async events(fromBlock: number, toBlock: number, { withTimes = true } = {}): Promise<LedgerEvent[]> {
     const logs = await this.sender.logs(this.address, fromBlock, toBlock);
     const times = new Map<number, number>();
-    for (const blockNumber of new Set(logs.map(log => Number(log.blockNumber)))) {
+    for (const blockNumber of withTimes ? new Set(logs.map(log => Number(log.blockNumber))) : []) {
       times.set(blockNumber, await this.sender.blockTime(blockNumber));
     }
     return logs.flatMap(log =>

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Web3 } from 'web3';
 import { ConfigError, type Config } from '../config';
 import { ContractCodec, loadArtifact } from './abi';
+import { ChainReader } from './chain';
 import { EhrClient } from './ehr-client';
 import { LedgerUnavailableError } from './errors';
 import { connectExternalNode, startEmbeddedNode, type LedgerNode } from './node';
@@ -29,6 +30,8 @@ export interface Ledger {
   readonly codec: ContractCodec;
   readonly sender: TransactionSender;
   readonly client: EhrClient;
+  /** Blocks and transactions, for the explorer. */
+  readonly chain: ChainReader;
   /** The admin and funding account: the contract's deployer. */
   readonly admin: Signer;
   /** Sends gas money from the admin to `address`. */
@@ -79,6 +82,7 @@ export async function connectLedger(config: Config, report: StageReporter = () =
       codec,
       sender,
       client: new EhrClient(sender, codec, deployment.address),
+      chain: new ChainReader(sender),
       admin,
       fund,
       health: timeoutMs => health(web3, timeoutMs),

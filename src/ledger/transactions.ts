@@ -24,6 +24,8 @@ export interface TransactionRequest {
 }
 
 export interface Log {
+  /** Hex (raw JSON-RPC) or a number (web3's receipts): the log's position in its block. */
+  readonly logIndex?: string | number | bigint;
   readonly address?: string;
   readonly data?: string;
   readonly topics?: readonly string[];
@@ -106,6 +108,11 @@ export class TransactionSender {
   /** Logs of `address` in a block range, as the node gives them. */
   logs(address: string, fromBlock: number, toBlock: number): Promise<(Log & { blockNumber: string; transactionHash: string })[]> {
     return this.rpc('eth_getLogs', [{ address, fromBlock: hex(BigInt(fromBlock)), toBlock: hex(BigInt(toBlock)) }]);
+  }
+
+  /** A read-only JSON-RPC request for the explorer's blocks and transactions, its errors classified. */
+  query<T>(method: 'eth_getBlockByNumber' | 'eth_getTransactionByHash' | 'eth_getTransactionReceipt', params: unknown[]): Promise<T> {
+    return this.rpc<T>(method, params);
   }
 
   async blockNumber(): Promise<number> {

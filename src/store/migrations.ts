@@ -126,4 +126,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_expiry ON sessions (expires);
     `,
   },
+  {
+    name: 'acts on the ledger',
+    sql: `
+      -- Every event of the contract as one act: the audit report and the patients' access logs.
+      -- Personal data stays in users: here are only addresses, ids and the hospital's id.
+      CREATE TABLE ledger_acts (
+        tx_hash      TEXT NOT NULL,
+        log_index    INTEGER NOT NULL,
+        block_number INTEGER NOT NULL,
+        time         INTEGER NOT NULL,
+        act          TEXT NOT NULL CHECK (act IN ('hospital-added', 'doctor-added', 'patient-registered', 'report-added',
+                                                'report-shared', 'report-revoked', 'prescribed', 'opened')),
+        -- The acting account; NULL for the admin's acts, whose events do not name the admin.
+        actor        TEXT,
+        patient      TEXT,
+        doctor       TEXT,
+        report_id    INTEGER,
+        hospital_id  INTEGER,
+        PRIMARY KEY (tx_hash, log_index)
+      ) STRICT;
+      CREATE INDEX ledger_acts_by_time ON ledger_acts (block_number, log_index);
+      CREATE INDEX ledger_acts_by_patient ON ledger_acts (patient, act, block_number);
+      CREATE INDEX ledger_acts_by_actor ON ledger_acts (actor, block_number);
+
+      -- The read model so far has no acts: catch up from the contract's first block again (every
+      -- other table ignores events it has already applied).
+      DELETE FROM settings WHERE key = 'projection.next_block';
+    `,
+  },
 ];

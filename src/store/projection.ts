@@ -4,7 +4,7 @@
  * of the app's own receipts (so a page right after a write shows it) and, when catching up or
  * rebuilding, the events found on the ledger; applying an event twice changes nothing.
  */
-import type { Decoded } from '../ledger/abi';
+import type { DecodedEvent } from '../ledger/abi';
 import type { Db } from './database';
 
 /** Where and when an event happened. */
@@ -13,6 +13,32 @@ export interface EventOrigin {
   readonly transactionHash: string;
   /** Block time, in seconds. */
   readonly timestamp: number;
+}
+
+/** The act each event records, as the audit report and the access log name it. */
+const ACTS: Readonly<Record<string, string>> = {
+  HospitalAdded: 'hospital-added',
+  DoctorAdded: 'doctor-added',
+  PatientRegistered: 'patient-registered',
+  ReportAdded: 'report-added',
+  ReportShared: 'report-shared',
+  ReportRevoked: 'report-revoked',
+  PrescriptionAdded: 'prescribed',
+  ReportAccessed: 'opened',
+};
+
+/** Who did it: the patient for their own records, the doctor for theirs; null for the admin's acts. */
+function actorOf(event: DecodedEvent): string | null {
+  switch (event.name) {
+    case 'PatientRegistered':
+    case 'ReportAdded':
+      return addr(event.args.patient);
+    case 'PrescriptionAdded':
+    case 'ReportAccessed':
+      return addr(event.args.doctor);
+    default:
+      return null; // HospitalAdded, DoctorAdded: the admin; ReportShared/Revoked: the report's patient, found below
+  }
 }
 
 const num = (value: unknown) => Number(value as bigint);
@@ -34,9 +60,35 @@ export function createProjection(db: Db) {
     prescription: db.prepare(`
       INSERT OR IGNORE INTO ledger_prescriptions (report_id, idx, doctor, hospital_id, commitment, created_at, block_number, tx_hash)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    // A share, revoke or prescription names only the report: its patient comes from the report.
+    act: db.prepare(`
+      INSERT OR IGNORE INTO ledger_acts (tx_hash, log_index, block_number, time, act, actor, patient, doctor, report_id, hospital_id)
+      SELECT :txHash, :logIndex, :blockNumber, :time, :act,
+        coalesce(:actor, CASE WHEN :act IN ('report-shared', 'report-revoked') THEN r.patient END),
+        coalesce(:patient, r.patient), :doctor, :reportId, :hospitalId
+      FROM (SELECT 1) LEFT JOIN ledger_reports r ON r.id = :reportId`),
   };
 
-  function apply(event: Decoded, origin: EventOrigin): void {
+  function recordAct(event: DecodedEvent, origin: EventOrigin): void {
+    const act = ACTS[event.name];
+    if (!act) return; // OpenZeppelin's role events are not acts of the app
+    const { args } = event;
+    const optional = (value: unknown, as: (v: unknown) => string | number) => (value === undefined ? null : as(value));
+    statements.act.run({
+      txHash: origin.transactionHash,
+      logIndex: event.logIndex,
+      blockNumber: origin.blockNumber,
+      time: origin.timestamp,
+      act,
+      actor: actorOf(event),
+      patient: optional(args.patient, addr),
+      doctor: optional(args.doctor, addr),
+      reportId: optional(args.reportId, num),
+      hospitalId: optional(args.hospitalId, num),
+    });
+  }
+
+  function apply(event: DecodedEvent, origin: EventOrigin): void {
     const { args } = event;
     const at = [origin.blockNumber, origin.transactionHash] as const;
     switch (event.name) {
@@ -62,13 +114,14 @@ export function createProjection(db: Db) {
         );
         break;
       default:
-        break; // ReportAccessed and OpenZeppelin's role events change no table here
+        break; // ReportAccessed is only an act; OpenZeppelin's role events change no table here
     }
+    recordAct(event, origin);
   }
 
   return {
     /** Applies events in the order they were emitted. */
-    applyAll(events: readonly Decoded[], origin: EventOrigin): void {
+    applyAll(events: readonly DecodedEvent[], origin: EventOrigin): void {
       db.transaction(() => events.forEach(event => apply(event, origin)))();
     },
     apply,

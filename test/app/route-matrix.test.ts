@@ -7,7 +7,7 @@
  *
  * - visitors: anonymous; patient P (owner of report R); patient Q (someone else's report);
  *   doctor dA of hospital A (R is shared with A); doctor dB of hospital B (R is not); the admin.
- * - `:id` is R's id. Every POST carries the session's valid `_csrf` token and a body valid
+ * - `:id` is R's id; `:n` and `:hash` are the block and transaction that added R. Every POST carries the session's valid `_csrf` token and a body valid
  *   enough to succeed where the visitor is allowed, so a refusal is the route's, not the form's.
  * - Permitted writes change state, so they are chosen not to change any other cell:
  *   new hospitals, doctors, patients and reports get names of their own; P shares R with
@@ -27,6 +27,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app';
 import type { AppContext } from '../../src/context';
 import { startTestApp } from '../support/context';
+import { ledgerFlash } from '../support/http';
 import {
   appRoutes, followed, loginAgent, postForm, uniqueIp, withTrustProxy, type Agent, type Fields, type LoginRole, type Response,
 } from '../support/security';
@@ -47,6 +48,9 @@ interface Expect {
 /** What the cells need from the set-up. */
 interface World {
   readonly reportId: number;
+  /** Where R was added on the ledger. */
+  readonly blockNumber: number;
+  readonly transactionHash: string;
   readonly hospitalA: number;
   readonly hospitalC1: number;
   readonly hospitalC2: number;
@@ -110,6 +114,11 @@ const TABLE: readonly RouteSpec[] = [
   { method: 'POST', path: '/logout', expect: all(done('/')), fresh: true },
 
   { method: 'GET', path: '/admin', expect: only('admin', { admin: ok }) },
+  { method: 'GET', path: '/admin/audit', expect: only('admin', { admin: ok }) },
+  { method: 'GET', path: '/admin/integrity', expect: only('admin', { admin: ok }) },
+  { method: 'GET', path: '/ledger', expect: only('admin', { admin: ok }) },
+  { method: 'GET', path: '/ledger/blocks/:n', expect: only('admin', { admin: ok }) },
+  { method: 'GET', path: '/ledger/tx/:hash', expect: only('admin', { admin: ok }) },
   {
     method: 'POST',
     path: '/admin/hospitals',
@@ -154,6 +163,8 @@ const TABLE: readonly RouteSpec[] = [
     body: () => ({ title: unique('Matrix report '), disease: 'Flu', details: 'Fever for two days.' }),
   },
   { method: 'GET', path: '/patient/reports/:id', expect: only('patient', { patient: showsReport, otherPatient: notFound }) },
+  // dA opened R during the set-up (and that access is on the ledger before any cell runs).
+  { method: 'GET', path: '/patient/access-log', expect: only('patient', { patient: { status: 200, showsReport: ['title'] }, otherPatient: ok }) },
   {
     method: 'POST',
     path: '/patient/reports/:id/share',
@@ -236,8 +247,14 @@ describe('route matrix: every route × every visitor', function () {
     const page = await followed(patient, res, '/patient');
     const id = /saved on the ledger as report #(\d+)\./.exec(page);
     assert.ok(id, 'the flash does not name the report');
+    const saved = ledgerFlash(page);
+    assert.ok(saved, 'the flash does not name the transaction');
+    // dA opens R: the access log of P shows R's title from the first cell on.
+    assert.equal((await agents.get('grantedDoctor')!.get(`/doctor/reports/${id[1]}`)).status, 200);
+    await started.services.background.settled();
     world = {
       reportId: Number(id[1]),
+      ...saved,
       hospitalA,
       hospitalC1,
       hospitalC2,
@@ -268,7 +285,7 @@ describe('route matrix: every route × every visitor', function () {
       for (const actor of ACTORS) {
         const expected = spec.expect[actor];
         it(`as ${actor} → ${expected.status}${expected.location ? ` ${expected.location}` : ''}`, async () => {
-          const url = spec.path.replace(':id', String(world.reportId));
+          const url = spec.path.replace(':id', String(world.reportId)).replace(':n', String(world.blockNumber)).replace(':hash', world.transactionHash);
           const agent = spec.fresh ? await freshAgent(actor) : agents.get(actor)!;
           const headers = spec.headers?.() ?? {};
           let res: Response;

@@ -39,10 +39,14 @@ export async function startTestContext(overrides: Record<string, string> = {}): 
   return startContext(await testConfig(overrides));
 }
 
-/** The whole app over a fresh node and database; bcrypt at its lowest cost to keep tests quick. */
+/**
+ * The whole app over a fresh node and database; bcrypt at its lowest cost to keep tests quick.
+ * `serviceLog` collects what the services log (failed background writes, detected tampering).
+ */
 export async function startTestApp(overrides: Record<string, string> = {}) {
   const context = await startTestContext(overrides);
-  const services = createServices(context, { bcryptCost: 4 });
+  const serviceLog: string[] = [];
+  const services = createServices(context, { bcryptCost: 4, log: line => serviceLog.push(line) });
   await services.auth.ensureAdminPassword(context.config.adminPassword);
-  return { context, services, app: createApp(context, services, { log: () => undefined }) };
+  return { context, services, serviceLog, app: createApp(context, services, { log: () => undefined }) };
 }

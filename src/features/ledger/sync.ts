@@ -11,7 +11,7 @@ import type { Settings } from '../../store/settings';
 
 const CURSOR = 'projection.next_block';
 const BLOCKS_PER_REQUEST = 2000;
-const READ_MODEL_TABLES = ['ledger_hospitals', 'ledger_doctors', 'ledger_patients', 'ledger_reports', 'ledger_grants', 'ledger_prescriptions'];
+const READ_MODEL_TABLES = ['ledger_hospitals', 'ledger_doctors', 'ledger_patients', 'ledger_reports', 'ledger_grants', 'ledger_prescriptions', 'ledger_acts'];
 
 export function createLedgerSync(db: Db, ledger: Ledger, projection: Projection, settings: Settings) {
   // Driven from the few unsettled bodies (a partial index), each looked up by its commitment.

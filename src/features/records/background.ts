@@ -3,12 +3,9 @@
  * a failure is logged, never thrown at a request that has already been answered. Shutdown and
  * tests wait for the ones still running with `settled()`.
  */
-export type BackgroundErrorLog = (label: string, error: unknown) => void;
-
-const logToConsole: BackgroundErrorLog = (label, error) =>
-  console.error(`${new Date().toISOString()} background ${label} failed: ${error instanceof Error ? error.message : String(error)}`);
-
-export function createBackgroundTasks(onError: BackgroundErrorLog = logToConsole) {
+export function createBackgroundTasks(log: (line: string) => void = line => console.error(line)) {
+  const onError = (label: string, error: unknown) =>
+    log(`${new Date().toISOString()} background ${label} failed: ${error instanceof Error ? error.message : String(error)}`);
   const running = new Set<Promise<void>>();
   return {
     run(label: string, task: () => Promise<unknown>): void {

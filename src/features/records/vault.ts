@@ -27,8 +27,17 @@ export type Checked<T> =
   | { readonly integrity: 'tampered'; readonly reason: string }
   | { readonly integrity: 'missing' };
 
-export function createVault(bodies: BodyRepository, masterKey: Buffer) {
+export function createVault(bodies: BodyRepository, masterKey: Buffer, log: (line: string) => void = line => console.error(line)) {
   const key = deriveKey(masterKey, 'record-bodies');
+  // Each altered body is logged once per process, not on every page that lists it.
+  const logged = new Set<string>();
+  const tampered = (kind: BodyKind, commitment: string, reason: string): Checked<never> => {
+    if (!logged.has(commitment)) {
+      logged.add(commitment);
+      log(`${new Date().toISOString()} integrity: ${kind} body ${commitment} tampered: ${reason}`);
+    }
+    return { integrity: 'tampered', reason };
+  };
   const aad = (kind: BodyKind, author: string) => `${kind}:${author.toLowerCase()}`;
 
   return {
@@ -73,12 +82,12 @@ export function createVault(bodies: BodyRepository, masterKey: Buffer) {
   function check<K extends BodyKind>(kind: K, author: string, ledgerCommitment: string, envelope: string | undefined): Checked<BodyOf<K>> {
     if (envelope === undefined) return { integrity: 'missing' };
     if (commitmentOf(envelope) !== ledgerCommitment.toLowerCase()) {
-      return { integrity: 'tampered', reason: 'the stored envelope does not match its commitment on the ledger' };
+      return tampered(kind, ledgerCommitment, 'the stored envelope does not match its commitment on the ledger');
     }
     try {
       return { integrity: 'verified', body: JSON.parse(open(key, envelope, aad(kind, author)).toString('utf8')) as BodyOf<K> };
     } catch {
-      return { integrity: 'tampered', reason: 'the stored envelope does not decrypt for its owner' };
+      return tampered(kind, ledgerCommitment, 'the stored envelope does not decrypt for its owner');
     }
   }
 }

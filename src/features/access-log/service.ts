@@ -1,0 +1,51 @@
+/**
+ * A patient's access log: each time a doctor opened one of the patient's reports, as the ledger's
+ * `ReportAccessed` events record it (doctor, hospital, report id, block) — named here with the
+ * doctor's name and the report's title, which only this app knows.
+ */
+import type { Acts } from '../../store/acts';
+import type { ReadModel } from '../../store/read-model';
+import type { UserRepository } from '../../store/users';
+import type { Vault } from '../records/vault';
+
+export const ACCESSES_PER_PAGE = 25;
+
+export interface Access {
+  readonly time: Date;
+  readonly doctorName: string;
+  readonly hospitalName: string;
+  readonly reportId: number;
+  /** The report's title when its body checks out; undefined when it does not. */
+  readonly reportTitle: string | undefined;
+  readonly transactionHash: string;
+  readonly blockNumber: number;
+}
+
+export function createAccessLogService(acts: Acts, users: UserRepository, readModel: ReadModel, vault: Vault) {
+  return {
+    page(userId: number, requested: number) {
+      const patient = users.findById(userId);
+      if (!patient || patient.role !== 'patient') return { accesses: [], page: 1, pages: 1, total: 0 };
+      const total = acts.accessCount(patient.address);
+      const pages = Math.max(1, Math.ceil(total / ACCESSES_PER_PAGE));
+      const page = Math.min(requested, pages);
+      const rows = acts.accessLog(patient.address, ACCESSES_PER_PAGE, (page - 1) * ACCESSES_PER_PAGE);
+      const reportIds = [...new Set(rows.map(row => row.reportId ?? 0))];
+      const reports = reportIds.flatMap(id => readModel.report(id) ?? []);
+      const bodies = vault.readMany('report', reports.map(report => ({ author: report.patient, commitment: report.commitment })));
+      const titles = new Map(reports.map((report, i) => [report.id, bodies[i].integrity === 'verified' ? bodies[i].body.title : undefined]));
+      const accesses: Access[] = rows.map(row => ({
+        time: new Date(row.time * 1000),
+        doctorName: row.doctorName ?? row.doctor ?? 'unknown doctor',
+        hospitalName: row.hospitalName ?? 'unknown hospital',
+        reportId: row.reportId ?? 0,
+        reportTitle: titles.get(row.reportId ?? 0),
+        transactionHash: row.transactionHash,
+        blockNumber: row.blockNumber,
+      }));
+      return { accesses, page, pages, total };
+    },
+  };
+}
+
+export type AccessLogService = ReturnType<typeof createAccessLogService>;

@@ -1,0 +1,131 @@
+/**
+ * Blocks and transactions as the node keeps them, for the explorer: the chain itself, not the
+ * contract. Raw JSON-RPC answers (hex quantities) become plain numbers, bigints and strings.
+ */
+import type { Log, TransactionSender } from './transactions';
+
+export interface Block {
+  readonly number: number;
+  readonly hash: string;
+  readonly parentHash: string;
+  /** Seconds. */
+  readonly timestamp: number;
+  readonly gasUsed: number;
+  readonly gasLimit: number;
+  readonly miner: string;
+  readonly transactionHashes: readonly string[];
+}
+
+export interface ChainTransaction {
+  readonly hash: string;
+  readonly blockNumber: number;
+  readonly from: string;
+  /** null for a contract creation. */
+  readonly to: string | null;
+  readonly value: bigint;
+  readonly input: string;
+  readonly nonce: number;
+  readonly gasPrice: bigint;
+}
+
+export interface ChainReceipt {
+  readonly succeeded: boolean;
+  readonly gasUsed: number;
+  readonly contractAddress: string | null;
+  readonly logs: readonly Log[];
+}
+
+type Hex = string;
+interface RawBlock {
+  number: Hex;
+  hash: Hex;
+  parentHash: Hex;
+  timestamp: Hex;
+  gasUsed: Hex;
+  gasLimit: Hex;
+  miner: Hex;
+  transactions: (Hex | RawTransaction)[];
+}
+interface RawTransaction {
+  hash: Hex;
+  blockNumber: Hex | null;
+  from: Hex;
+  to: Hex | null;
+  value: Hex;
+  input: Hex;
+  nonce: Hex;
+  gasPrice?: Hex;
+}
+interface RawReceipt {
+  status: Hex;
+  gasUsed: Hex;
+  contractAddress: Hex | null;
+  logs: Log[];
+}
+
+const hex = (value: number) => `0x${value.toString(16)}`;
+const lower = (value: string) => value.toLowerCase();
+
+export class ChainReader {
+  constructor(private readonly sender: TransactionSender) {}
+
+  latestBlockNumber(): Promise<number> {
+    return this.sender.blockNumber();
+  }
+
+  /** A block with its transactions' hashes; undefined when the chain has no such block yet. */
+  async block(blockNumber: number): Promise<Block | undefined> {
+    return (await this.blockWithTransactions(blockNumber))?.block;
+  }
+
+  /** A block and its transactions in full. */
+  async blockWithTransactions(blockNumber: number): Promise<{ block: Block; transactions: ChainTransaction[] } | undefined> {
+    const raw = await this.sender.query<RawBlock | null>('eth_getBlockByNumber', [hex(blockNumber), true]);
+    if (!raw) return undefined;
+    const transactions = raw.transactions.filter((tx): tx is RawTransaction => typeof tx !== 'string').map(toTransaction);
+    return {
+      block: {
+        number: Number(raw.number),
+        hash: lower(raw.hash),
+        parentHash: lower(raw.parentHash),
+        timestamp: Number(raw.timestamp),
+        gasUsed: Number(raw.gasUsed),
+        gasLimit: Number(raw.gasLimit),
+        miner: lower(raw.miner),
+        transactionHashes: transactions.map(tx => tx.hash),
+      },
+      transactions,
+    };
+  }
+
+  /** A mined transaction and its receipt; undefined when the node knows no mined transaction by that hash. */
+  async transaction(hash: string): Promise<{ transaction: ChainTransaction; receipt: ChainReceipt } | undefined> {
+    const [raw, receipt] = await Promise.all([
+      this.sender.query<RawTransaction | null>('eth_getTransactionByHash', [hash]),
+      this.sender.query<RawReceipt | null>('eth_getTransactionReceipt', [hash]),
+    ]);
+    if (!raw || !receipt || raw.blockNumber === null) return undefined;
+    return {
+      transaction: toTransaction(raw),
+      receipt: {
+        succeeded: Number(receipt.status) === 1,
+        gasUsed: Number(receipt.gasUsed),
+        contractAddress: receipt.contractAddress ? lower(receipt.contractAddress) : null,
+        logs: receipt.logs,
+      },
+    };
+  }
+}
+
+function toTransaction(raw: RawTransaction): ChainTransaction {
+  return {
+    hash: lower(raw.hash),
+    blockNumber: Number(raw.blockNumber),
+    from: lower(raw.from),
+    to: raw.to ? lower(raw.to) : null,
+    value: BigInt(raw.value),
+    input: raw.input,
+    nonce: Number(raw.nonce),
+    gasPrice: BigInt(raw.gasPrice ?? '0x0'),
+  };
+}

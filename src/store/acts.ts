@@ -1,0 +1,113 @@
+/**
+ * Queries over `ledger_acts`, one row per event of the contract: the admin's audit report and a
+ * patient's access log. Names come from joins with the app's own tables, never from the ledger.
+ */
+import type { Db } from './database';
+
+export const ACT_NAMES = [
+  'hospital-added',
+  'doctor-added',
+  'patient-registered',
+  'report-added',
+  'report-shared',
+  'report-revoked',
+  'prescribed',
+  'opened',
+] as const;
+export type ActName = (typeof ACT_NAMES)[number];
+
+export interface ActRow {
+  readonly transactionHash: string;
+  readonly blockNumber: number;
+  /** Seconds. */
+  readonly time: number;
+  readonly act: ActName;
+  /** null: the admin. */
+  readonly actor: string | null;
+  readonly actorUsername: string | null;
+  readonly actorRole: string | null;
+  readonly patient: string | null;
+  readonly patientUsername: string | null;
+  readonly doctor: string | null;
+  readonly doctorName: string | null;
+  readonly reportId: number | null;
+  readonly hospitalId: number | null;
+  readonly hospitalName: string | null;
+}
+
+export interface ActFilter {
+  /** Seconds, inclusive. */
+  readonly from?: number;
+  /** Seconds, exclusive. */
+  readonly to?: number;
+  /** An address, or 'admin' for the admin's acts. */
+  readonly actor?: string;
+  readonly patient?: string;
+  readonly act?: ActName;
+}
+
+export const ACT_SORTS = ['time', 'act', 'actor', 'patient', 'report'] as const;
+export type ActSort = (typeof ACT_SORTS)[number];
+
+const ORDER: Record<ActSort, string> = {
+  time: 'a.block_number %s, a.log_index %s',
+  act: 'a.act %s, a.block_number %s, a.log_index %s',
+  actor: "coalesce(ua.username, '') %s, a.block_number %s, a.log_index %s",
+  patient: "coalesce(up.username, '') %s, a.block_number %s, a.log_index %s",
+  report: 'coalesce(a.report_id, 0) %s, a.block_number %s, a.log_index %s',
+};
+
+const SELECT = `
+  SELECT a.tx_hash AS transactionHash, a.block_number AS blockNumber, a.time, a.act, a.actor,
+    ua.username AS actorUsername, ua.role AS actorRole, a.patient, up.username AS patientUsername,
+    a.doctor, ud.full_name AS doctorName, a.report_id AS reportId, a.hospital_id AS hospitalId, h.name AS hospitalName
+  FROM ledger_acts a
+    LEFT JOIN users ua ON ua.address = a.actor
+    LEFT JOIN users up ON up.address = a.patient
+    LEFT JOIN users ud ON ud.address = a.doctor
+    LEFT JOIN ledger_hospitals h ON h.id = a.hospital_id`;
+
+function where(filter: ActFilter): { sql: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  const add = (clause: string, name: string, value: unknown) => {
+    clauses.push(clause);
+    params[name] = value;
+  };
+  if (filter.from !== undefined) add('a.time >= :from', 'from', filter.from);
+  if (filter.to !== undefined) add('a.time < :to', 'to', filter.to);
+  if (filter.actor === 'admin') clauses.push('a.actor IS NULL');
+  else if (filter.actor !== undefined) add('a.actor = :actor', 'actor', filter.actor);
+  if (filter.patient !== undefined) add('a.patient = :patient', 'patient', filter.patient);
+  if (filter.act !== undefined) add('a.act = :act', 'act', filter.act);
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export function createActs(db: Db) {
+  const accessLog = db.prepare<[string, number, number], ActRow>(
+    `${SELECT} WHERE a.patient = ? AND a.act = 'opened' ORDER BY a.block_number DESC, a.log_index DESC LIMIT ? OFFSET ?`,
+  );
+  const accessCount = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM ledger_acts WHERE patient = ? AND act = 'opened'`);
+
+  return {
+    /** Acts matching the filter, sorted; `limit` undefined: all of them (the CSV download). */
+    find(filter: ActFilter, sort: ActSort, descending: boolean, page?: { limit: number; offset: number }): ActRow[] {
+      const { sql, params } = where(filter);
+      const direction = descending ? 'DESC' : 'ASC';
+      const order = ORDER[sort].replaceAll('%s', direction);
+      const paging = page ? ` LIMIT ${Math.trunc(page.limit)} OFFSET ${Math.trunc(page.offset)}` : '';
+      return db.prepare<[Record<string, unknown>], ActRow>(`${SELECT} ${sql} ORDER BY ${order}${paging}`).all(params);
+    },
+
+    count(filter: ActFilter): number {
+      const { sql, params } = where(filter);
+      return db.prepare<[Record<string, unknown>], { n: number }>(`SELECT count(*) AS n FROM ledger_acts a ${sql}`).get(params)?.n ?? 0;
+    },
+
+    /** Who opened the patient's reports, newest first. */
+    accessLog: (patient: string, limit: number, offset: number) => accessLog.all(patient, limit, offset),
+    accessCount: (patient: string) => accessCount.get(patient)?.n ?? 0,
+  };
+}
+
+export type Acts = ReturnType<typeof createActs>;
