@@ -2,10 +2,13 @@
  * Sends transactions for custodial accounts: signs them here (works with any node), with one
  * queue per account so that nonces are taken in order and concurrent writes never collide.
  *
- * Within an account's queue a write is estimated (a revert comes back as the contract's custom
- * error before anything is sent), given the next nonce, signed and handed to the node. Waiting
- * for the receipt happens outside the queue, so an account's writes are pipelined, and the
- * accounts of different users never wait on each other.
+ * Within an account's queue a write is given the next nonce, a gas limit, signed and handed to
+ * the node. The gas limit of the first write of each shape (function and argument length) comes
+ * from an estimate, whose revert comes back as the contract's custom error before anything is
+ * sent; later writes of that shape reuse it, doubled, and a revert comes back from replaying the
+ * mined transaction instead (the same custom error). Waiting for the receipt happens outside the
+ * queue, so an account's writes are pipelined, and the accounts of different users never wait
+ * on each other.
  */
 import { eth, type Web3 } from 'web3';
 import type { ContractCodec } from './abi';
@@ -65,6 +68,10 @@ export interface SenderOptions {
 }
 
 const GAS_MARGIN_PERCENT = 125n; // state may change between estimate and mining
+// A limit learnt from an earlier write of the same shape is doubled: the contract's writes cost
+// within a few tens of thousands of gas of each other (a first grant or first report writes a
+// fresh slot), and unused gas is refunded, so a generous limit costs nothing.
+const GAS_REUSE_FACTOR = 2n;
 const GAS_PRICE_TTL_MS = 15_000;
 
 export class TransactionSender {
@@ -72,6 +79,8 @@ export class TransactionSender {
   private sendLane: Promise<unknown> = Promise.resolve();
   private readonly common: InstanceType<typeof eth.accounts.Common>;
   private gasPriceCache: { value: bigint; at: number } | undefined;
+  /** The largest estimate seen for each shape of write (see `shapeOf`). */
+  private readonly gasEstimates = new Map<string, bigint>();
 
   constructor(private readonly options: SenderOptions) {
     // Signing rules for our chain id. The hard fork is 'merge', not 'shanghai': web3-eth-accounts
@@ -84,10 +93,16 @@ export class TransactionSender {
   }
 
   /** Sends `request` from `signer` and resolves once it is mined with success. */
-  async send(signer: Signer, request: TransactionRequest): Promise<MinedTransaction> {
+  async send(signer: Signer, request: TransactionRequest, estimatedAfresh = false): Promise<MinedTransaction> {
     const hash = await this.enqueue(signer.address, queue => this.submit(signer, request, queue));
     const receipt = await this.waitForReceipt(hash);
-    if (receipt.status !== 1n) await this.explainFailure(signer, request, receipt.blockNumber);
+    if (receipt.status !== 1n) {
+      await this.throwRevertReason(signer, request, receipt.blockNumber);
+      // No revert: it ran out of gas under a limit learnt from earlier writes. Once, afresh.
+      if (estimatedAfresh) throw new LedgerError('the transaction failed on the ledger');
+      this.gasEstimates.delete(shapeOf(request));
+      return this.send(signer, request, true);
+    }
     return {
       hash,
       blockNumber: Number(receipt.blockNumber),
@@ -159,12 +174,23 @@ export class TransactionSender {
       const gasPrice = await this.gasPrice();
       queue.nextNonce ??= await web3.eth.getTransactionCount(signer.address, 'pending');
       const nonce = queue.nextNonce;
-      const hash = await this.inSendLane(async () => {
-        const gasLimit = ((await this.estimateGas(signer.address, request)) * GAS_MARGIN_PERCENT) / 100n;
-        const tx = { ...request, nonce, gasLimit, gasPrice };
-        handedOver = true;
-        return signer.privateKey ? this.sendSigned(signer.privateKey, tx) : this.sendUnlocked(signer.address, tx);
-      });
+      const known = this.gasEstimates.get(shapeOf(request));
+      const { privateKey } = signer;
+      const hash =
+        known !== undefined && privateKey
+          ? // A known shape: signed here, so that only the hand-over waits in the send lane.
+            await this.sign(privateKey, { ...request, nonce, gasLimit: known * GAS_REUSE_FACTOR, gasPrice }).then(raw =>
+              this.inSendLane(() => {
+                handedOver = true;
+                return this.sendRaw(raw);
+              }),
+            )
+          : await this.inSendLane(async () => {
+              const gasLimit = ((await this.estimateGas(signer.address, request)) * GAS_MARGIN_PERCENT) / 100n;
+              const tx = { ...request, nonce, gasLimit, gasPrice };
+              handedOver = true;
+              return privateKey ? this.sendRaw(await this.sign(privateKey, tx)) : this.sendUnlocked(signer.address, tx);
+            });
       queue.nextNonce = nonce + 1n;
       return hash;
     } catch (error) {
@@ -189,13 +215,17 @@ export class TransactionSender {
     return result;
   }
 
-  private async sendSigned(privateKey: string, tx: TransactionRequest & { nonce: bigint; gasLimit: bigint; gasPrice: bigint }): Promise<string> {
+  /** The raw transaction, signed for our chain. */
+  private async sign(privateKey: string, tx: TransactionRequest & { nonce: bigint; gasLimit: bigint; gasPrice: bigint }): Promise<string> {
     const unsigned = eth.accounts.Transaction.fromTxData(
       { nonce: tx.nonce, gasPrice: tx.gasPrice, gasLimit: tx.gasLimit, to: tx.to, value: tx.value ?? 0n, data: tx.data ?? '0x' },
       { common: this.common },
     );
-    const signed = await eth.accounts.signTransaction(unsigned, privateKey);
-    return this.options.web3.requestManager.send({ method: 'eth_sendRawTransaction', params: [signed.rawTransaction] });
+    return (await eth.accounts.signTransaction(unsigned, privateKey)).rawTransaction;
+  }
+
+  private sendRaw(rawTransaction: string): Promise<string> {
+    return this.options.web3.requestManager.send({ method: 'eth_sendRawTransaction', params: [rawTransaction] });
   }
 
   private async sendUnlocked(from: string, tx: TransactionRequest & { nonce: bigint; gasLimit: bigint; gasPrice: bigint }): Promise<string> {
@@ -205,9 +235,18 @@ export class TransactionSender {
     });
   }
 
+  /**
+   * Estimates a write, and remembers the estimate for later writes of its shape: on Ganache an
+   * estimate runs the transaction several times, costing more than the send itself, in the lane
+   * every account shares. Later writes of a known shape skip it; a revert then comes back from
+   * the mined transaction's replay (`throwRevertReason`) as the same custom error.
+   */
   private async estimateGas(from: string, request: TransactionRequest): Promise<bigint> {
     try {
-      return BigInt(await this.rpc<string>('eth_estimateGas', [rpcTransaction(from, request)]));
+      const estimate = BigInt(await this.rpc<string>('eth_estimateGas', [rpcTransaction(from, request)]));
+      const shape = shapeOf(request);
+      if (estimate > (this.gasEstimates.get(shape) ?? 0n)) this.gasEstimates.set(shape, estimate);
+      return estimate;
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;
       // Ganache answers a reverting estimate with its revert data inside an object, which web3
@@ -246,10 +285,9 @@ export class TransactionSender {
     }
   }
 
-  /** A mined transaction failed: replay it at its block to learn the contract's reason. */
-  private async explainFailure(signer: Signer, request: TransactionRequest, blockNumber: bigint): Promise<never> {
+  /** A mined transaction failed: replays it before its block, which throws the contract's reason if it reverted. */
+  private async throwRevertReason(signer: Signer, request: TransactionRequest, blockNumber: bigint): Promise<void> {
     await this.call({ ...request, from: signer.address }, blockNumber - 1n);
-    throw new LedgerError('the transaction failed on the ledger');
   }
 
   private classify(error: unknown): Error {
@@ -268,6 +306,13 @@ const hex = (value: bigint) => `0x${value.toString(16)}`;
 /** An outage before the transaction reached the node: marked so that the caller knows it cannot land. */
 function notSent(error: Error): Error {
   return error instanceof LedgerUnavailableError && !error.notSent ? new LedgerUnavailableError(error.message, { cause: error, notSent: true }) : error;
+}
+
+/** What a write's gas depends on, near enough: the function (its selector) and the length of its arguments. */
+function shapeOf(request: TransactionRequest): string {
+  const data = request.data ?? '0x';
+  if (data === '0x') return 'transfer'; // gas money to a user's account: 21,000 whoever receives it
+  return `${request.to.toLowerCase()}:${data.slice(0, 10)}:${data.length}:${request.value ? 'value' : ''}`;
 }
 
 /** A transaction object as JSON-RPC takes it. */
