@@ -44,7 +44,7 @@ describe('the ledger made visible', function () {
     admin = await login(app, 'admin', 'admin', 'admin');
     apollo = (await addHospital(admin, { name: 'Apollo', address: '1 Apollo Road', phone: '+1 555 0101' })).id;
     care = (await addHospital(admin, { name: '=Care+Clinic', address: '2 Care Street', phone: '+1 555 0102' })).id;
-    await addDoctor(admin, { fullName: 'Dr Jane Smith', username: 'drsmith', password: PASSWORD, email: 'smith@example.org', specialty: 'Orthopaedics', hospitalId: apollo });
+    await addDoctor(admin, { fullName: 'Jane Smith', username: 'drsmith', password: PASSWORD, email: 'smith@example.org', specialty: 'Orthopaedics', hospitalId: apollo });
     for (const name of ['alice', 'bob']) {
       await signupPatient(app, { username: name, password: PASSWORD, email: `${name}@example.org`, fullName: `${name} Patient`, phone: '+1 555 0100' });
     }
@@ -120,13 +120,13 @@ describe('the ledger made visible', function () {
     // page the prescription redirected to.
     it("records each opening on the ledger and lists it for the report's patient only", async () => {
       const html = await page(alice, '/patient/access-log');
-      const opened = rows(html).filter(row => row.includes('Dr Jane Smith'));
+      const opened = rows(html).filter(row => row.includes('Dr. Jane Smith'));
       assert.equal(opened.length, 3);
       for (const row of opened) assertIncludes(row, 'Apollo', escapeHtml(TITLE), `href="/patient/reports/${report.id}"`);
       assertIncludes(html, '3 accesses');
       const bobs = await page(bob, '/patient/access-log');
       assertIncludes(bobs, 'No doctor has opened your reports yet');
-      assertExcludes(bobs, 'Dr Jane Smith', TITLE);
+      assertExcludes(bobs, 'Jane Smith', TITLE);
     });
 
     it('reads the log from the ReportAccessed events, which name no content', async () => {
@@ -162,7 +162,7 @@ describe('the ledger made visible', function () {
       }
       const opened = rows(html).filter(row => row.includes('Report opened'));
       assert.equal(opened.length, 4);
-      for (const row of opened) assertIncludes(row, 'drsmith', '(doctor)', 'alice', `#${report.id}<`, 'Apollo', 'Dr Jane Smith', '/ledger/tx/0x');
+      for (const row of opened) assertIncludes(row, 'drsmith', '(doctor)', 'alice', `#${report.id}<`, 'Apollo', 'Jane Smith', '/ledger/tx/0x');
     });
 
     it('filters by act, actor, patient and period', async () => {

@@ -199,7 +199,7 @@ describe('roles over HTTP', function () {
     it('shows the report with its details and a Shared badge for each hospital', async () => {
       const html = await page(alice, `/patient/reports/${shared.id}`);
       assertIncludes(html, `<dd>${SHARED.title}</dd>`, `<dd>${SHARED.disease}</dd>`, `<dd class="prewrap">${SHARED.details}</dd>`);
-      for (const hospital of [APOLLO, FORTIS]) assertIncludes(rowWith(html, `<td>${hospital.name}</td>`), 'badge--shared">Shared</span>');
+      for (const hospital of [APOLLO, FORTIS]) assertIncludes(rowWith(html, `>${hospital.name}</td>`), 'badge--shared">Shared</span>');
     });
 
     it('refuses details over 5000 characters with 400, keeping what was typed and saving nothing', async () => {
@@ -297,7 +297,7 @@ describe('roles over HTTP', function () {
       const path = `/patient/reports/${apolloOnly.id}`;
       const revoked = await followSaved(alice, await post(alice, path, `${path}/revoke`, { hospitalId: String(apollo.id) }), path);
       assertIncludes(revoked.page, 'Access revoked and saved on the ledger.');
-      assertIncludes(rowWith(revoked.page, `<td>${APOLLO.name}</td>`), 'badge--revoked">Revoked</span>');
+      assertIncludes(rowWith(revoked.page, `>${APOLLO.name}</td>`), 'badge--revoked">Revoked</span>');
       await assertDoctorRefused(rao, apolloOnly.id, APOLLO_ONLY);
       assert.deepEqual(extractReportIds(await page(rao, '/doctor'), '/doctor/reports'), [shared.id]);
 
@@ -305,6 +305,24 @@ describe('roles over HTTP', function () {
       assertIncludes(again.page, 'Access granted and saved on the ledger.');
       assertIncludes(await page(rao, `/doctor/reports/${apolloOnly.id}`), APOLLO_ONLY.details);
       assert.deepEqual(extractReportIds(await page(rao, '/doctor'), '/doctor/reports'), [apolloOnly.id, shared.id]);
+    });
+
+    it('asks to confirm a revoke on a page of its own, which changes nothing by itself', async () => {
+      const path = `/patient/reports/${shared.id}`;
+      const before = await context.ledger.client.reportHospitals(shared.id);
+      assertIncludes(await page(alice, path), `href="${path}/revoke?hospitalId=${apollo.id}" aria-label="Revoke access of ${APOLLO.name}"`);
+      const confirm = await page(alice, `${path}/revoke?hospitalId=${apollo.id}`);
+      assertIncludes(confirm, `Revoke access of ${APOLLO.name}?`, SHARED.title, `action="${path}/revoke"`, `name="hospitalId" value="${apollo.id}"`, 'Keep sharing');
+      assertExcludes(confirm, SHARED.details);
+      assert.deepEqual(await context.ledger.client.reportHospitals(shared.id), before);
+      for (const query of ['', 'hospitalId=abc', 'hospitalId=999', `hospitalId=${apollo.id}&hospitalId=${fortis.id}`]) {
+        const res = await alice.get(`${path}/revoke?${query}`);
+        assert.equal(res.status, 400, query);
+      }
+      const notShared = await alice.get(`/patient/reports/${apolloOnly.id}/revoke?hospitalId=${fortis.id}`);
+      assert.equal(notShared.status, 400);
+      assertIncludes(notShared.text, 'That hospital has no access to revoke');
+      assert.equal((await bob.get(`${path}/revoke?hospitalId=${apollo.id}`)).status, 404);
     });
 
     it('answers a share of a granted hospital, or a revoke of one without access, with 400 and a plain message', async () => {

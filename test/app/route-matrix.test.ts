@@ -60,6 +60,8 @@ interface RouteSpec {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly expect: Record<Actor, Expect>;
+  /** The query string of a GET. */
+  readonly query?: (world: World) => string;
   /** The body of a POST (called once per cell, so values can be unique). */
   readonly body?: (world: World) => Fields;
   /** Sent with the request (and with the GET that fetches its token). */
@@ -170,6 +172,13 @@ const TABLE: readonly RouteSpec[] = [
     path: '/patient/reports/:id/share',
     expect: only('patient', { patient: done('/patient/reports/:id'), otherPatient: notFound }),
     body: world => ({ hospitalId: String(world.hospitalC1) }),
+  },
+  // The confirmation page of a revoke of A, which stays shared: it shows R's title.
+  {
+    method: 'GET',
+    path: '/patient/reports/:id/revoke',
+    expect: only('patient', { patient: { status: 200, showsReport: ['title'] }, otherPatient: notFound }),
+    query: world => `hospitalId=${world.hospitalA}`,
   },
   {
     method: 'POST',
@@ -291,7 +300,7 @@ describe('route matrix: every route × every visitor', function () {
           let res: Response;
           let body: Fields = {};
           if (spec.method === 'GET') {
-            res = await agent.get(url).set(headers);
+            res = await agent.get(spec.query ? `${url}?${spec.query(world)}` : url).set(headers);
           } else {
             body = spec.body?.(world) ?? {};
             res = await postForm(agent, url, body, { headers });

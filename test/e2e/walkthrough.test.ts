@@ -10,12 +10,14 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AppContext } from '../../src/context';
+import type { Services } from '../../src/services';
 import { startTestApp } from '../support/context';
 import { checkPage, launch, screenshot, screenshotFailure } from './browser';
 
 describe('the walkthrough in Chromium', function () {
   this.timeout(180_000);
   let context: AppContext;
+  let services: Services;
   let server: Server;
   let base: string;
   let browser: Browser;
@@ -25,6 +27,7 @@ describe('the walkthrough in Chromium', function () {
   before(async () => {
     const started = await startTestApp();
     context = started.context;
+    services = started.services;
     server = started.app.listen(0, '127.0.0.1');
     await new Promise(resolve => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -163,8 +166,11 @@ describe('the walkthrough in Chromium', function () {
 
   it('lets the patient revoke a hospital, after which its doctor has no access', async () => {
     const reportPath = new URL(page.url()).pathname;
-    await page.getByRole('button', { name: 'Revoke access of Apollo' }).click();
-    await at(reportPath, '09-patient-revoked');
+    await page.getByRole('link', { name: 'Revoke access of Apollo' }).click();
+    await at(`${reportPath}/revoke`, '09-patient-confirm-revoke');
+    await page.getByText('Doctors at Apollo will no longer be able to open').waitFor();
+    await page.getByRole('button', { name: 'Revoke access' }).click();
+    await at(reportPath, '10-patient-revoked');
     await page.getByText('Access revoked and saved on the ledger.').waitFor();
     await logOut();
 
@@ -173,15 +179,51 @@ describe('the walkthrough in Chromium', function () {
     const response = await page.goto(`${base}${reportPath.replace('/patient/', '/doctor/')}`);
     assert.equal(response?.status(), 403);
     assert.equal(await page.getByText('Fasting glucose').count(), 0);
-    await at(/^\/doctor\/reports\/\d+$/, '10-doctor-refused');
+    await at(/^\/doctor\/reports\/\d+$/, '11-doctor-refused');
+  });
+
+  it("shows the patient who opened the report, from the ledger's access events", async () => {
+    await services.background.settled(); // the doctor's openings were queued, not awaited
+    await logOut();
+    await logIn('patient', 'alice', 'demo1234');
+    await page.getByRole('link', { name: 'Access log' }).click();
+    await at('/patient/access-log', '12-patient-access-log');
+    const row = page.locator('tbody tr').first();
+    assert.match(await row.innerText(), /Dr\. John Smith[\s\S]*Apollo[\s\S]*Blood test, March/);
+  });
+
+  it('shows the admin the ledger: blocks with checked links, a decoded transaction, the audit and the integrity check', async () => {
+    await logOut();
+    await logIn('admin', 'admin', 'admin');
+    await page.getByRole('link', { name: 'Ledger', exact: true }).click();
+    await at('/ledger', '13-explorer');
+    assert.equal(await page.getByText('Broken link').count(), 0);
+
+    await page.getByRole('link', { name: 'Audit', exact: true }).click();
+    await at('/admin/audit', '14-audit');
+    await page.getByLabel('Act', { exact: true }).selectOption({ label: 'Prescription written' });
+    await page.getByRole('button', { name: 'Show acts' }).click();
+    await at('/admin/audit');
+    await page.getByText('1 act', { exact: true }).waitFor();
+    await page.locator('tbody tr').first().getByRole('link').click();
+    await at(/^\/ledger\/tx\/0x[0-9a-f]{64}$/, '15-transaction');
+    await page.getByText('addPrescription').first().waitFor();
+    await page.getByText('PrescriptionAdded').waitFor();
+
+    await page.getByRole('link', { name: 'Integrity', exact: true }).click();
+    await at('/admin/integrity', '16-integrity');
+    await page.getByText('every stored record matches the ledger').waitFor();
   });
 
   it('reads well on a 375 px phone', async () => {
     await page.setViewportSize({ width: 375, height: 800 });
+    const overflow = async () => (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    await page.goto(`${base}/admin/audit`);
+    await at('/admin/audit');
+    assert.ok((await overflow()) <= 0, `the audit page is ${await overflow()}px wider than the phone`);
     await logOut();
     await logIn('patient', 'alice', 'demo1234');
-    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
-    await screenshot(page, '11-phone');
+    assert.ok((await overflow()) <= 0, `the page is ${await overflow()}px wider than the phone`);
+    await screenshot(page, '17-phone');
   });
 });

@@ -84,6 +84,19 @@ export function patientRoutes(patients: PatientService): Router {
     res.render('patient/report', { title: report.checked.integrity === 'verified' ? report.checked.body.title : `Report #${report.id}`, report });
   });
 
+  // A revoke is confirmed on a page of its own first: a plain form, so it works without
+  // JavaScript (the CSP allows no inline script) and says what the revoke will and won't undo.
+  router.get('/patient/reports/:id/revoke', patientOnly, async (req, res) => {
+    const report = await patients.report(currentUser(req).id, pathId(req));
+    const parsed = parseForm(GRANT, req.query);
+    const hospital = parsed.ok ? report.hospitals.find(h => h.id === parsed.value.hospitalId) : undefined;
+    if (!hospital?.shared) {
+      return res.status(400).render('errors/error', { title: 'Choose a hospital', status: 400, message: 'That hospital has no access to revoke.' });
+    }
+    const title = report.checked.integrity === 'verified' ? report.checked.body.title : `Report #${report.id}`;
+    res.render('patient/revoke', { title: `Revoke access of ${hospital.name}`, reportTitle: title, report, hospital });
+  });
+
   for (const action of ['share', 'revoke'] as const) {
     router.post(`/patient/reports/:id/${action}`, patientOnly, async (req, res) => {
       const reportId = pathId(req);
