@@ -1,0 +1,77 @@
+/**
+ * A user of the app over HTTP, as a browser is: a cookie jar holding `ehr.sid`, forms posted
+ * urlencoded with the `_csrf` hidden field of a page of the same session, redirects read by hand.
+ */
+const CSRF_FIELD = /<input type="hidden" name="_csrf" value="([^"]+)">/;
+const LEDGER_FLASH = /Transaction <span class="mono">(0x[0-9a-f]{64})<\/span> · block (\d+)/;
+
+export type Fields = Record<string, string | readonly string[]>;
+
+export interface Answer {
+  readonly status: number;
+  readonly location: string | undefined;
+  readonly text: string;
+}
+
+export class User {
+  private cookie = '';
+  private csrf: string | undefined;
+
+  constructor(private readonly base: string) {}
+
+  async get(path: string): Promise<Answer> {
+    return this.request(path, { method: 'GET' });
+  }
+
+  /** GETs `path` and fails unless it answers 200. */
+  async page(path: string): Promise<string> {
+    const answer = await this.get(path);
+    if (answer.status !== 200) throw new Error(`GET ${path} answered ${answer.status}`);
+    return answer.text;
+  }
+
+  /** Posts a form with the session's token (read once from `tokenPage`: it lasts the session). */
+  async post(path: string, fields: Fields, tokenPage = '/patient/login'): Promise<Answer> {
+    this.csrf ??= csrfFrom(await this.page(tokenPage));
+    const body = new URLSearchParams({ _csrf: this.csrf });
+    for (const [name, value] of Object.entries(fields)) {
+      for (const one of typeof value === 'string' ? [value] : value) body.append(name, one);
+    }
+    return this.request(path, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  }
+
+  /** Posts a form that saves something on the ledger; resolves to the transaction the next page names. */
+  async write(path: string, fields: Fields, tokenPage?: string): Promise<{ transactionHash: string; blockNumber: number; page: string }> {
+    const answer = await this.post(path, fields, tokenPage);
+    if (answer.status !== 303 || !answer.location) throw new Error(`POST ${path} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+    const page = await this.page(answer.location);
+    const flash = LEDGER_FLASH.exec(page);
+    if (!flash) throw new Error(`no transaction on the page after POST ${path}`);
+    return { transactionHash: flash[1], blockNumber: Number(flash[2]), page };
+  }
+
+  async login(role: 'admin' | 'patient' | 'doctor', username: string, password: string): Promise<void> {
+    const answer = await this.post(`/${role}/login`, { username, password }, `/${role}/login`);
+    if (answer.status !== 303) throw new Error(`${role} ${username} could not log in (${answer.status})`);
+    this.csrf = undefined; // login regenerates the session, and with it the token
+  }
+
+  private async request(path: string, init: RequestInit): Promise<Answer> {
+    const res = await fetch(this.base + path, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), ...(this.cookie ? { cookie: this.cookie } : {}) },
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const pair = line.split(';')[0];
+      if (pair.startsWith('ehr.sid=')) this.cookie = pair;
+    }
+    return { status: res.status, location: res.headers.get('location') ?? undefined, text: await res.text() };
+  }
+}
+
+export function csrfFrom(html: string): string {
+  const match = CSRF_FIELD.exec(html);
+  if (!match) throw new Error('the page has no _csrf field');
+  return match[1];
+}

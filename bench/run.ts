@@ -1,0 +1,284 @@
+/**
+ * `npm run bench`: starts the app on a fresh DATA_DIR (embedded node), drives it over HTTP as its
+ * users would, prints the figures against their targets and writes bench/results.json.
+ * `npm run bench -- --quick` is the small run CI makes to keep the benchmark working: its
+ * timings mean little and are not judged; gas, failures and the naive ratio are (they do not
+ * depend on the machine).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Chain } from './chain';
+import { User } from './http';
+import { waitForReports } from './read-model';
+import * as act from './scenario';
+import { freePort, ROOT, startServer, type RunningServer } from './server';
+import { latency, median, round, timeEach, type Latency } from './stats';
+
+const QUICK = process.argv.includes('--quick');
+const SIZES = QUICK
+  ? { patients: 20, reportsEach: 1, rawTransfers: 30, gasSamples: 3, hospitalShare: 50, growth: 10, requests: 100, signups: 10 }
+  : { patients: 20, reportsEach: 5, rawTransfers: 200, gasSamples: 5, hospitalShare: 2000, growth: 10, requests: 200, signups: 12 };
+const ADMIN_PASSWORD = 'bench-admin-pass';
+const SHOWN_PER_PAGE = 25;
+
+interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly target?: { readonly op: '<=' | '>='; readonly limit: number };
+  /** Judged in --quick too: the figure does not depend on the machine. */
+  readonly strict?: boolean;
+}
+
+const figures: Figure[] = [];
+const details: Record<string, unknown> = {};
+const log = (message: string) => console.log(`bench    ${message}`);
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-bench-'));
+  const ports = { port: await freePort(), chainPort: await freePort() };
+  const options = { dataDir, ...ports, adminPassword: ADMIN_PASSWORD };
+  log(`${QUICK ? 'quick' : 'full'} run, DATA_DIR ${dataDir}`);
+
+  let server = await startServer(options);
+  record({ name: 'cold start to ready (fresh DATA_DIR)', value: server.startMs / 1000, unit: 's', target: { op: '<=', limit: 15 } });
+  details.coldStartCompiled = server.compiled;
+  log(`cold start ${(server.startMs / 1000).toFixed(1)} s (${server.compiled ? 'compiled the contracts' : 'build/ was up to date'})`);
+  try {
+    await measureApp(server, dataDir, new Chain(`http://127.0.0.1:${ports.chainPort}`));
+  } finally {
+    await server.stop();
+  }
+
+  server = await startServer(options);
+  record({ name: 'warm restart to ready (same DATA_DIR)', value: server.startMs / 1000, unit: 's', target: { op: '<=', limit: 4 } });
+  await server.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+async function measureApp(server: RunningServer, dataDir: string, chain: Chain): Promise<void> {
+  const base = server.url;
+  const { contract } = (await (await fetch(`${base}/healthz`)).json()) as { contract: string };
+  const [spare, sink, deployer] = await chain.spareAccounts();
+
+  const admin = await act.loggedIn(base, 'admin', 'admin', ADMIN_PASSWORD);
+  const hospitals = [];
+  for (const name of ['Apollo', 'Care', 'Fortis', 'Manipal']) hospitals.push(await act.addHospital(admin, name));
+  const [h1, h2, h3, h4] = hospitals;
+  await act.addDoctor(admin, 'drbench', h1);
+
+  const usernames = Array.from({ length: SIZES.patients }, (_, i) => `patient${i + 1}`);
+  await measureSignups(base, usernames);
+  // Five at a time: the login throttle counts a login until it has succeeded, so more than ten
+  // in flight from one address at once are refused (429) like a guessing attack.
+  const patients: User[] = [];
+  for (let i = 0; i < usernames.length; i += 5) {
+    patients.push(...(await Promise.all(usernames.slice(i, i + 5).map(name => act.loggedIn(base, 'patient', name)))));
+  }
+  const doctor = await act.loggedIn(base, 'doctor', 'drbench');
+
+  await measureThroughput(chain, { from: spare, to: sink, contract }, patients, [h2, h3]);
+  await measureGas(chain, spare, patients, doctor, [h1, h2], h3);
+  await measureDashboard(chain, deployer, contract, dataDir, patients[0], doctor, { h1, others: [h3, h4] });
+
+  record({ name: 'server memory (RSS) after the load', value: round(server.rssMb()), unit: 'MB', target: { op: '<=', limit: 300 } });
+}
+
+/** p95 of the home page alone, then while signups (bcrypt cost 12, key sealing, signing) run at once. */
+async function measureSignups(base: string, usernames: readonly string[]): Promise<void> {
+  const visitor = new User(base);
+  const home = () => visitor.page('/');
+  await timeEach(20, home); // warm-up
+  const idle = latency(await timeEach(SIZES.requests, home));
+
+  let signing = true;
+  const busy: number[] = [];
+  const probe = (async () => {
+    while (signing) busy.push(...(await timeEach(1, home)));
+  })();
+  const started = performance.now();
+  // The first SIZES.signups at once; the rest of the patients after, outside the measurement.
+  await Promise.all(usernames.slice(0, SIZES.signups).map(name => act.signup(base, name)));
+  const signupSeconds = (performance.now() - started) / 1000;
+  signing = false;
+  await probe;
+  await Promise.all(usernames.slice(SIZES.signups).map(name => act.signup(base, name)));
+
+  const during = latency(busy);
+  details.homePage = { idle, duringSignups: during, signups: SIZES.signups, signupSeconds: round(signupSeconds, 2) };
+  record({ name: 'GET / p95, idle', value: idle.p95, unit: 'ms' });
+  record({ name: `GET / p95 while ${SIZES.signups} signups run`, value: during.p95, unit: 'ms' });
+  log(`GET / p50/p95 idle ${idle.p50}/${idle.p95} ms; during ${SIZES.signups} signups ${during.p50}/${during.p95} ms (${during.count} requests, signups took ${signupSeconds.toFixed(1)} s)`);
+}
+
+/**
+ * Reports/s of 20 patients at once over HTTP, against the node's own rate of plain transfers
+ * (the target's reference) and of the same addReport sent straight to the node (the floor the
+ * contract's execution sets, whatever the app does).
+ */
+async function measureThroughput(
+  chain: Chain,
+  { from, to, contract }: { from: string; to: string; contract: string },
+  patients: readonly User[],
+  share: readonly act.Hospital[],
+): Promise<void> {
+  await chain.rawRate(from, to, 10); // warm-up
+  const rawBefore = await chain.rawRate(from, to, SIZES.rawTransfers);
+
+  let failures = 0;
+  const started = performance.now();
+  await Promise.all(
+    patients.map(async patient => {
+      for (let i = 0; i < SIZES.reportsEach; i++) await act.postReport(patient, share).catch(() => failures++);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const rawAfter = await chain.rawRate(from, to, SIZES.rawTransfers);
+  const nodeReports = await chain.nodeReportRate(to, contract, share.map(h => h.id), SIZES.rawTransfers);
+
+  const total = patients.length * SIZES.reportsEach;
+  const rate = (total - failures) / seconds;
+  const raw = (rawBefore + rawAfter) / 2;
+  details.throughput = { reports: total, failures, seconds: round(seconds, 2), reportsPerSecond: round(rate), rawBefore: round(rawBefore), rawAfter: round(rawAfter), nodeReports: round(nodeReports) };
+  record({ name: 'raw rate: node-signed transfers, one after another', value: round(raw), unit: 'tx/s' });
+  record({ name: `write throughput: ${patients.length} patients adding reports over HTTP`, value: round(rate), unit: 'reports/s' });
+  record({ name: 'write throughput / raw rate', value: round(rate / raw, 2), unit: '×', target: { op: '>=', limit: 0.6 } });
+  record({ name: 'node alone: addReport node-signed, one after another', value: round(nodeReports), unit: 'reports/s' });
+  record({ name: 'write throughput / node alone on the same addReport', value: round(rate / nodeReports, 2), unit: '×' });
+  record({ name: 'write failures', value: failures, unit: '', target: { op: '<=', limit: 0 }, strict: true });
+  log(`throughput ${rate.toFixed(1)} reports/s (${total} in ${seconds.toFixed(1)} s, ${failures} failed); raw ${rawBefore.toFixed(1)} → ${rawAfter.toFixed(1)} tx/s; node alone ${nodeReports.toFixed(1)} addReport/s`);
+}
+
+/** Gas of each act (median over several, none the first report on the ledger), and the naive baseline. */
+async function measureGas(chain: Chain, from: string, patients: readonly User[], doctor: User, share: readonly act.Hospital[], extra: act.Hospital): Promise<void> {
+  const gas = { add: [] as number[], share: [] as number[], revoke: [] as number[], prescribe: [] as number[] };
+  for (const patient of patients.slice(0, SIZES.gasSamples)) {
+    const { reportId, transactionHash } = await act.addReport(patient, share);
+    gas.add.push(await chain.gasUsed(transactionHash));
+    gas.share.push(await chain.gasUsed(await act.changeGrant(patient, reportId, extra, 'share')));
+    gas.revoke.push(await chain.gasUsed(await act.changeGrant(patient, reportId, extra, 'revoke')));
+    gas.prescribe.push(await chain.gasUsed(await act.prescribe(doctor, reportId)));
+  }
+  const ours = median(gas.add);
+  record({ name: `gas: add a 1 KB report shared with ${share.length} hospitals`, value: ours, unit: 'gas', target: { op: '<=', limit: 120_000 }, strict: true });
+  record({ name: 'gas: share a report with one more hospital', value: median(gas.share), unit: 'gas', target: { op: '<=', limit: 50_000 }, strict: true });
+  record({ name: 'gas: revoke', value: median(gas.revoke), unit: 'gas', target: { op: '<=', limit: 40_000 }, strict: true });
+  record({ name: 'gas: a prescription', value: median(gas.prescribe), unit: 'gas', target: { op: '<=', limit: 90_000 }, strict: true });
+
+  const naive = await naiveGas(chain, from, share.map(h => h.id));
+  record({ name: 'gas: naive baseline (report text as a string in storage)', value: naive, unit: 'gas' });
+  record({ name: 'naive baseline / ours', value: round(naive / ours, 2), unit: '×', target: { op: '>=', limit: 6 }, strict: true });
+  details.gas = gas;
+}
+
+async function naiveGas(chain: Chain, from: string, hospitalIds: readonly number[]): Promise<number> {
+  const { address, contract } = await chain.deploy(from, 'NaiveEHR');
+  const body = JSON.stringify(act.REPORT_1KB);
+  const samples: number[] = [];
+  for (let i = 0; i < SIZES.gasSamples; i++) {
+    const data = contract.methods.addReport(body, [...hospitalIds]).encodeABI();
+    samples.push(Number((await chain.sendAndWait({ from, to: address, data, gas: 3_000_000 })).gasUsed));
+  }
+  details.naive = { bodyBytes: Buffer.byteLength(body), samples };
+  return median(samples);
+}
+
+/**
+ * The doctor's dashboard with `hospitalShare` reports shared with the doctor's hospital, then with
+ * `growth` times as many reports on the ledger, the growth all shared with other hospitals. The
+ * reports are seeded on the ledger (a seeder contract adds real reports of the EHR contract); the
+ * newest page's reports are added over HTTP, so the page measured opens real bodies.
+ */
+async function measureDashboard(
+  chain: Chain,
+  from: string,
+  contract: string,
+  dataDir: string,
+  patient: User,
+  doctor: User,
+  { h1, others }: { h1: act.Hospital; others: readonly act.Hospital[] },
+): Promise<void> {
+  const existing = await chain.reportCount(contract);
+  const sharedSoFar = SIZES.gasSamples; // the gas reports were shared with h1
+  const seeded = SIZES.hospitalShare - sharedSoFar - SHOWN_PER_PAGE;
+  let started = performance.now();
+  await chain.seedReports(from, contract, seeded, [h1.id]);
+  for (let i = 0; i < SHOWN_PER_PAGE; i++) await act.addReport(patient, [h1]);
+  const small = existing + seeded + SHOWN_PER_PAGE;
+  await waitForReports(dataDir, small, 600_000);
+  log(`seeded ${seeded} reports for ${h1.name} and caught up in ${((performance.now() - started) / 1000).toFixed(1)} s; ${small} reports on the ledger`);
+  const before = await dashboardLatency(doctor);
+
+  const large = small * SIZES.growth;
+  started = performance.now();
+  await chain.seedReports(from, contract, large - small, others.map(h => h.id));
+  await waitForReports(dataDir, large, 1_800_000);
+  log(`seeded ${large - small} reports for other hospitals and caught up in ${((performance.now() - started) / 1000).toFixed(1)} s; ${large} reports on the ledger`);
+  const after = await dashboardLatency(doctor);
+
+  details.dashboard = { hospitalShare: SIZES.hospitalShare, totalBefore: small, totalAfter: large, before, after };
+  record({ name: `doctor dashboard p95, ${SIZES.hospitalShare} shared of ${small} reports`, value: before.p95, unit: 'ms', target: { op: '<=', limit: 50 } });
+  record({ name: `doctor dashboard p50, same share of ${large} reports`, value: after.p50, unit: 'ms' });
+  record({ name: 'dashboard p50 growth at 10× the reports', value: round(after.p50 / before.p50, 2), unit: '×', target: { op: '<=', limit: 1.3 } });
+}
+
+async function dashboardLatency(doctor: User): Promise<Latency> {
+  const open = () => doctor.page('/doctor');
+  await timeEach(20, open); // warm-up: SQLite's page cache, V8's compiled templates
+  const measured = latency(await timeEach(SIZES.requests, open));
+  log(`GET /doctor p50/p95 ${measured.p50}/${measured.p95} ms over ${measured.count} requests`);
+  return measured;
+}
+
+function record(figure: Figure): void {
+  figures.push(figure);
+}
+
+const met = (figure: Figure) =>
+  !figure.target || (figure.target.op === '<=' ? figure.value <= figure.target.limit : figure.value >= figure.target.limit);
+
+function printTable(): void {
+  const rows = figures.map(f => [
+    f.name,
+    `${f.value.toLocaleString('en-US')} ${f.unit}`.trim(),
+    f.target ? `${f.target.op} ${f.target.limit.toLocaleString('en-US')}` : '',
+    !f.target ? '' : met(f) ? 'ok' : QUICK && !f.strict ? 'not judged (quick)' : 'MISSED',
+  ]);
+  const header = ['figure', 'value', 'target', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(['', line(header), `|${widths.map(w => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), ''].join('\n'));
+}
+
+function writeResults(): void {
+  const results = {
+    date: new Date().toISOString(),
+    mode: QUICK ? 'quick' : 'full',
+    machine: { cpus: os.cpus().length, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    sizes: SIZES,
+    figures: figures.map(f => ({ ...f, met: met(f) })),
+    details,
+  };
+  // The quick run (CI) writes beside, so the committed figures stay those of a full run.
+  const file = path.join(ROOT, 'bench', QUICK ? 'results.quick.json' : 'results.json');
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote ${path.relative(ROOT, file)}`);
+}
+
+main()
+  .then(() => {
+    printTable();
+    writeResults();
+    // Timings are reported, not judged: on a shared machine they say as much about the neighbours.
+    const failed = figures.filter(f => f.strict && !met(f));
+    if (failed.length > 0) {
+      console.error(`bench    failed: ${failed.map(f => f.name).join('; ')}`);
+      process.exit(1);
+    }
+  })
+  .catch(error => {
+    printTable();
+    console.error(`bench    failed: ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  });

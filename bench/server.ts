@@ -1,0 +1,118 @@
+/**
+ * The app as a child process, started the way `npm start` starts it (node with tsx's loader, so
+ * the pid is the server's own and /proc/<pid>/status is its memory), timed to its ready line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..');
+const READY = /EHR Ledger ready at (http:\/\/\S+)/;
+const START_TIMEOUT_MS = 180_000;
+
+export interface ServerOptions {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly chainPort: number;
+  readonly adminPassword: string;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly pid: number;
+  /** Wall clock from spawn to the ready line, in ms. */
+  readonly startMs: number;
+  /** Whether this start compiled the contracts (false: build/ was up to date). */
+  readonly compiled: boolean;
+  /** Resident memory of the server process now, in MB. */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATA_DIR: options.dataDir,
+      PORT: String(options.port),
+      CHAIN_PORT: String(options.chainPort),
+      ADMIN_PASSWORD: options.adminPassword,
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { text: '' };
+  const url = await waitForReady(child, output);
+  const pid = child.pid!;
+  return {
+    url,
+    pid,
+    startMs: Date.now() - started,
+    compiled: /contracts compiled/.test(output.text),
+    rssMb: () => rssMb(pid),
+    stop: () => stop(child),
+  };
+}
+
+/** Resolves with the app's URL once it prints its ready line; rejects if it exits first. */
+function waitForReady(child: ChildProcess, output: { text: string }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const keep = (chunk: Buffer) => (output.text = (output.text + chunk.toString('utf8')).slice(-20_000));
+    const onExit = (code: number | null) => fail(new Error(`the server exited with code ${code} before it was ready`));
+    const timer = setTimeout(() => fail(new Error('the server did not get ready in time')), START_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.stdout?.off('data', onData);
+      child.stdout?.resume(); // request log lines from now on: read and dropped
+    };
+    const fail = (error: Error) => {
+      done();
+      child.kill('SIGKILL');
+      reject(new Error(`${error.message}\n${output.text.slice(-2000)}`));
+    };
+    const onData = (chunk: Buffer) => {
+      const match = READY.exec(keep(chunk));
+      if (match) {
+        done();
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', keep); // errors: kept for a failure's message
+    child.once('exit', onExit);
+  });
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+/** SIGTERM (the app closes its node and database), SIGKILL if it hangs. */
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise(resolve => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
