@@ -14,7 +14,12 @@ export interface BodyRow {
   readonly author: string;
   readonly envelope: string;
   readonly status: BodyStatus;
+  /** Where the body's commitment was written, once confirmed. */
+  readonly transactionHash: string | null;
+  readonly blockNumber: number | null;
 }
+
+const COLUMNS = 'commitment, kind, author, envelope, status, tx_hash AS transactionHash, block_number AS blockNumber';
 
 export function createBodyRepository(db: Db) {
   const insert = db.prepare(`
@@ -24,7 +29,7 @@ export function createBodyRepository(db: Db) {
   const failedOf = db.prepare<[BodyKind, string], BodyRow & { createdAt: number }>(`
     SELECT commitment, kind, author, envelope, status, created_at AS createdAt FROM bodies
     WHERE status = 'failed' AND kind = ? AND author = ? ORDER BY created_at DESC, commitment`);
-  const get = db.prepare<[string], BodyRow>('SELECT commitment, kind, author, envelope, status FROM bodies WHERE commitment = ?');
+  const get = db.prepare<[string], BodyRow>(`SELECT ${COLUMNS} FROM bodies WHERE commitment = ?`);
   return {
     insertPending(commitment: string, kind: BodyKind, author: string, envelope: string): void {
       insert.run(commitment, kind, author, envelope, Date.now());
@@ -40,7 +45,7 @@ export function createBodyRepository(db: Db) {
     getMany(commitments: readonly string[]): Map<string, BodyRow> {
       if (commitments.length === 0) return new Map();
       const rows = db
-        .prepare<string[], BodyRow>(`SELECT commitment, kind, author, envelope, status FROM bodies WHERE commitment IN (${commitments.map(() => '?').join(',')})`)
+        .prepare<string[], BodyRow>(`SELECT ${COLUMNS} FROM bodies WHERE commitment IN (${commitments.map(() => '?').join(',')})`)
         .all(...commitments);
       return new Map(rows.map(row => [row.commitment, row]));
     },

@@ -274,6 +274,16 @@ describe('the ledger made visible', function () {
       assertIncludes(html, '3 records checked', '<dt>Verified</dt><dd>3</dd>', '<dt>Tampered</dt><dd>0</dd>', '<dt>Missing</dt><dd>0</dd>', 'every stored record matches the ledger');
     });
 
+    it('marks each verified body with the block and transaction that wrote its commitment', async () => {
+      const prescription = context.db.prepare<[number], { tx: string; block: number }>('SELECT tx_hash AS tx, block_number AS block FROM ledger_prescriptions WHERE report_id = ?').get(report.id)!;
+      for (const [agent, path] of [[alice, `/patient/reports/${report.id}`], [drsmith, `/doctor/reports/${report.id}`]] as const) {
+        const html = await page(agent, path);
+        for (const [block, tx] of [[report.blockNumber, report.transactionHash], [prescription.block, prescription.tx]] as const) {
+          assertIncludes(html, `Verified on the ledger</span> <span class="ledger-ref">block ${block} · <span class="mono" title="${tx}">`);
+        }
+      }
+    });
+
     it('finds an altered body, an altered commitment in the read model and a deleted body, and logs the tampering', async () => {
       tamperWithReport(context.db, report.id);
       const bobsReport = context.db.prepare<[string], { id: number; commitment: string }>('SELECT id, commitment FROM ledger_reports WHERE patient = ?').get(await userAddress('bob'))!;

@@ -5,7 +5,7 @@
  * tampered and never shown as if it were good.
  */
 import { commitment as commitmentOf, deriveKey, open, seal } from '../../crypto/envelope';
-import type { BodyKind, BodyRepository } from '../../store/bodies';
+import type { BodyKind, BodyRepository, BodyRow } from '../../store/bodies';
 
 export interface ReportBody {
   readonly title: string;
@@ -21,9 +21,15 @@ export interface PrescriptionBody {
 
 type BodyOf<K extends BodyKind> = K extends 'report' ? ReportBody : PrescriptionBody;
 
+/** The transaction and block that wrote a body's commitment. */
+export interface LedgerPlace {
+  readonly transactionHash: string;
+  readonly blockNumber: number;
+}
+
 /** What a reader gets: the body when it matches the ledger, or why not. */
 export type Checked<T> =
-  | { readonly integrity: 'verified'; readonly body: T }
+  | { readonly integrity: 'verified'; readonly body: T; readonly at?: LedgerPlace }
   | { readonly integrity: 'tampered'; readonly reason: string }
   | { readonly integrity: 'missing' };
 
@@ -51,13 +57,13 @@ export function createVault(bodies: BodyRepository, masterKey: Buffer, log: (lin
 
     /** The body the ledger commits to with `ledgerCommitment`, checked before it is opened. */
     read<K extends BodyKind>(kind: K, author: string, ledgerCommitment: string): Checked<BodyOf<K>> {
-      return check(kind, author, ledgerCommitment, bodies.get(ledgerCommitment)?.envelope);
+      return check(kind, author, ledgerCommitment, bodies.get(ledgerCommitment));
     },
 
     /** Like `read` for many bodies with one query. */
     readMany<K extends BodyKind>(kind: K, items: readonly { author: string; commitment: string }[]): Checked<BodyOf<K>>[] {
       const rows = bodies.getMany(items.map(item => item.commitment));
-      return items.map(item => check(kind, item.author, item.commitment, rows.get(item.commitment)?.envelope));
+      return items.map(item => check(kind, item.author, item.commitment, rows.get(item.commitment)));
     },
 
     /**
@@ -79,13 +85,17 @@ export function createVault(bodies: BodyRepository, masterKey: Buffer, log: (lin
     },
   };
 
-  function check<K extends BodyKind>(kind: K, author: string, ledgerCommitment: string, envelope: string | undefined): Checked<BodyOf<K>> {
-    if (envelope === undefined) return { integrity: 'missing' };
+  function check<K extends BodyKind>(kind: K, author: string, ledgerCommitment: string, row: BodyRow | undefined): Checked<BodyOf<K>> {
+    if (row === undefined) return { integrity: 'missing' };
+    const { envelope, transactionHash, blockNumber } = row;
     if (commitmentOf(envelope) !== ledgerCommitment.toLowerCase()) {
       return tampered(kind, ledgerCommitment, 'the stored envelope does not match its commitment on the ledger');
     }
     try {
-      return { integrity: 'verified', body: JSON.parse(open(key, envelope, aad(kind, author)).toString('utf8')) as BodyOf<K> };
+      const body = JSON.parse(open(key, envelope, aad(kind, author)).toString('utf8')) as BodyOf<K>;
+      // Where the commitment was written, as recorded when its write was confirmed.
+      const at = transactionHash !== null && blockNumber !== null ? { transactionHash, blockNumber } : undefined;
+      return { integrity: 'verified', body, at };
     } catch {
       return tampered(kind, ledgerCommitment, 'the stored envelope does not decrypt for its owner');
     }
