@@ -2,7 +2,7 @@
  * `npm run demo`: `npm start` on a classroom data set in DATA_DIR (default `./data/demo`),
  * made on the first run and left as it is on later runs: hospitals Apollo and Care, doctors
  * drsmith (Apollo) and drrao (Care), patients alice and bob with reports, some shared, some
- * prescribed. Every demo password is demo1234.
+ * opened and prescribed. Every demo password is demo1234.
  */
 import path from 'node:path';
 import type { AppContext } from './context';
@@ -36,6 +36,10 @@ export async function seedDemo(context: AppContext, services: Services): Promise
     await services.patients.addReport(users.alice, { title: 'Allergy notes', disease: 'Seasonal rhinitis', details: 'Sneezing in spring; no known drug allergies.', hospitalIds: [] });
     const b1 = await services.patients.addReport(users.bob, { title: 'ECG after chest pain', disease: 'Suspected angina', details: 'ST depression on exertion. BP 148/92.', hospitalIds: [care] });
     await services.patients.addReport(users.bob, { title: 'Annual check-up', disease: 'Hypertension', details: 'BP 150/95 on two visits. Non-smoker.', hospitalIds: [apollo, care] });
+    // The doctors open the reports they prescribe for, as they would: the patients' access logs.
+    services.doctors.recordAccess(users.drsmith, a1.reportId);
+    services.doctors.recordAccess(users.drrao, b1.reportId);
+    await services.background.settled();
     await services.doctors.prescribe(users.drsmith, a1.reportId, { medicines: 'Metformin 500 mg', dosage: 'One tablet twice a day with meals', instructions: 'Walk 30 minutes daily. Recheck HbA1c in 3 months.' });
     await services.doctors.prescribe(users.drrao, b1.reportId, { medicines: 'Aspirin 75 mg; Atorvastatin 20 mg', dosage: 'Aspirin once a day; atorvastatin at night', instructions: 'Stress test next week. Go to the emergency room if pain lasts over 5 minutes.' });
     settings.set(SEEDED, new Date().toISOString());
