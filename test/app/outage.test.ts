@@ -59,7 +59,8 @@ describe('a node outage (RPC_URL to a node that stops)', function () {
     port = await freePort();
     node = classroomNode(chainDir);
     await node.listen(port, '127.0.0.1');
-    ({ context, services, app } = await startTestApp({ RPC_URL: `http://127.0.0.1:${port}` }));
+    // production: the 503s it causes are logged as one line each, without stacks.
+    ({ context, services, app } = await startTestApp({ RPC_URL: `http://127.0.0.1:${port}`, NODE_ENV: 'production' }));
     ({ hospitalId } = await services.admin.addHospital({ name: 'Apollo', address: 'A', phone: '111' }));
     await services.patients.signup({ username: 'alice', password: 'password1', email: 'a@x.example', fullName: 'Alice', phone: '123' });
     patient = await login(app, 'patient', 'alice', 'password1');

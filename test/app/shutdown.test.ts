@@ -24,7 +24,7 @@ function connectTo(port: number): Promise<string> {
   });
 }
 
-const WRITES = 12;
+const WRITES = 20;
 
 describe('shutdown (SIGTERM)', function () {
   this.timeout(120_000);
@@ -44,8 +44,11 @@ describe('shutdown (SIGTERM)', function () {
     const _csrf = csrfFrom(await page(patient, '/patient'));
 
     // Ledger writes from one account queue behind each other: many are still under way at the
-    // signal. The signal waits until the server has surely read every request (a request not yet
-    // read when the listener closes is not "in flight": its connection is closed as idle).
+    // signal. The signal waits until the server has read every request (a request not yet read
+    // when the listener closes is not "in flight": its connection is closed as idle), that is
+    // until every report's body is stored, pending, before its transaction is sent.
+    const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true });
+    const stored = () => db.prepare<[], { n: number }>("SELECT count(*) AS n FROM bodies WHERE kind = 'report'").get()!.n;
     const sent = Date.now();
     const writes = Array.from({ length: WRITES }, (_, i) =>
       patient
@@ -57,7 +60,10 @@ describe('shutdown (SIGTERM)', function () {
           (error: Error) => ({ status: error.message, at: Date.now() }),
         ),
     );
-    await new Promise(resolve => setTimeout(resolve, 500));
+    while (stored() < WRITES) {
+      assert.ok(Date.now() - sent < 30_000, `only ${stored()} of ${WRITES} requests reached the server`);
+      await new Promise(resolve => setTimeout(resolve, 5));
+    }
     const signalled = Date.now();
     server.child.kill('SIGTERM');
     await new Promise(resolve => setTimeout(resolve, 100));
@@ -75,7 +81,6 @@ describe('shutdown (SIGTERM)', function () {
     console.log(`      ${answers.filter(a => a.at > signalled).length} of ${WRITES} writes finished after SIGTERM; exited after ${exitedAfter} ms (sent ${signalled - sent} ms before)`);
 
     // What the answers said is what the closed database holds.
-    const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true });
     try {
       const statuses = db.prepare<[], { status: string; n: number }>("SELECT status, count(*) AS n FROM bodies WHERE kind = 'report' GROUP BY status").all();
       assert.deepEqual(statuses, [{ status: 'confirmed', n: WRITES }]);
