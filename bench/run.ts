@@ -80,7 +80,9 @@ async function measureApp(server: RunningServer, dataDir: string, chain: Chain):
 
   await measureThroughput(chain, { from: spare, to: sink, contract }, patients, [h2, h3]);
   await measureGas(chain, spare, patients, doctor, [h1, h2], h3);
-  await measureDashboard(chain, deployer, contract, dataDir, patients[0], doctor, { h1, others: [h3, h4] });
+  // A fresh login for each measurement: seeding the larger ledger outlasts the 15-minute idle timeout.
+  const doctorNow = () => act.loggedIn(base, 'doctor', 'drbench');
+  await measureDashboard(chain, deployer, contract, dataDir, patients[0], doctorNow, { h1, others: [h3, h4] });
 
   record({ name: 'server memory (RSS) after the load', value: round(server.rssMb()), unit: 'MB', target: { op: '<=', limit: 300 } });
 }
@@ -196,7 +198,7 @@ async function measureDashboard(
   contract: string,
   dataDir: string,
   patient: User,
-  doctor: User,
+  doctor: () => Promise<User>,
   { h1, others }: { h1: act.Hospital; others: readonly act.Hospital[] },
 ): Promise<void> {
   const existing = await chain.reportCount(contract);
@@ -208,14 +210,14 @@ async function measureDashboard(
   const small = existing + seeded + SHOWN_PER_PAGE;
   await waitForReports(dataDir, small, 600_000);
   log(`seeded ${seeded} reports for ${h1.name} and caught up in ${((performance.now() - started) / 1000).toFixed(1)} s; ${small} reports on the ledger`);
-  const before = await dashboardLatency(doctor);
+  const before = await dashboardLatency(await doctor());
 
   const large = small * SIZES.growth;
   started = performance.now();
   await chain.seedReports(from, contract, large - small, others.map(h => h.id));
   await waitForReports(dataDir, large, 1_800_000);
   log(`seeded ${large - small} reports for other hospitals and caught up in ${((performance.now() - started) / 1000).toFixed(1)} s; ${large} reports on the ledger`);
-  const after = await dashboardLatency(doctor);
+  const after = await dashboardLatency(await doctor());
 
   details.dashboard = { hospitalShare: SIZES.hospitalShare, totalBefore: small, totalAfter: large, before, after };
   record({ name: `doctor dashboard p95, ${SIZES.hospitalShare} shared of ${small} reports`, value: before.p95, unit: 'ms', target: { op: '<=', limit: 50 } });

@@ -27,7 +27,8 @@ export interface RunningServer {
   readonly compiled: boolean;
   /** Resident memory of the server process now, in MB. */
   rssMb(): number;
-  stop(): Promise<void>;
+  /** SIGTERM, as an operator stops it; resolves to its exit code (null: it had to be killed). */
+  stop(): Promise<number | null>;
 }
 
 export function freePort(): Promise<number> {
@@ -105,13 +106,13 @@ function rssMb(pid: number): number {
 }
 
 /** SIGTERM (the app closes its node and database), SIGKILL if it hangs. */
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise(resolve => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', () => {
+    child.once('exit', code => {
       clearTimeout(timer);
-      resolve();
+      resolve(code);
     });
     child.kill('SIGTERM');
   });

@@ -11,17 +11,16 @@
  * page, 303 for a form. Revokes only touch a hospital without doctors, so no doctor's open
  * report is revoked under them; anything else is an error.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import supertest from 'supertest';
+import { freePort, startServer } from '../bench/server';
+import { median, percentile } from '../bench/stats';
 
 type Agent = ReturnType<typeof supertest.agent>;
 
-const ROOT = path.resolve(__dirname, '..');
 const { values: args } = parseArgs({
   options: { minutes: { type: 'string', default: '10' }, every: { type: 'string', default: '30' }, workers: { type: 'string', default: '4' } },
 });
@@ -44,18 +43,6 @@ const samples: Sample[] = [];
 const errors: string[] = [];
 const rss: { at: number; mb: number }[] = [];
 let intervalStart = 0;
-
-const percentile = (values: number[], p: number) => {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
-const median = (values: number[]) => percentile(values, 50);
-
-function rssOf(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
 
 /** Runs one request, timing it and checking its status. */
 async function call(label: string, expected: number, request: () => supertest.Test): Promise<supertest.Response | undefined> {
@@ -81,34 +68,12 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 // ─── The server ──────────────────────────────────────────────────────────────────────────────
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+const SOAK_ADMIN_PASSWORD = 'admin'; // the default, as a fresh `npm start` has it
 
-async function startServer() {
+async function startSoakServer() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-soak-'));
-  const env = { ...process.env, DATA_DIR: dataDir, PORT: String(await freePort()), CHAIN_PORT: String(await freePort()), NODE_ENV: 'production' };
-  // The server itself is the child (not tsx's CLI), so that its RSS is the one measured.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', chunk => (out += chunk));
-  child.stderr.on('data', chunk => process.stderr.write(`server: ${chunk}`));
-  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const match = /EHR Ledger ready at (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]);
-    });
-    void exited.then(code => reject(new Error(`the server exited with ${code}:\n${out}`)));
-  });
-  return { child, url, dataDir, exited };
+  const server = await startServer({ dataDir, port: await freePort(), chainPort: await freePort(), adminPassword: SOAK_ADMIN_PASSWORD });
+  return { ...server, dataDir };
 }
 
 // ─── Users ───────────────────────────────────────────────────────────────────────────────────
@@ -153,12 +118,12 @@ async function newPatient(url: string): Promise<Patient | undefined> {
 
 async function main(): Promise<void> {
   console.log(`soak: ${MINUTES} min, ${WORKERS} workers, a line every ${EVERY_MS / 1000} s`);
-  const server = await startServer();
+  const server = await startSoakServer();
   const { url } = server;
-  console.log(`soak: server ${server.child.pid} at ${url}, DATA_DIR ${server.dataDir}`);
+  console.log(`soak: server ${server.pid} at ${url}, DATA_DIR ${server.dataDir}`);
 
   // The admin: hospitals 1 and 2 with two doctors each; hospital 3 has none (share/revoke go there).
-  const admin = await login(url, 'admin', 'admin', 'admin');
+  const admin = await login(url, 'admin', 'admin', SOAK_ADMIN_PASSWORD);
   const hospitals: number[] = [];
   for (const name of ['Apollo', 'Care', 'Lakeside']) {
     await call('POST /admin/hospitals', 303, () => admin.agent.post('/admin/hospitals').type('form').send({ _csrf: admin.token, name, address: `${name} Road`, phone: '555 0000' }));
@@ -266,11 +231,11 @@ async function main(): Promise<void> {
   const endAt = started + MINUTES * 60_000;
   const busy = new Set<Patient>();
   intervalStart = started;
-  const rssTimer = setInterval(() => rss.push({ at: Date.now(), mb: rssOf(server.child.pid!) }), 5000);
+  const rssTimer = setInterval(() => rss.push({ at: Date.now(), mb: server.rssMb() }), 5000);
   const report = setInterval(() => {
     const now = Date.now();
     const recent = samples.filter(s => s.at >= intervalStart).map(s => s.ms);
-    const mb = rssOf(server.child.pid!);
+    const mb = server.rssMb();
     console.log(
       `${((now - started) / 1000).toFixed(0).padStart(5)} s  requests ${String(recent.length).padStart(5)} (total ${samples.length})  errors ${errors.length}  p95 ${percentile(recent, 95)} ms  RSS ${mb.toFixed(0)} MB  patients ${patients.length}`,
     );
@@ -306,8 +271,7 @@ async function main(): Promise<void> {
   clearInterval(rssTimer);
 
   // Stop the server as an operator would, and check it stopped cleanly.
-  server.child.kill('SIGTERM');
-  const code = await server.exited;
+  const code = await server.stop();
   if (code !== 0) errors.push(`the server exited with ${code} on SIGTERM`);
 
   const all = samples.map(s => s.ms);

@@ -36,10 +36,22 @@ function fromRevert(error: LedgerRevertError): HttpError {
   }
 }
 
-export function toHttpError(error: unknown): HttpError | undefined {
+/**
+ * The page for an error, or undefined for an unexpected one (a 500). `write`: the request meant to
+ * change something, so an outage that may have come after its transaction was sent must not say
+ * that nothing changed.
+ */
+export function toHttpError(error: unknown, { write = false } = {}): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof LedgerRevertError) return fromRevert(error);
   if (error instanceof LedgerUnavailableError) {
+    if (write && !error.notSent) {
+      return new HttpError(
+        503,
+        'Ledger unavailable',
+        'The blockchain node stopped answering while this was being saved, so it may or may not have been saved. Open the page again in a minute to see whether it was before you try again.',
+      );
+    }
     return new HttpError(503, 'Ledger unavailable', 'The blockchain node cannot be reached right now. Nothing was changed; please try again shortly.');
   }
   if ((error as { code?: string })?.code === 'EBADCSRFTOKEN') {
@@ -57,7 +69,7 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => next(notFou
 
 export function errorHandler(options: { production: boolean }): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const known = toHttpError(error);
+    const known = toHttpError(error, { write: req.method !== 'GET' && req.method !== 'HEAD' });
     const status = known?.status ?? 500;
     if (!known || status >= 500) console.error(`${req.method} ${req.originalUrl} → ${status}:`, options.production ? String(error) : error);
     if (res.headersSent) return;

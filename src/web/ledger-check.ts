@@ -9,6 +9,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { Ledger } from '../ledger';
+import { LedgerUnavailableError } from '../ledger/errors';
 
 export function ledgerRequired(ledger: Pick<Ledger, 'health'>, timeoutMs = 1500): RequestHandler {
   let checking: Promise<unknown> | undefined;
@@ -16,6 +17,10 @@ export function ledgerRequired(ledger: Pick<Ledger, 'health'>, timeoutMs = 1500)
 
   return (req, _res, next) => {
     if (!req.session?.user || req.path === '/' || req.path === '/logout') return next();
-    check().then(() => next(), next);
+    // Refused before anything was attempted: nothing of this request can have reached the ledger.
+    check().then(
+      () => next(),
+      (error: unknown) => next(new LedgerUnavailableError('the node is out of reach', { cause: error, notSent: true })),
+    );
   };
 }

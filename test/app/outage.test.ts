@@ -8,6 +8,7 @@ import supertest from 'supertest';
 import type { Express } from 'express';
 import type { AppContext } from '../../src/context';
 import { LedgerUnavailableError } from '../../src/ledger/errors';
+import { toHttpError } from '../../src/web/http-error';
 import type { Services } from '../../src/services';
 import { createLedgerWriter } from '../../src/features/records/writer';
 import { createVault } from '../../src/features/records/vault';
@@ -115,6 +116,15 @@ describe('a node outage (RPC_URL to a node that stops)', function () {
         return true;
       });
       assert.deepEqual(counts(), before);
+    });
+
+    it('does not tell the user that nothing changed when a write may have been sent', () => {
+      const uncertain = toHttpError(new LedgerUnavailableError('transaction 0x… was not mined in time'), { write: true });
+      assert.equal(uncertain?.status, 503);
+      assert.match(uncertain?.message ?? '', /may or may not have been saved/);
+      const refused = toHttpError(new LedgerUnavailableError('refused', { notSent: true }), { write: true });
+      assert.match(refused?.message ?? '', /Nothing was changed/);
+      assert.match(toHttpError(new LedgerUnavailableError('down'))?.message ?? '', /cannot be reached/);
     });
 
     it('keeps the pending body of a write whose outcome is unknown, for reconciliation', async () => {
