@@ -4,8 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../test/support/ports';
+
+export { freePort };
 
 export const ROOT = path.resolve(__dirname, '..');
 const READY = /EHR Ledger ready at (http:\/\/\S+)/;
@@ -27,19 +29,10 @@ export interface RunningServer {
   readonly compiled: boolean;
   /** Resident memory of the server process now, in MB. */
   rssMb(): number;
+  /** Resident memory of the server's child processes now (the embedded node), in MB. */
+  childrenRssMb(): number;
   /** SIGTERM, as an operator stops it; resolves to its exit code (null: it had to be killed). */
   stop(): Promise<number | null>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -65,6 +58,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     startMs: Date.now() - started,
     compiled: /contracts compiled/.test(output.text),
     rssMb: () => rssMb(pid),
+    childrenRssMb: () => childrenOf(pid).reduce((sum, child) => sum + rssMb(child), 0),
     stop: () => stop(child),
   };
 }
@@ -103,6 +97,11 @@ function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
   return kb / 1024;
+}
+
+function childrenOf(pid: number): number[] {
+  const file = `/proc/${pid}/task/${pid}/children`;
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
 }
 
 /** SIGTERM (the app closes its node and database), SIGKILL if it hangs. */

@@ -2,28 +2,18 @@
  * Test fixtures: a real embedded Ganache and a real SQLite file in a temporary DATA_DIR.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
 import { createApp } from '../../src/app';
 import { startContext, type AppContext } from '../../src/context';
 import { createServices } from '../../src/services';
+import { freePort } from './ports';
+
+export { freePort };
 
 export function tempDataDir(label = 'ehr'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
-}
-
-/** A TCP port that is free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
