@@ -2,18 +2,15 @@
  * The Ethereum node the app talks to: an embedded Ganache persisted under DATA_DIR, or an
  * external node given by RPC_URL.
  */
-import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
+import ganache, { type EthereumProvider } from 'ganache';
 import { ConfigError } from '../config';
-import type { NodeProcessMessage, NodeProcessOptions, ParentMessage } from './node-process';
-
-const NODE_PROCESS = path.join(__dirname, 'node-process.ts');
 
 export interface LedgerNode {
-  /** The node's JSON-RPC URL, for web3's HTTP provider. */
-  readonly provider: string;
+  /** EIP-1193 provider: in-process for the embedded node, HTTP for an external one. */
+  readonly provider: EthereumProvider | string;
   /** JSON-RPC URL, for Truffle and for people (truffle console, explorers). */
   readonly rpcUrl: string;
   readonly embedded: boolean;
@@ -40,50 +37,38 @@ export interface EmbeddedNodeOptions {
   port: number;
 }
 
-/**
- * Starts the embedded Ganache in a child process (`node-process.ts`) and connects to it over
- * JSON-RPC on CHAIN_PORT, as to any node. Its own process keeps the EVM off the app's event loop
- * and its memory out of the app's heap; it ends with the app, `kill -9` included.
- */
 export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<LedgerNode> {
   const file = path.join(options.dataDir, CHAIN_FILE);
   const kept = readChainIdentity(file);
   // A chain id of our own, away from public networks' ids and the usual 1337.
   const chainId = kept?.chainId ?? randomInt(100_000, 1_000_000_000);
-  const childOptions: NodeProcessOptions = {
-    dbPath: path.join(options.dataDir, CHAIN_DB_DIR),
-    host: options.host,
-    port: options.port,
-    chainId,
-    mnemonic: kept?.mnemonic,
-    balanceEther: FUNDING_BALANCE_ETHER,
-  };
-  const child = fork(NODE_PROCESS, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  const server = ganache.server({
+    chain: { chainId, networkId: chainId, hardfork: 'shanghai' as const },
+    // Without a mnemonic Ganache makes a random one: on the first start it is kept below.
+    wallet: { ...(kept ? { mnemonic: kept.mnemonic } : {}), totalAccounts: 10, defaultBalance: FUNDING_BALANCE_ETHER },
+    database: { dbPath: path.join(options.dataDir, CHAIN_DB_DIR) },
+    logging: { quiet: true },
+    miner: { instamine: 'eager' as const },
   });
-  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
-  child.send({ type: 'start', options: childOptions } satisfies ParentMessage);
-  const ready = await new Promise<NodeProcessMessage>((resolve, reject) => {
-    child.once('message', message => resolve(message as NodeProcessMessage));
-    child.once('exit', code => reject(new Error(`the embedded node exited with code ${code} before it was ready`)));
-    child.once('error', reject);
-  });
-  if (ready.type === 'failed') {
-    await exited;
-    throw new ConfigError(`CHAIN_PORT ${options.port} on ${options.host} cannot be used: ${ready.message}`);
+  try {
+    await server.listen(options.port, options.host);
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    throw new ConfigError(`CHAIN_PORT ${options.port} on ${options.host} cannot be used: ${(error as Error).message}`);
   }
-  if (!kept) writeChainIdentity(file, { mnemonic: ready.mnemonic, chainId });
-  const rpcUrl = `http://${options.host}:${options.port}`;
+  if (!kept) {
+    const { mnemonic } = server.provider.getOptions().wallet;
+    if (!mnemonic) throw new Error('Ganache made no mnemonic');
+    writeChainIdentity(file, { mnemonic, chainId });
+  }
+  const accounts = server.provider.getInitialAccounts();
+  const [adminAddress] = Object.keys(accounts);
   return {
-    provider: rpcUrl,
-    rpcUrl,
+    provider: server.provider,
+    rpcUrl: `http://${options.host}:${options.port}`,
     embedded: true,
-    adminKey: ready.adminKey,
-    close: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.send({ type: 'close' } satisfies ParentMessage);
-      await exited;
-    },
+    adminKey: accounts[adminAddress].secretKey,
+    close: () => server.close(),
   };
 }
 

@@ -144,8 +144,7 @@ export class TransactionSender {
   /**
    * A raw JSON-RPC request. Calls and estimates go through here rather than web3.eth's wrappers:
    * with Ganache's in-process provider those drop the revert data (web3 v4 keeps only a
-   * RuntimeError; the tests' own Ganache servers still use one), while the request manager's error
-   * keeps it in `cause.data`.
+   * RuntimeError), while the request manager's error keeps it in `cause.data`.
    */
   private async rpc<T>(method: string, params: unknown[]): Promise<T> {
     try {
