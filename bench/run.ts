@@ -85,8 +85,6 @@ async function measureApp(server: RunningServer, dataDir: string, chain: Chain):
   await measureDashboard(chain, deployer, contract, dataDir, patients[0], doctorNow, { h1, others: [h3, h4] });
 
   record({ name: 'server memory (RSS) after the load', value: round(server.rssMb()), unit: 'MB', target: { op: '<=', limit: 300 } });
-  // The embedded node is a process of its own (src/ledger/node-process.ts): shown beside the app's.
-  record({ name: 'embedded node memory (RSS, its own process) after the load', value: round(server.childrenRssMb()), unit: 'MB' });
 }
 
 /** p95 of the home page alone, then while signups (bcrypt cost 12, key sealing, signing) run at once. */

@@ -29,8 +29,6 @@ export interface RunningServer {
   readonly compiled: boolean;
   /** Resident memory of the server process now, in MB. */
   rssMb(): number;
-  /** Resident memory of the server's child processes now (the embedded node), in MB. */
-  childrenRssMb(): number;
   /** SIGTERM, as an operator stops it; resolves to its exit code (null: it had to be killed). */
   stop(): Promise<number | null>;
 }
@@ -58,7 +56,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     startMs: Date.now() - started,
     compiled: /contracts compiled/.test(output.text),
     rssMb: () => rssMb(pid),
-    childrenRssMb: () => childrenOf(pid).reduce((sum, child) => sum + rssMb(child), 0),
     stop: () => stop(child),
   };
 }
@@ -97,11 +94,6 @@ function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
   return kb / 1024;
-}
-
-function childrenOf(pid: number): number[] {
-  const file = `/proc/${pid}/task/${pid}/children`;
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
 }
 
 /** SIGTERM (the app closes its node and database), SIGKILL if it hangs. */
