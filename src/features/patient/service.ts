@@ -105,12 +105,12 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
 
     hospitals: () => readModel.hospitals(),
 
-    /** The patient's own reports, newest first: all of them, or the rows of `window` (a page). */
     /** The patient's reports that were stored but never reached the ledger (lost in a crash). */
     unsaved(userId: number): { createdAt: Date; title: string | undefined }[] {
       return vault.lost('report', patient(userId).address);
     },
 
+    /** The patient's own reports, newest first: all of them, or the rows of `window` (a page). */
     dashboard(userId: number, window?: PageWindow): ReportSummary[] {
       const user = patient(userId);
       const reports = readModel.reportsOfPatient(user.address, window);
