@@ -46,7 +46,7 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     admin: createAdminService({ db, ledger, custodian, users, readModel, writer, auth }),
     patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, auth }),
     doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, background }),
-    accessLog: createAccessLogService(acts, users, readModel, vault),
+    accessLog: createAccessLogService(acts, users, vault),
     audit: createAuditService(acts, users),
     integrity: createIntegrityCheck(db, ledger, vault),
     explorer: createExplorerService(ledger, createNames(ledger, users, readModel)),

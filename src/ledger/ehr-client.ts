@@ -41,6 +41,9 @@ export interface PrescriptionOnLedger {
   readonly createdAt: Date;
 }
 
+/** The widest block range asked of eth_getLogs at once: external nodes limit it (Besu, Geth's defaults allow this). */
+export const LOG_BLOCKS_PER_REQUEST = 2000;
+
 const toNumber = (value: unknown): number => Number(value as bigint);
 const toDate = (seconds: unknown): Date => new Date(Number(seconds as bigint) * 1000);
 const toAddress = (value: unknown): string => String(value).toLowerCase();

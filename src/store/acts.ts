@@ -33,6 +33,8 @@ export interface ActRow {
   readonly reportId: number | null;
   readonly hospitalId: number | null;
   readonly hospitalName: string | null;
+  /** The commitment of the act's report, when it has one. */
+  readonly reportCommitment: string | null;
 }
 
 export interface ActFilter {
@@ -60,12 +62,14 @@ const ORDER: Record<ActSort, string> = {
 const SELECT = `
   SELECT a.tx_hash AS transactionHash, a.block_number AS blockNumber, a.time, a.act, a.actor,
     ua.username AS actorUsername, ua.role AS actorRole, a.patient, up.username AS patientUsername,
-    a.doctor, ud.full_name AS doctorName, a.report_id AS reportId, a.hospital_id AS hospitalId, h.name AS hospitalName
+    a.doctor, ud.full_name AS doctorName, a.report_id AS reportId, a.hospital_id AS hospitalId, h.name AS hospitalName,
+    r.commitment AS reportCommitment
   FROM ledger_acts a
     LEFT JOIN users ua ON ua.address = a.actor
     LEFT JOIN users up ON up.address = a.patient
     LEFT JOIN users ud ON ud.address = a.doctor
-    LEFT JOIN ledger_hospitals h ON h.id = a.hospital_id`;
+    LEFT JOIN ledger_hospitals h ON h.id = a.hospital_id
+    LEFT JOIN ledger_reports r ON r.id = a.report_id`;
 
 function where(filter: ActFilter): { sql: string; params: Record<string, unknown> } {
   const clauses: string[] = [];

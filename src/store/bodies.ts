@@ -27,7 +27,7 @@ export function createBodyRepository(db: Db) {
   const confirm = db.prepare(`UPDATE bodies SET status = 'confirmed', tx_hash = ?, block_number = ? WHERE commitment = ?`);
   const discard = db.prepare(`DELETE FROM bodies WHERE commitment = ? AND status = 'pending'`);
   const failedOf = db.prepare<[BodyKind, string], BodyRow & { createdAt: number }>(`
-    SELECT commitment, kind, author, envelope, status, created_at AS createdAt FROM bodies
+    SELECT ${COLUMNS}, created_at AS createdAt FROM bodies
     WHERE status = 'failed' AND kind = ? AND author = ? ORDER BY created_at DESC, commitment`);
   const get = db.prepare<[string], BodyRow>(`SELECT ${COLUMNS} FROM bodies WHERE commitment = ?`);
   return {

@@ -4,7 +4,6 @@
  * doctor's name and the report's title, which only this app knows.
  */
 import type { Acts } from '../../store/acts';
-import type { ReadModel } from '../../store/read-model';
 import type { UserRepository } from '../../store/users';
 import type { Vault } from '../records/vault';
 
@@ -21,7 +20,7 @@ export interface Access {
   readonly blockNumber: number;
 }
 
-export function createAccessLogService(acts: Acts, users: UserRepository, readModel: ReadModel, vault: Vault) {
+export function createAccessLogService(acts: Acts, users: UserRepository, vault: Vault) {
   return {
     page(userId: number, requested: number) {
       const patient = users.findById(userId);
@@ -30,16 +29,14 @@ export function createAccessLogService(acts: Acts, users: UserRepository, readMo
       const pages = Math.max(1, Math.ceil(total / ACCESSES_PER_PAGE));
       const page = Math.min(requested, pages);
       const rows = acts.accessLog(patient.address, ACCESSES_PER_PAGE, (page - 1) * ACCESSES_PER_PAGE);
-      const reportIds = [...new Set(rows.map(row => row.reportId ?? 0))];
-      const reports = reportIds.flatMap(id => readModel.report(id) ?? []);
-      const bodies = vault.readMany('report', reports.map(report => ({ author: report.patient, commitment: report.commitment })));
-      const titles = new Map(reports.map((report, i) => [report.id, bodies[i].integrity === 'verified' ? bodies[i].body.title : undefined]));
-      const accesses: Access[] = rows.map(row => ({
+      // The patient's own reports: each title checked against the report's commitment, in one query.
+      const bodies = vault.readMany('report', rows.map(row => ({ author: patient.address, commitment: row.reportCommitment ?? '' })));
+      const accesses: Access[] = rows.map((row, i) => ({
         time: new Date(row.time * 1000),
         doctorName: row.doctorName ?? row.doctor ?? 'unknown doctor',
         hospitalName: row.hospitalName ?? 'unknown hospital',
         reportId: row.reportId ?? 0,
-        reportTitle: titles.get(row.reportId ?? 0),
+        reportTitle: bodies[i].integrity === 'verified' ? bodies[i].body.title : undefined,
         transactionHash: row.transactionHash,
         blockNumber: row.blockNumber,
       }));

@@ -4,10 +4,10 @@
  * against the read model's copy of its commitment. Counts verified / tampered / missing.
  */
 import type { Ledger } from '../../ledger';
+import { LOG_BLOCKS_PER_REQUEST } from '../../ledger/ehr-client';
 import type { Db } from '../../store/database';
 import type { Vault } from '../records/vault';
 
-export const BLOCKS_PER_REQUEST = 2000;
 
 export interface RecordCheck {
   readonly kind: 'report' | 'prescription';
@@ -50,8 +50,8 @@ export function createIntegrityCheck(db: Db, ledger: Ledger, vault: Vault) {
 
   async function recordsOnLedger(latest: number): Promise<OnLedger[]> {
     const records: OnLedger[] = [];
-    for (let from = ledger.deployment.blockNumber; from <= latest; from += BLOCKS_PER_REQUEST) {
-      const events = await ledger.client.events(from, Math.min(latest, from + BLOCKS_PER_REQUEST - 1), { withTimes: false });
+    for (let from = ledger.deployment.blockNumber; from <= latest; from += LOG_BLOCKS_PER_REQUEST) {
+      const events = await ledger.client.events(from, Math.min(latest, from + LOG_BLOCKS_PER_REQUEST - 1), { withTimes: false });
       for (const { event, transactionHash, blockNumber } of events) {
         const { args } = event;
         const at = { transactionHash, blockNumber, commitment: String(args.commitment), reportId: Number(args.reportId as bigint) };

@@ -124,7 +124,11 @@ export function createExplorerService(ledger: Ledger, names: Names) {
     },
 
     async block(blockNumber: number) {
-      const [found, before] = await Promise.all([chain.blockWithTransactions(blockNumber), blockNumber > 0 ? chain.block(blockNumber - 1) : undefined]);
+      const [found, before, latest] = await Promise.all([
+        chain.blockWithTransactions(blockNumber),
+        blockNumber > 0 ? chain.block(blockNumber - 1) : undefined,
+        chain.latestBlockNumber(),
+      ]);
       if (!found) throw notFound('block');
       const known = names.accounts(found.transactions.flatMap(tx => [tx.from, tx.to]));
       const transactions: TransactionRow[] = found.transactions.map(tx => ({
@@ -133,7 +137,7 @@ export function createExplorerService(ledger: Ledger, names: Names) {
         to: tx.to === null ? null : party(tx.to, known),
         what: describe(tx),
       }));
-      return { block: { ...found.block, link: linkOf(found.block, before) }, transactions, latest: await chain.latestBlockNumber() };
+      return { block: { ...found.block, link: linkOf(found.block, before) }, transactions, latest };
     },
 
     async transaction(hash: string): Promise<TransactionPage> {

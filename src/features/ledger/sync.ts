@@ -5,12 +5,12 @@
  * commitment, failed when it does not. `reindex` rebuilds the read model from the ledger alone.
  */
 import type { Ledger } from '../../ledger';
+import { LOG_BLOCKS_PER_REQUEST } from '../../ledger/ehr-client';
 import type { Db } from '../../store/database';
 import type { Projection } from '../../store/projection';
 import type { Settings } from '../../store/settings';
 
 const CURSOR = 'projection.next_block';
-const BLOCKS_PER_REQUEST = 2000;
 const READ_MODEL_TABLES = ['ledger_hospitals', 'ledger_doctors', 'ledger_patients', 'ledger_reports', 'ledger_grants', 'ledger_prescriptions', 'ledger_acts'];
 
 export function createLedgerSync(db: Db, ledger: Ledger, projection: Projection, settings: Settings) {
@@ -31,7 +31,7 @@ export function createLedgerSync(db: Db, ledger: Ledger, projection: Projection,
     let next = Number(settings.get(CURSOR) ?? ledger.deployment.blockNumber);
     let applied = 0;
     while (next <= latest) {
-      const to = Math.min(latest, next + BLOCKS_PER_REQUEST - 1);
+      const to = Math.min(latest, next + LOG_BLOCKS_PER_REQUEST - 1);
       const events = await ledger.client.events(next, to);
       db.transaction(() => {
         for (const { event, ...origin } of events) projection.apply(event, origin);

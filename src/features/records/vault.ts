@@ -75,7 +75,7 @@ export function createVault(bodies: BodyRepository, masterKey: Buffer, log: (lin
       return bodies.failedOf(kind, author).map(row => {
         let title: string | undefined;
         try {
-          const body = JSON.parse(open(key, row.envelope, aad(kind, author)).toString('utf8')) as Partial<ReportBody>;
+          const body = openBody(kind, author, row.envelope) as Partial<ReportBody>;
           title = typeof body.title === 'string' ? body.title : undefined;
         } catch {
           title = undefined;
@@ -85,6 +85,11 @@ export function createVault(bodies: BodyRepository, masterKey: Buffer, log: (lin
     },
   };
 
+  /** Decrypts an envelope for its kind and author; throws when it does not open. */
+  function openBody<K extends BodyKind>(kind: K, author: string, envelope: string): BodyOf<K> {
+    return JSON.parse(open(key, envelope, aad(kind, author)).toString('utf8')) as BodyOf<K>;
+  }
+
   function check<K extends BodyKind>(kind: K, author: string, ledgerCommitment: string, row: BodyRow | undefined): Checked<BodyOf<K>> {
     if (row === undefined) return { integrity: 'missing' };
     const { envelope, transactionHash, blockNumber } = row;
@@ -92,7 +97,7 @@ export function createVault(bodies: BodyRepository, masterKey: Buffer, log: (lin
       return tampered(kind, ledgerCommitment, 'the stored envelope does not match its commitment on the ledger');
     }
     try {
-      const body = JSON.parse(open(key, envelope, aad(kind, author)).toString('utf8')) as BodyOf<K>;
+      const body = openBody(kind, author, envelope);
       // Where the commitment was written, as recorded when its write was confirmed.
       const at = transactionHash !== null && blockNumber !== null ? { transactionHash, blockNumber } : undefined;
       return { integrity: 'verified', body, at };
