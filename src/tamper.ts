@@ -1,24 +1,66 @@
 /**
- * `npm run tamper -- <reportId>`: the classroom tamper demo (see README). Works on DATA_DIR's
- * database directly, with or without the app running.
+ * `npm run tamper -- <reportId> [--undo]`: the classroom tamper demo (see README). Works on the
+ * database of the data set that DATA_DIR names (default `./data`; the demo's is `data/demo`),
+ * with or without the app running. Exit codes: 0 done (or nothing to do), 1 no such report or
+ * data set, 2 wrong arguments.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from './config';
-import { tamperWithReport } from './features/records/tamper';
-import { openDatabase } from './store/database';
+import { restoreReport, tamperWithReport, TamperError } from './features/records/tamper';
+import { DATABASE_FILE, openDatabase } from './store/database';
 
-const reportId = Number(process.argv[2]);
-if (!Number.isInteger(reportId) || reportId < 1) {
-  console.error('usage: npm run tamper -- <reportId>');
-  process.exit(2);
+const USAGE = 'usage: npm run tamper -- <reportId> [--undo]   (the data set is DATA_DIR, default ./data)';
+
+function main(argv: readonly string[]): number {
+  const undo = argv.includes('--undo');
+  const rest = argv.filter(arg => arg !== '--undo');
+  if (rest.length !== 1 || !/^[1-9][0-9]{0,9}$/.test(rest[0])) {
+    console.error(USAGE);
+    return 2;
+  }
+  const reportId = Number(rest[0]);
+
+  let dataDir: string;
+  try {
+    dataDir = loadConfig().dataDir;
+  } catch (error) {
+    console.error(`tamper: ${(error as Error).message}`);
+    return 2;
+  }
+  // Never make a new, empty data set where the user meant an existing one.
+  if (!fs.existsSync(path.join(dataDir, DATABASE_FILE))) {
+    console.error(`tamper: there is no data set in ${dataDir} (no ${DATABASE_FILE}); set DATA_DIR to the app's data directory, e.g. DATA_DIR=data/demo`);
+    return 1;
+  }
+
+  const db = openDatabase(dataDir);
+  try {
+    if (undo) {
+      const { commitment, restored } = restoreReport(db, reportId);
+      if (!restored) {
+        console.log(`report ${reportId} in ${dataDir} is not tampered: its stored body matches ${commitment} on the ledger. Nothing to undo.`);
+      } else {
+        console.log(`report ${reportId} in ${dataDir}: its original stored body is restored and matches ${commitment} on the ledger again.`);
+        console.log('Open the report again: it is Verified and its content is shown.');
+      }
+      return 0;
+    }
+    const { commitment, alreadyTampered } = tamperWithReport(db, reportId);
+    if (alreadyTampered) {
+      console.log(`report ${reportId} in ${dataDir} is already tampered: its stored body does not match ${commitment} on the ledger. Nothing changed; undo with npm run tamper -- ${reportId} --undo`);
+      return 0;
+    }
+    console.log(`report ${reportId}: one byte of its stored ciphertext flipped in ${dataDir}; the ledger still commits to ${commitment}.`);
+    console.log(`Open the report as its patient or a doctor: it is now marked Tampered and its content withheld. Undo with npm run tamper -- ${reportId} --undo`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof TamperError)) throw error;
+    console.error(`tamper: ${error.message} (${dataDir})`);
+    return 1;
+  } finally {
+    db.close();
+  }
 }
-const db = openDatabase(loadConfig().dataDir);
-try {
-  const { commitment } = tamperWithReport(db, reportId);
-  console.log(`report ${reportId}: one byte of its stored ciphertext flipped; the ledger still commits to ${commitment}.`);
-  console.log('Open the report as its patient or a doctor: it is now marked Tampered and its content withheld.');
-} catch (error) {
-  console.error(`tamper: ${(error as Error).message}`);
-  process.exitCode = 1;
-} finally {
-  db.close();
-}
+
+process.exitCode = main(process.argv.slice(2));

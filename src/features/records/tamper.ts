@@ -2,20 +2,86 @@
  * Alters a stored report body the way an attacker with the database would, for a class to watch
  * the ledger catch it: one byte of the ciphertext is flipped, the commitment on the ledger is
  * untouched, so the next page that shows the report marks it Tampered and withholds it.
+ *
+ * The original envelope is kept in the `settings` table (key `tamper.original.<commitment>`), so
+ * `restoreReport` puts back exactly what was there and the report is Verified again.
  */
+import { commitment as commitmentOf } from '../../crypto/envelope';
 import type { Db } from '../../store/database';
+import { createSettings } from '../../store/settings';
 
-export function tamperWithReport(db: Db, reportId: number): { commitment: string } {
-  const row = db
-    .prepare<[number], { commitment: string; envelope: string }>(
-      'SELECT b.commitment, b.envelope FROM ledger_reports r JOIN bodies b ON b.commitment = r.commitment WHERE r.id = ?',
-    )
-    .get(reportId);
-  if (!row) throw new Error(`there is no stored body for report ${reportId}`);
-  const parts = row.envelope.split('.');
-  const ciphertext = Buffer.from(parts[3], 'base64url');
+/** The report id is not a report of this data set, or its body is not stored here. */
+export class TamperError extends Error {
+  override readonly name = 'TamperError';
+}
+
+export interface TamperResult {
+  readonly commitment: string;
+  /** The stored body already differed from its commitment: nothing was changed. */
+  readonly alreadyTampered: boolean;
+}
+
+export interface RestoreResult {
+  readonly commitment: string;
+  /** False when the stored body already matched its commitment: nothing was changed. */
+  readonly restored: boolean;
+}
+
+const originalKey = (commitment: string) => `tamper.original.${commitment}`;
+
+/** Flips the first byte of an envelope's ciphertext (its fourth dot-separated part); flipping twice restores it. */
+function flipFirstByte(envelope: string): string {
+  const parts = envelope.split('.');
+  const ciphertext = Buffer.from(parts[3] ?? '', 'base64url');
+  if (ciphertext.length === 0) throw new TamperError('the stored body is not an envelope this command knows');
   ciphertext[0] ^= 0x01;
   parts[3] = ciphertext.toString('base64url');
-  db.prepare('UPDATE bodies SET envelope = ? WHERE commitment = ?').run(parts.join('.'), row.commitment);
-  return { commitment: row.commitment };
+  return parts.join('.');
+}
+
+function storedBody(db: Db, reportId: number): { commitment: string; envelope: string } {
+  const report = db.prepare<[number], { commitment: string }>('SELECT commitment FROM ledger_reports WHERE id = ?').get(reportId);
+  if (!report) throw new TamperError(`there is no report ${reportId} in this data set`);
+  const body = db.prepare<[string], { envelope: string }>('SELECT envelope FROM bodies WHERE commitment = ?').get(report.commitment);
+  if (!body) throw new TamperError(`report ${reportId} has no stored body here (it is Missing already)`);
+  return { commitment: report.commitment, envelope: body.envelope };
+}
+
+const matches = (envelope: string, commitment: string) => commitmentOf(envelope) === commitment.toLowerCase();
+
+export function tamperWithReport(db: Db, reportId: number): TamperResult {
+  const settings = createSettings(db);
+  return db.transaction((): TamperResult => {
+    const { commitment, envelope } = storedBody(db, reportId);
+    if (!matches(envelope, commitment)) return { commitment, alreadyTampered: true };
+    settings.set(originalKey(commitment), envelope);
+    db.prepare('UPDATE bodies SET envelope = ? WHERE commitment = ?').run(flipFirstByte(envelope), commitment);
+    return { commitment, alreadyTampered: false };
+  })();
+}
+
+/**
+ * Puts back the body as it was before `tamperWithReport`: the kept original, or, for a body
+ * altered by an earlier version of this command (which kept nothing), the flipped byte flipped
+ * back when that gives the committed body.
+ */
+export function restoreReport(db: Db, reportId: number): RestoreResult {
+  const settings = createSettings(db);
+  return db.transaction((): RestoreResult => {
+    const { commitment, envelope } = storedBody(db, reportId);
+    const key = originalKey(commitment);
+    const forget = () => db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+    if (matches(envelope, commitment)) {
+      forget();
+      return { commitment, restored: false };
+    }
+    const kept = settings.get(key);
+    const original = kept !== undefined && matches(kept, commitment) ? kept : flipFirstByte(envelope);
+    if (!matches(original, commitment)) {
+      throw new TamperError(`report ${reportId}'s stored body was altered by something other than this command; its original is not known here`);
+    }
+    db.prepare('UPDATE bodies SET envelope = ? WHERE commitment = ?').run(original, commitment);
+    forget();
+    return { commitment, restored: true };
+  })();
 }
