@@ -48,9 +48,14 @@ export function adminRoutes(admin: AdminService, auth: AuthService): Router {
   router.post('/admin/hospitals', async (req, res) => {
     const parsed = parseForm(HOSPITAL, req.body);
     if (!parsed.ok) return render(res, 400, { form: 'hospital', values: typedValues(req.body), errors: parsed.errors });
-    const receipt = await admin.addHospital(parsed.value);
-    flashSaved(req, `Hospital "${parsed.value.name}" added and saved on the ledger.`, receipt);
-    res.redirect(303, '/admin');
+    try {
+      const receipt = await admin.addHospital(parsed.value);
+      flashSaved(req, `Hospital "${parsed.value.name}" added and saved on the ledger.`, receipt);
+      res.redirect(303, '/admin');
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      render(res, 400, { form: 'hospital', values: typedValues(req.body), errors: { [error.field]: error.message } });
+    }
   });
 
   router.post('/admin/doctors', async (req, res) => {

@@ -34,18 +34,36 @@ export interface AdminServiceDeps {
   readonly auth: AuthService;
 }
 
+/** A hospital name as two people would compare it: any case, any width, spaces collapsed. */
+export function sameHospitalName(a: string, b: string): boolean {
+  const key = (name: string) => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLocaleLowerCase('en-US');
+  return key(a) === key(b);
+}
+
 export function createAdminService({ db, ledger, custodian, users, readModel, writer, auth }: AdminServiceDeps) {
   const insertDetails = db.prepare('INSERT OR REPLACE INTO hospital_details (hospital_id, address, phone) VALUES (?, ?, ?)');
+  // Hospitals are added one at a time, so two forms sent at once with one name cannot both pass
+  // the check before either is on the ledger.
+  let hospitalQueue: Promise<unknown> = Promise.resolve();
 
   return {
     hospitals: () => readModel.hospitals(),
     doctors: () => readModel.doctors(),
 
-    /** The hospital's name goes on the ledger; its address and phone stay here. */
-    async addHospital(hospital: NewHospital): Promise<LedgerReceipt & { hospitalId: number }> {
-      const receipt = await writer.write(() => ledger.client.addHospital(ledger.admin, hospital.name));
-      insertDetails.run(receipt.hospitalId, hospital.address, hospital.phone);
-      return receipt;
+    /**
+     * The hospital's name goes on the ledger; its address and phone stay here. A name already
+     * taken, in any case, is refused: patients pick hospitals by name.
+     */
+    addHospital(hospital: NewHospital): Promise<LedgerReceipt & { hospitalId: number }> {
+      const added = hospitalQueue.then(async () => {
+        const taken = readModel.hospitals().find(h => sameHospitalName(h.name, hospital.name));
+        if (taken) throw new FieldError('name', `A hospital named "${taken.name}" already exists (hospital #${taken.id}); choose another name`);
+        const receipt = await writer.write(() => ledger.client.addHospital(ledger.admin, hospital.name));
+        insertDetails.run(receipt.hospitalId, hospital.address, hospital.phone);
+        return receipt;
+      });
+      hospitalQueue = added.catch(() => undefined);
+      return added;
     },
 
     /**
