@@ -10,7 +10,9 @@ import { createNames } from './features/explorer/names';
 import { createExplorerService } from './features/explorer/service';
 import { createLedgerSync } from './features/ledger/sync';
 import { createPatientService } from './features/patient/service';
+import { createOpenings } from './features/access-log/openings';
 import { createBackgroundTasks } from './features/records/background';
+import { createLedgerReads } from './features/records/ledger-reads';
 import { createVault } from './features/records/vault';
 import { createLedgerWriter } from './features/records/writer';
 import { createActs } from './store/acts';
@@ -25,6 +27,8 @@ export interface ServiceOptions {
   readonly bcryptCost?: number;
   /** Where failed background writes and detected tampering are logged (default: stderr). */
   readonly log?: (line: string) => void;
+  /** The clock of time-based rules (one access-log entry a visit); tests move it. */
+  readonly now?: () => number;
 }
 
 export function createServices(context: AppContext, options: ServiceOptions = {}) {
@@ -32,23 +36,25 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
   const users = createUserRepository(db);
   const bodies = createBodyRepository(db);
   const readModel = createReadModel(db);
-  const vault = createVault(bodies, masterKey, options.log);
+  const vault = createVault(bodies, masterKey, options.log, { chainId: ledger.chainId, contract: ledger.deployment.address });
+  const reads = createLedgerReads(ledger.client);
   const projection = createProjection(db);
   const settings = createSettings(db);
-  const writer = createLedgerWriter(db, vault, bodies, projection);
+  const writer = createLedgerWriter(db, vault, bodies, projection, events => reads.forget(events));
   const auth = createAuthService(users, settings, options.bcryptCost);
   const background = createBackgroundTasks(options.log);
   const acts = createActs(db);
+  const sync = createLedgerSync(db, ledger, projection, settings);
   return {
     auth,
     background,
-    sync: createLedgerSync(db, ledger, projection, settings),
+    sync,
     admin: createAdminService({ db, ledger, custodian, users, readModel, writer, auth }),
-    patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, auth }),
-    doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, background }),
+    patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth }),
+    doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings: createOpenings(acts, options.now) }),
     accessLog: createAccessLogService(acts, users, vault),
     audit: createAuditService(acts, users),
-    integrity: createIntegrityCheck(db, ledger, vault),
+    integrity: createIntegrityCheck(db, ledger, vault, () => sync.catchUp()),
     explorer: createExplorerService(ledger, createNames(ledger, users, readModel)),
   };
 }

@@ -34,6 +34,7 @@ export interface ReportOnLedger {
 }
 
 export interface PrescriptionOnLedger {
+  readonly reportId: number;
   readonly index: number;
   readonly doctor: string;
   readonly hospitalId: number;
@@ -137,6 +138,7 @@ export class EhrClient {
   async prescriptions(reportId: number): Promise<PrescriptionOnLedger[]> {
     const list = (await this.read('prescriptions', [reportId])) as Record<string, unknown>[];
     return list.map((entry, index) => ({
+      reportId,
       index,
       doctor: toAddress(entry.doctor),
       hospitalId: toNumber(entry.hospitalId),

@@ -92,6 +92,10 @@ export function createActs(db: Db) {
     `${SELECT} WHERE a.patient = ? AND a.act = 'opened' ORDER BY a.block_number DESC, a.log_index DESC LIMIT ? OFFSET ?`,
   );
   const accessCount = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM ledger_acts WHERE patient = ? AND act = 'opened'`);
+  // The doctor is the act's actor: the actor index walks that doctor's acts, newest first.
+  const lastOpening = db.prepare<[string, number], { time: number }>(
+    `SELECT time FROM ledger_acts WHERE actor = ? AND act = 'opened' AND report_id = ? ORDER BY block_number DESC LIMIT 1`,
+  );
 
   return {
     /** Acts matching the filter, sorted; `limit` undefined: all of them (the CSV download). */
@@ -111,6 +115,8 @@ export function createActs(db: Db) {
     /** Who opened the patient's reports, newest first. */
     accessLog: (patient: string, limit: number, offset: number) => accessLog.all(patient, limit, offset),
     accessCount: (patient: string) => accessCount.get(patient)?.n ?? 0,
+    /** When (seconds, block time) `doctor` last opened `reportId` on the ledger; undefined: never. */
+    lastOpening: (doctor: string, reportId: number) => lastOpening.get(doctor, reportId)?.time,
   };
 }
 

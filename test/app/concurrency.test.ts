@@ -43,7 +43,7 @@ describe('concurrent writes', function () {
 
     const bodies = context.db.prepare<[string], { status: string; n: number }>('SELECT status, count(*) AS n FROM bodies WHERE author = ? GROUP BY status').all(addressOf('many'));
     assert.deepEqual(bodies, [{ status: 'confirmed', n: 100 }]);
-    const shown = services.patients.dashboard(patient, { limit: 200, offset: 0 });
+    const shown = await services.patients.dashboard(patient, { limit: 200, offset: 0 });
     assert.deepEqual(
       shown.map(r => (r.checked.integrity === 'verified' ? r.checked.body.title : r.checked.integrity)).sort(),
       [...titles].sort(),

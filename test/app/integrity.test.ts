@@ -38,7 +38,7 @@ describe('integrity of stored records', function () {
       assert.equal(forPatient.checked.integrity, 'tampered');
       const forDoctor = await services.doctors.report(userId('doc'), reportId);
       assert.equal(forDoctor.checked.integrity, 'tampered');
-      assert.equal(services.patients.dashboard(userId('pat'))[0].checked.integrity, 'tampered');
+      assert.equal((await services.patients.dashboard(userId('pat')))[0].checked.integrity, 'tampered');
 
       // And as pages: the notice, no body.
       const request = (await import('supertest')).default;

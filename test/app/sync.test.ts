@@ -36,13 +36,13 @@ describe('ledger sync', function () {
     const before = snapshot();
     assert.equal(before.ledger_reports.length, 1);
     assert.equal(before.ledger_grants.length, 2);
-    const dashboard = services.patients.dashboard(alice);
+    const dashboard = await services.patients.dashboard(alice);
     for (const table of TABLES) context.db.exec(`DELETE FROM ${table}`);
-    assert.deepEqual(services.patients.dashboard(alice), [], 'the pages read the read model');
+    assert.deepEqual(await services.patients.dashboard(alice), [], 'the pages read the read model');
     const applied = await services.sync.reindex();
     assert.ok(applied >= 8, `applied ${applied} events`);
     assert.deepEqual(snapshot(), before);
-    assert.deepEqual(services.patients.dashboard(alice), dashboard);
+    assert.deepEqual(await services.patients.dashboard(alice), dashboard);
   });
 
   it('applies events written by someone else as blocks arrive', async () => {
@@ -67,7 +67,7 @@ describe('ledger sync', function () {
     assert.equal(statusOf(landed), 'confirmed');
     assert.equal(statusOf(unsent), 'failed');
     assert.equal(failed, 1);
-    const titles = services.patients.dashboard(alice).map(r => (r.checked.integrity === 'verified' ? r.checked.body.title : '?'));
+    const titles = (await services.patients.dashboard(alice)).map(r => (r.checked.integrity === 'verified' ? r.checked.body.title : '?'));
     assert.deepEqual(titles, ['Landed', 'T']);
   });
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
 import { createApp } from '../../src/app';
 import { startContext, type AppContext } from '../../src/context';
-import { createServices } from '../../src/services';
+import { createServices, type ServiceOptions } from '../../src/services';
 import { freePort } from './ports';
 
 export { freePort };
@@ -31,12 +31,13 @@ export async function startTestContext(overrides: Record<string, string> = {}): 
 
 /**
  * The whole app over a fresh node and database; bcrypt at its lowest cost to keep tests quick.
- * `serviceLog` collects what the services log (failed background writes, detected tampering).
+ * `serviceLog` collects what the services log (failed background writes, detected tampering);
+ * `serviceOptions` adds to the services' options (a test clock).
  */
-export async function startTestApp(overrides: Record<string, string> = {}) {
+export async function startTestApp(overrides: Record<string, string> = {}, serviceOptions: ServiceOptions = {}) {
   const context = await startTestContext(overrides);
   const serviceLog: string[] = [];
-  const services = createServices(context, { bcryptCost: 4, log: line => serviceLog.push(line) });
+  const services = createServices(context, { bcryptCost: 4, log: line => serviceLog.push(line), ...serviceOptions });
   await services.auth.ensureAdminPassword(context.config.adminPassword);
   return { context, services, serviceLog, app: createApp(context, services, { log: () => undefined }) };
 }

@@ -2,12 +2,15 @@
  * The integrity check over every record: each report and prescription the ledger holds (read
  * from the contract's own events, not from the read model) against the body stored here, and
  * against the read model's copy of its commitment. Counts verified / tampered / missing.
+ *
+ * Then the read model itself: its reports (owner, commitment) and grants (report, hospital,
+ * active) must be what the events say, row for row; each difference — a row changed, added or
+ * deleted in SQLite — is a finding, which `npm run reindex` repairs.
  */
 import type { Ledger } from '../../ledger';
 import { LOG_BLOCKS_PER_REQUEST } from '../../ledger/ehr-client';
 import type { Db } from '../../store/database';
 import type { Vault } from '../records/vault';
-
 
 export interface RecordCheck {
   readonly kind: 'report' | 'prescription';
@@ -20,6 +23,16 @@ export interface RecordCheck {
   readonly blockNumber: number;
 }
 
+/** A difference between the read model and the ledger's events. */
+export interface ReadModelFinding {
+  readonly table: 'reports' | 'grants';
+  /** `report #3`, or `report #3, hospital 2`. */
+  readonly record: string;
+  /** What the events say, and what the read model says ("no row" when there is none). */
+  readonly ledger: string;
+  readonly readModel: string;
+}
+
 export interface IntegrityReport {
   readonly checkedAt: Date;
   readonly latestBlock: number;
@@ -29,6 +42,8 @@ export interface IntegrityReport {
   readonly missing: number;
   /** Every record that is not verified. */
   readonly problems: readonly RecordCheck[];
+  /** Every row of the read model that differs from the events. */
+  readonly findings: readonly ReadModelFinding[];
 }
 
 interface OnLedger {
@@ -41,31 +56,94 @@ interface OnLedger {
   readonly blockNumber: number;
 }
 
-const keyOf = (record: { reportId: number; index?: number }) => `${record.reportId}:${record.index ?? ''}`;
+/** The state of one row as text: what a finding shows on each side. */
+type RowStates = Map<string, { record: string; state: string }>;
 
-export function createIntegrityCheck(db: Db, ledger: Ledger, vault: Vault) {
+const keyOf = (record: { reportId: number; index?: number }) => `${record.reportId}:${record.index ?? ''}`;
+const reportState = (patient: string, commitment: string) => `owner ${patient.toLowerCase()}, commitment ${commitment.toLowerCase()}`;
+const grantState = (active: boolean) => (active ? 'active' : 'revoked');
+
+/** The rows whose state differs between the ledger and the read model, both ways. */
+function differences(table: ReadModelFinding['table'], onLedger: RowStates, inReadModel: RowStates): ReadModelFinding[] {
+  const keys = [...new Set([...onLedger.keys(), ...inReadModel.keys()])];
+  return keys.flatMap(key => {
+    const [ledgerRow, modelRow] = [onLedger.get(key), inReadModel.get(key)];
+    if (ledgerRow?.state === modelRow?.state) return [];
+    const record = (ledgerRow ?? modelRow)?.record ?? key;
+    return [{ table, record, ledger: ledgerRow?.state ?? 'no row', readModel: modelRow?.state ?? 'no row' }];
+  });
+}
+
+/**
+ * `catchUp` brings the read model up to the ledger first, so that a block mined a moment ago
+ * and not yet followed is not reported as a difference.
+ */
+export function createIntegrityCheck(db: Db, ledger: Ledger, vault: Vault, catchUp: () => Promise<unknown> = async () => undefined) {
   const readModelCommitments = db.prepare<[], { key: string; commitment: string }>(`
     SELECT id || ':' AS key, commitment FROM ledger_reports
     UNION ALL SELECT report_id || ':' || idx, commitment FROM ledger_prescriptions`);
+  // Rows written after the events were read (block > latest) are left to the next check.
+  const reportRows = db.prepare<[number], { id: number; patient: string; commitment: string }>(
+    'SELECT id, patient, commitment FROM ledger_reports WHERE block_number <= ?',
+  );
+  const grantRows = db.prepare<[number], { reportId: number; hospitalId: number; active: number }>(
+    'SELECT report_id AS reportId, hospital_id AS hospitalId, active FROM ledger_grants WHERE block_number <= ?',
+  );
 
-  async function recordsOnLedger(latest: number): Promise<OnLedger[]> {
-    const records: OnLedger[] = [];
+  async function eventsUpTo(latest: number) {
+    const all = [];
     for (let from = ledger.deployment.blockNumber; from <= latest; from += LOG_BLOCKS_PER_REQUEST) {
-      const events = await ledger.client.events(from, Math.min(latest, from + LOG_BLOCKS_PER_REQUEST - 1), { withTimes: false });
-      for (const { event, transactionHash, blockNumber } of events) {
-        const { args } = event;
-        const at = { transactionHash, blockNumber, commitment: String(args.commitment), reportId: Number(args.reportId as bigint) };
-        if (event.name === 'ReportAdded') records.push({ kind: 'report', author: String(args.patient), ...at });
-        if (event.name === 'PrescriptionAdded') records.push({ kind: 'prescription', author: String(args.doctor), index: Number(args.index as bigint), ...at });
-      }
+      all.push(...(await ledger.client.events(from, Math.min(latest, from + LOG_BLOCKS_PER_REQUEST - 1), { withTimes: false })));
+    }
+    return all;
+  }
+
+  function recordsIn(events: Awaited<ReturnType<typeof eventsUpTo>>): OnLedger[] {
+    const records: OnLedger[] = [];
+    for (const { event, transactionHash, blockNumber } of events) {
+      const { args } = event;
+      const at = { transactionHash, blockNumber, commitment: String(args.commitment), reportId: Number(args.reportId as bigint) };
+      if (event.name === 'ReportAdded') records.push({ kind: 'report', author: String(args.patient), ...at });
+      if (event.name === 'PrescriptionAdded') records.push({ kind: 'prescription', author: String(args.doctor), index: Number(args.index as bigint), ...at });
     }
     return records;
+  }
+
+  /** The read model's reports and grants against the state the events leave, in event order. */
+  function readModelFindings(events: Awaited<ReturnType<typeof eventsUpTo>>, latest: number): ReadModelFinding[] {
+    const reports: RowStates = new Map();
+    const grants: RowStates = new Map();
+    const grantRecord = (reportId: number, hospitalId: number) => `report #${reportId}, hospital ${hospitalId}`;
+    for (const { event } of events) {
+      const reportId = Number(event.args.reportId as bigint);
+      if (event.name === 'ReportAdded') {
+        reports.set(String(reportId), { record: `report #${reportId}`, state: reportState(String(event.args.patient), String(event.args.commitment)) });
+      }
+      if (event.name === 'ReportShared' || event.name === 'ReportRevoked') {
+        const hospitalId = Number(event.args.hospitalId as bigint);
+        grants.set(`${reportId}:${hospitalId}`, { record: grantRecord(reportId, hospitalId), state: grantState(event.name === 'ReportShared') });
+      }
+    }
+    const modelReports: RowStates = new Map(
+      reportRows.all(latest).map(row => [String(row.id), { record: `report #${row.id}`, state: reportState(row.patient, row.commitment) }]),
+    );
+    const modelGrants: RowStates = new Map(
+      grantRows.all(latest).map(row => [
+        `${row.reportId}:${row.hospitalId}`,
+        { record: grantRecord(row.reportId, row.hospitalId), state: grantState(row.active === 1) },
+      ]),
+    );
+    return [...differences('reports', reports, modelReports), ...differences('grants', grants, modelGrants)];
   }
 
   return {
     async run(): Promise<IntegrityReport> {
       const latestBlock = await ledger.client.latestBlock();
-      const records = await recordsOnLedger(latestBlock);
+      // Twice: the first may join a catch-up that began before `latestBlock` was read.
+      await catchUp();
+      await catchUp();
+      const events = await eventsUpTo(latestBlock);
+      const records = recordsIn(events);
       const copies = new Map(readModelCommitments.all().map(row => [row.key, row.commitment]));
       const checks = (['report', 'prescription'] as const).flatMap(kind => {
         const ofKind = records.filter(record => record.kind === kind);
@@ -90,6 +168,7 @@ export function createIntegrityCheck(db: Db, ledger: Ledger, vault: Vault) {
         tampered: count('tampered'),
         missing: count('missing'),
         problems: checks.filter(check => check.integrity !== 'verified'),
+        findings: readModelFindings(events, latestBlock),
       };
     },
   };

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { currentUser, requireRole } from '../../web/auth';
 import { flashSaved } from '../../web/flash';
 import { pathId } from '../../web/params';
-import { pageNumber, readPage } from '../../web/paging';
+import { pageNumber } from '../../web/paging';
+import { readCheckedPage } from '../records/paging';
 import { parseForm, text, typedValues, type FieldErrors } from '../../web/validate';
 import type { DoctorService } from './service';
 
@@ -28,10 +29,10 @@ export function doctorRoutes(doctors: DoctorService): Router {
     });
   }
 
-  router.get('/doctor', doctorOnly, (req, res) => {
+  router.get('/doctor', doctorOnly, async (req, res) => {
     const { id } = currentUser(req);
-    const page = readPage(pageNumber(req), window => doctors.dashboard(id, window));
-    res.render('doctor/index', { title: 'Shared reports', reports: page.items, page, hospitalName: doctors.hospitalName(id) });
+    const page = await readCheckedPage(pageNumber(req), window => doctors.dashboard(id, window));
+    res.render('doctor/index', { title: 'Shared reports', reports: page.items, page, hospitalName: await doctors.hospitalName(id) });
   });
 
   router.get('/doctor/reports/:id', doctorOnly, async (req, res) => {

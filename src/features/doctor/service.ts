@@ -1,7 +1,10 @@
 /**
  * A doctor's view: the reports shared with the doctor's hospital, and prescriptions. Access is
- * the ledger's to decide: before a report is shown the grant is read from the contract itself,
- * so a revoke takes effect at once.
+ * the ledger's to decide, not the database's: the doctor's hospital is the contract's
+ * `hospitalOf` (never `users.hospital_id`), the dashboard lists only the read model's rows the
+ * contract says that hospital may read, each with the owner and commitment the ledger fixed for
+ * it, and before a report is shown its grant is read from the contract itself, so a revoke takes
+ * effect at once.
  */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import type { PageWindow } from '../../store/read-model';
@@ -11,6 +14,7 @@ import { presentPrescriptions, type PrescriptionView } from '../records/present'
 import type { Checked, PrescriptionBody, ReportBody } from '../records/vault';
 import type { BackgroundTasks } from '../records/background';
 import type { RecordServiceDeps } from '../records/deps';
+import type { Openings } from '../access-log/openings';
 
 export interface SharedReport {
   readonly id: number;
@@ -30,13 +34,26 @@ export interface DoctorReport {
 
 export interface DoctorServiceDeps extends RecordServiceDeps {
   readonly background: BackgroundTasks;
+  /** Which openings of a report are recorded on the ledger (one a visit). */
+  readonly openings: Openings;
 }
 
-export function createDoctorService({ ledger, custodian, users, readModel, writer, vault, background }: DoctorServiceDeps) {
-  function doctor(userId: number): User & { hospitalId: number } {
+const notADoctor = () => new HttpError(403, 'Access denied', 'This account is not a doctor.');
+
+export function createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings }: DoctorServiceDeps) {
+  /** The signed-in user's account, when it is a doctor's. */
+  function account(userId: number): User {
     const user = users.findById(userId);
-    if (!user || user.role !== 'doctor' || user.hospitalId === null) throw new HttpError(403, 'Access denied', 'This account is not a doctor.');
-    return { ...user, hospitalId: user.hospitalId };
+    if (!user || user.role !== 'doctor') throw notADoctor();
+    return user;
+  }
+
+  /** The doctor with the hospital the ledger says they work at; 403 when the ledger knows no such doctor. */
+  async function doctor(userId: number): Promise<User & { hospitalId: number }> {
+    const user = account(userId);
+    const hospitalId = await reads.hospitalOf(user.address);
+    if (hospitalId === 0) throw notADoctor();
+    return { ...user, hospitalId };
   }
 
   /** Throws 404 for an unknown report and 403 unless the doctor's hospital holds a grant now. */
@@ -48,14 +65,24 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
   }
 
   return {
-    hospitalName(userId: number): string {
-      return readModel.hospitalNames().get(doctor(userId).hospitalId) ?? '';
+    async hospitalName(userId: number): Promise<string> {
+      return readModel.hospitalNames().get((await doctor(userId)).hospitalId) ?? '';
     },
 
-    /** The reports shared with the doctor's hospital, newest first: all of them, or the rows of `window` (a page). */
-    dashboard(userId: number, window?: PageWindow): SharedReport[] {
-      const user = doctor(userId);
-      const reports = readModel.reportsForHospital(user.hospitalId, window);
+    /**
+     * The reports shared with the doctor's hospital, newest first: all of them, or the rows of
+     * `window` (a page). The read model proposes the rows; the ledger keeps those its hospital
+     * may read, and gives each its owner and commitment.
+     */
+    async dashboard(userId: number, window?: PageWindow): Promise<SharedReport[]> {
+      const user = await doctor(userId);
+      const listed = readModel.reportsForHospital(user.hospitalId, window);
+      const ids = listed.map(r => r.id);
+      const [granted, identities] = await Promise.all([reads.grantedOf(ids, user.hospitalId), reads.identities(ids)]);
+      const reports = listed.flatMap((row, i) => {
+        const identity = identities[i];
+        return identity && granted.has(row.id) ? [{ ...row, ...identity }] : [];
+      });
       const patients = users.byAddress(reports.map(r => r.patient));
       const bodies = vault.readMany('report', reports.map(r => ({ author: r.patient, commitment: r.commitment })));
       const latest = readModel.latestPrescriptions(reports.map(r => r.id));
@@ -69,34 +96,41 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
     },
 
     async report(userId: number, reportId: number): Promise<DoctorReport> {
-      const user = doctor(userId);
+      const user = await doctor(userId);
       await checkGrant(user, reportId);
       const [onLedger, prescriptions] = await Promise.all([ledger.client.report(reportId), ledger.client.prescriptions(reportId)]);
       return {
         id: reportId,
         patientName: users.byAddress([onLedger.patient]).get(onLedger.patient)?.fullName ?? onLedger.patient,
         createdAt: onLedger.createdAt,
-        checked: vault.read('report', onLedger.patient, onLedger.commitment),
+        checked: vault.read('report', { author: onLedger.patient, commitment: onLedger.commitment }),
         prescriptions: presentPrescriptions(prescriptions, vault, users, readModel.hospitalNames()),
       };
     },
 
     /**
      * Puts "this doctor opened this report" on the ledger (`recordAccess`) without making the page
-     * wait: the patient's access log reads it from the ledger's events once it is mined.
+     * wait: the patient's access log reads it from the ledger's events once it is mined. A reload
+     * or the page after a prescription within the same visit records nothing (see `openings`).
      */
     recordAccess(userId: number, reportId: number): void {
-      const user = doctor(userId);
+      const user = account(userId);
+      const settle = openings.claim(user.address, reportId);
+      if (!settle) return;
       background.run(`recordAccess of report ${reportId}`, () =>
-        writer.write(() => ledger.client.recordAccess(custodian.signer(user.address), reportId)),
+        writer.write(() => ledger.client.recordAccess(custodian.signer(user.address), reportId)).finally(settle),
       );
     },
 
     async prescribe(userId: number, reportId: number, body: PrescriptionBody): Promise<LedgerReceipt> {
-      const user = doctor(userId);
+      const user = await doctor(userId);
       await checkGrant(user, reportId);
-      return writer.writeWithBody('prescription', user.address, body, commitment =>
-        ledger.client.addPrescription(custodian.signer(user.address), reportId, commitment),
+      return writer.writeWithBody(
+        'prescription',
+        user.address,
+        body,
+        commitment => ledger.client.addPrescription(custodian.signer(user.address), reportId, commitment),
+        reportId,
       );
     },
   };

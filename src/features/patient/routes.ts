@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { currentUser, requireRole } from '../../web/auth';
 import { flashSaved } from '../../web/flash';
 import { pathId } from '../../web/params';
-import { pageNumber, readPage } from '../../web/paging';
+import { pageNumber } from '../../web/paging';
+import { readCheckedPage } from '../records/paging';
 import { email, id, parseForm, password, phone, text, typedValues, username, type FieldErrors } from '../../web/validate';
 import { FieldError } from '../field-error';
 import type { PatientService } from './service';
@@ -36,8 +37,8 @@ export function patientRoutes(patients: PatientService): Router {
     res.status(status).render('patient/signup', { title: 'Patient signup', values, errors });
   }
 
-  function renderDashboard(req: Request, res: Response, status = 200, failed?: { values: Record<string, unknown>; errors: FieldErrors }) {
-    const page = readPage(pageNumber(req), window => patients.dashboard(currentUser(req).id, window));
+  async function renderDashboard(req: Request, res: Response, status = 200, failed?: { values: Record<string, unknown>; errors: FieldErrors }) {
+    const page = await readCheckedPage(pageNumber(req), window => patients.dashboard(currentUser(req).id, window));
     res.status(status).render('patient/index', {
       title: 'My health records',
       reports: page.items,
@@ -75,7 +76,7 @@ export function patientRoutes(patients: PatientService): Router {
       res.redirect(303, '/patient');
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;
-      renderDashboard(req, res, 400, { values: typedValues(req.body), errors: { [error.field]: error.message } });
+      await renderDashboard(req, res, 400, { values: typedValues(req.body), errors: { [error.field]: error.message } });
     }
   });
 

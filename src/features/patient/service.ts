@@ -44,7 +44,7 @@ export interface PatientServiceDeps extends RecordServiceDeps {
   readonly auth: AuthService;
 }
 
-export function createPatientService({ ledger, custodian, users, readModel, writer, vault, auth }: PatientServiceDeps) {
+export function createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth }: PatientServiceDeps) {
   function patient(userId: number): User {
     const user = users.findById(userId);
     if (!user || user.role !== 'patient') throw new HttpError(403, 'Access denied', 'This account is not a patient.');
@@ -110,10 +110,16 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
       return vault.lost('report', patient(userId).address);
     },
 
-    /** The patient's own reports, newest first: all of them, or the rows of `window` (a page). */
-    dashboard(userId: number, window?: PageWindow): ReportSummary[] {
+    /**
+     * The patient's own reports, newest first: all of them, or the rows of `window` (a page). The
+     * read model proposes the rows; only those the ledger says the patient owns are shown, with
+     * the commitment the ledger holds.
+     */
+    async dashboard(userId: number, window?: PageWindow): Promise<ReportSummary[]> {
       const user = patient(userId);
-      const reports = readModel.reportsOfPatient(user.address, window);
+      const listed = readModel.reportsOfPatient(user.address, window);
+      const identities = await reads.identities(listed.map(r => r.id));
+      const reports = listed.flatMap((row, i) => (identities[i]?.patient === user.address ? [{ ...row, ...identities[i] }] : []));
       const ids = reports.map(r => r.id);
       const grants = readModel.grants(ids);
       const latest = readModel.latestPrescriptions(ids);
@@ -155,7 +161,7 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
       return {
         id: reportId,
         createdAt: onLedger.createdAt,
-        checked: vault.read('report', user.address, onLedger.commitment),
+        checked: vault.read('report', { author: user.address, commitment: onLedger.commitment }),
         transactionHash: projected?.transactionHash,
         blockNumber: projected?.blockNumber,
         hospitals: hospitals.map(h => ({

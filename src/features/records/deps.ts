@@ -3,6 +3,7 @@ import type { Ledger } from '../../ledger';
 import type { Custodian } from '../../ledger/custodian';
 import type { ReadModel } from '../../store/read-model';
 import type { UserRepository } from '../../store/users';
+import type { LedgerReads } from './ledger-reads';
 import type { Vault } from './vault';
 import type { LedgerWriter } from './writer';
 
@@ -13,4 +14,6 @@ export interface RecordServiceDeps {
   readonly readModel: ReadModel;
   readonly writer: LedgerWriter;
   readonly vault: Vault;
+  /** The ledger's say on who may read which listed record. */
+  readonly reads: LedgerReads;
 }

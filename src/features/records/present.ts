@@ -22,7 +22,7 @@ export function presentPrescriptions(
   hospitalNames: ReadonlyMap<number, string>,
 ): PrescriptionView[] {
   const doctors = users.byAddress(onLedger.map(p => p.doctor));
-  const checked = vault.readMany('prescription', onLedger.map(p => ({ author: p.doctor, commitment: p.commitment })));
+  const checked = vault.readMany('prescription', onLedger.map(p => ({ author: p.doctor, commitment: p.commitment, reportId: p.reportId })));
   return onLedger.map((p, i) => ({
     index: p.index,
     doctorName: doctors.get(p.doctor)?.fullName ?? p.doctor,

@@ -1,10 +1,23 @@
 /**
- * Bodies of reports and prescriptions: sealed (AES-256-GCM, bound to their kind and author) and
- * committed to by the keccak256 of the envelope; opened only after the stored envelope is
- * checked against the commitment the ledger holds. A body that fails any check is reported as
- * tampered and never shown as if it were good.
+ * Bodies of reports and prescriptions: sealed (AES-256-GCM) and committed to by the keccak256 of
+ * the envelope; opened only after the stored envelope is checked against the commitment the
+ * ledger holds. A body that fails any check is reported as tampered and never shown as if it
+ * were good.
+ *
+ * What a body is bound to (its associated data), by envelope version:
+ * - `v1` (the first release, still read): its kind and author.
+ * - `v2` (every new body): also the chain id and the contract's address, so a body copied into
+ *   another deployment's data set (another chain, or a redeployed contract under the same master
+ *   key) does not open; and, for a prescription, the report it was written on, so a doctor who
+ *   re-submits a prescription's commitment on another report gets a body that does not open.
+ *   A report's own id is not bound: the contract assigns it when the transaction is mined, after
+ *   the commitment (the hash of this very envelope) was sent. Guessing `reportCount() + 1` is a
+ *   race any concurrent patient loses, and a lost race would seal a good body as tampered for
+ *   ever. It is not needed either: a report's commitment is written by its owner only, and the
+ *   author binding already refuses a body re-submitted by anyone else; the report a page shows
+ *   takes its commitment from the ledger's entry for that id.
  */
-import { commitment as commitmentOf, deriveKey, open, seal } from '../../crypto/envelope';
+import { commitment as commitmentOf, deriveKey, envelopeVersion, open, seal, type EnvelopeVersion } from '../../crypto/envelope';
 import type { BodyKind, BodyRepository, BodyRow } from '../../store/bodies';
 
 export interface ReportBody {
@@ -33,7 +46,29 @@ export type Checked<T> =
   | { readonly integrity: 'tampered'; readonly reason: string }
   | { readonly integrity: 'missing' };
 
-export function createVault(bodies: BodyRepository, masterKey: Buffer, log: (line: string) => void = line => console.error(line)) {
+/** The deployment new bodies are bound to. */
+export interface VaultScope {
+  readonly chainId: number;
+  readonly contract: string;
+}
+
+/** Which stored body a reader asks for. `reportId`: the report a prescription was written on. */
+export interface BodyRef {
+  readonly author: string;
+  readonly commitment: string;
+  readonly reportId?: number;
+}
+
+/**
+ * `scope`: the deployment new bodies are bound to (v2). Without one (a tool or test with no
+ * ledger at hand) new bodies are sealed as the first release sealed them (v1).
+ */
+export function createVault(
+  bodies: BodyRepository,
+  masterKey: Buffer,
+  log: (line: string) => void = line => console.error(line),
+  scope?: VaultScope,
+) {
   const key = deriveKey(masterKey, 'record-bodies');
   // Each altered body is logged once per process, not on every page that lists it.
   const logged = new Set<string>();
@@ -44,26 +79,35 @@ export function createVault(bodies: BodyRepository, masterKey: Buffer, log: (lin
     }
     return { integrity: 'tampered', reason };
   };
-  const aad = (kind: BodyKind, author: string) => `${kind}:${author.toLowerCase()}`;
+  const sealAs: EnvelopeVersion = scope ? 'v2' : 'v1';
+  const aad = (version: EnvelopeVersion, kind: BodyKind, author: string, reportId: number | undefined): string => {
+    const bound = `${kind}:${author.toLowerCase()}`;
+    if (version === 'v1') return bound;
+    const record = kind === 'prescription' ? `|report:${reportId ?? 'unknown'}` : '';
+    return `ehr-body/v2|${bound}|chain:${scope?.chainId ?? 'unknown'}|contract:${scope?.contract.toLowerCase() ?? 'unknown'}${record}`;
+  };
 
   return {
-    /** Encrypts a body and stores it as pending; resolves to the commitment for the ledger. */
-    storePending<K extends BodyKind>(kind: K, author: string, body: BodyOf<K>): string {
-      const envelope = seal(key, JSON.stringify(body), aad(kind, author));
+    /**
+     * Encrypts a body and stores it as pending; resolves to the commitment for the ledger.
+     * A prescription takes the id of its report.
+     */
+    storePending<K extends BodyKind>(kind: K, author: string, body: BodyOf<K>, reportId?: number): string {
+      const envelope = seal(key, JSON.stringify(body), aad(sealAs, kind, author, reportId), sealAs);
       const commitment = commitmentOf(envelope);
       bodies.insertPending(commitment, kind, author.toLowerCase(), envelope);
       return commitment;
     },
 
     /** The body the ledger commits to with `ledgerCommitment`, checked before it is opened. */
-    read<K extends BodyKind>(kind: K, author: string, ledgerCommitment: string): Checked<BodyOf<K>> {
-      return check(kind, author, ledgerCommitment, bodies.get(ledgerCommitment));
+    read<K extends BodyKind>(kind: K, ref: BodyRef): Checked<BodyOf<K>> {
+      return check(kind, ref, bodies.get(ref.commitment));
     },
 
     /** Like `read` for many bodies with one query. */
-    readMany<K extends BodyKind>(kind: K, items: readonly { author: string; commitment: string }[]): Checked<BodyOf<K>>[] {
-      const rows = bodies.getMany(items.map(item => item.commitment));
-      return items.map(item => check(kind, item.author, item.commitment, rows.get(item.commitment)));
+    readMany<K extends BodyKind>(kind: K, refs: readonly BodyRef[]): Checked<BodyOf<K>>[] {
+      const rows = bodies.getMany(refs.map(ref => ref.commitment));
+      return refs.map(ref => check(kind, ref, rows.get(ref.commitment)));
     },
 
     /**
@@ -75,7 +119,7 @@ export function createVault(bodies: BodyRepository, masterKey: Buffer, log: (lin
       return bodies.failedOf(kind, author).map(row => {
         let title: string | undefined;
         try {
-          const body = openBody(kind, author, row.envelope) as Partial<ReportBody>;
+          const body = openBody(kind, { author, commitment: row.commitment }, row.envelope) as Partial<ReportBody>;
           title = typeof body.title === 'string' ? body.title : undefined;
         } catch {
           title = undefined;
@@ -85,24 +129,26 @@ export function createVault(bodies: BodyRepository, masterKey: Buffer, log: (lin
     },
   };
 
-  /** Decrypts an envelope for its kind and author; throws when it does not open. */
-  function openBody<K extends BodyKind>(kind: K, author: string, envelope: string): BodyOf<K> {
-    return JSON.parse(open(key, envelope, aad(kind, author)).toString('utf8')) as BodyOf<K>;
+  /** Decrypts an envelope for what its version binds it to; throws when it does not open. */
+  function openBody<K extends BodyKind>(kind: K, ref: BodyRef, envelope: string): BodyOf<K> {
+    const version = envelopeVersion(envelope) ?? 'v1'; // not an envelope: `open` refuses it
+    return JSON.parse(open(key, envelope, aad(version, kind, ref.author, ref.reportId)).toString('utf8')) as BodyOf<K>;
   }
 
-  function check<K extends BodyKind>(kind: K, author: string, ledgerCommitment: string, row: BodyRow | undefined): Checked<BodyOf<K>> {
+  function check<K extends BodyKind>(kind: K, ref: BodyRef, row: BodyRow | undefined): Checked<BodyOf<K>> {
+    const ledgerCommitment = ref.commitment;
     if (row === undefined) return { integrity: 'missing' };
     const { envelope, transactionHash, blockNumber } = row;
     if (commitmentOf(envelope) !== ledgerCommitment.toLowerCase()) {
       return tampered(kind, ledgerCommitment, 'the stored envelope does not match its commitment on the ledger');
     }
     try {
-      const body = openBody(kind, author, envelope);
+      const body = openBody(kind, ref, envelope);
       // Where the commitment was written, as recorded when its write was confirmed.
       const at = transactionHash !== null && blockNumber !== null ? { transactionHash, blockNumber } : undefined;
       return { integrity: 'verified', body, at };
     } catch {
-      return tampered(kind, ledgerCommitment, 'the stored envelope does not decrypt for its owner');
+      return tampered(kind, ledgerCommitment, 'the stored envelope does not decrypt for its owner and record');
     }
   }
 }

@@ -11,9 +11,21 @@ import type { Db } from '../../store/database';
 import type { Projection } from '../../store/projection';
 import type { PrescriptionBody, ReportBody, Vault } from './vault';
 
-export function createLedgerWriter(db: Db, vault: Vault, bodies: BodyRepository, projection: Projection) {
-  const project = (receipt: LedgerReceipt) =>
+/**
+ * `onEvents` hears the events of each of the app's own writes once they are in the read model
+ * (the ledger reads' cache forgets what a revoke changed).
+ */
+export function createLedgerWriter(
+  db: Db,
+  vault: Vault,
+  bodies: BodyRepository,
+  projection: Projection,
+  onEvents: (events: LedgerReceipt['events']) => void = () => undefined,
+) {
+  const project = (receipt: LedgerReceipt) => {
     projection.applyAll(receipt.events, { blockNumber: receipt.blockNumber, transactionHash: receipt.transactionHash, timestamp: receipt.timestamp });
+    onEvents(receipt.events);
+  };
 
   return {
     async write<R extends LedgerReceipt>(send: () => Promise<R>): Promise<R> {
@@ -27,8 +39,10 @@ export function createLedgerWriter(db: Db, vault: Vault, bodies: BodyRepository,
       author: string,
       body: K extends 'report' ? ReportBody : PrescriptionBody,
       send: (commitment: string) => Promise<R>,
+      /** A prescription's report: its body is bound to it (see the vault). */
+      reportId?: number,
     ): Promise<R> {
-      const commitment = vault.storePending(kind, author, body);
+      const commitment = vault.storePending(kind, author, body, reportId);
       let receipt: R;
       try {
         receipt = await send(commitment);
