@@ -7,6 +7,8 @@ import { loadMasterKey, loadSessionSecret } from './crypto/secrets';
 import { connectLedger, type Ledger, type StageReporter } from './ledger';
 import { checkMasterKey, createCustodian, type Custodian } from './ledger/custodian';
 import { createAccountRepository } from './store/accounts';
+import { createDeploymentRecord } from './store/deployment';
+import { createSettings } from './store/settings';
 import { openDatabase, type Db } from './store/database';
 
 export interface AppContext {
@@ -27,8 +29,8 @@ export async function startContext(config: Config, report?: StageReporter): Prom
   try {
     const accounts = createAccountRepository(db);
     checkMasterKey(accounts, masterKey); // before the node starts: a wrong key stops at once
-    const ledger = await connectLedger(config, report);
-    const custodian = createCustodian({ accounts, masterKey, fund: ledger.fund });
+    const ledger = await connectLedger(config, { report, record: createDeploymentRecord(createSettings(db)) });
+    const custodian = createCustodian({ accounts, masterKey });
     return {
       config,
       db,

@@ -96,8 +96,10 @@ function settledBy(promise: Promise<unknown>, deadline: number): Promise<boolean
 /** Runs `main` as a program: a failure to start is one line on stderr and exit code 1. */
 export function run(beforeListen?: BeforeListen, env: NodeJS.ProcessEnv = process.env): void {
   main(env, beforeListen).catch(error => {
-    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
-    console.error(`EHR Ledger cannot start: ${message.split('\n')[0]}`);
+    // A setting that is wrong says all it has to say (the wrong chain: both genesis hashes and the
+    // ways out); anything else, its first line (DEBUG=1 for the stack).
+    const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message.split('\n')[0] : String(error);
+    console.error(`EHR Ledger cannot start: ${message}`);
     if (process.env.DEBUG) console.error(error);
     process.exit(1);
   });

@@ -10,7 +10,11 @@ import type { AccountRepository } from '../store/accounts';
 import type { Signer } from './transactions';
 
 export interface Custodian {
-  /** Makes an account, stores its key encrypted, funds it; resolves to its address. */
+  /**
+   * Makes an account and stores its key encrypted; resolves to its address. It is funded lazily,
+   * by its first write (the sender tops up an account that cannot pay), so a signup that fails
+   * half-way leaves no ether behind in an account nobody uses.
+   */
   createAccount(): Promise<string>;
   /** The signer of an account this server keeps; throws DecryptionError under a wrong master key. */
   signer(address: string): Signer;
@@ -19,14 +23,12 @@ export interface Custodian {
 export interface CustodianOptions {
   readonly accounts: AccountRepository;
   readonly masterKey: Buffer;
-  /** Gives a new account gas money. */
-  readonly fund: (address: string) => Promise<void>;
 }
 
 const ACCOUNT_KEYS = 'account-keys';
 const accountAad = (address: string) => `account:${address.toLowerCase()}`;
 
-export function createCustodian({ accounts, masterKey, fund }: CustodianOptions): Custodian {
+export function createCustodian({ accounts, masterKey }: CustodianOptions): Custodian {
   const key = deriveKey(masterKey, ACCOUNT_KEYS);
   const aad = accountAad;
 
@@ -42,7 +44,6 @@ export function createCustodian({ accounts, masterKey, fund }: CustodianOptions)
       const address = account.address.toLowerCase();
       // Stored before anything is sent, so a key is never lost after its account holds funds.
       accounts.insert(address, seal(key, account.privateKey, aad(address)));
-      await fund(address);
       return address;
     },
     signer,

@@ -18,11 +18,22 @@ export class LedgerRevertError extends Error {
  * otherwise a transaction may have been sent and its outcome is unknown.
  */
 export class LedgerUnavailableError extends Error {
-  override readonly name = 'LedgerUnavailableError';
+  override readonly name: string = 'LedgerUnavailableError';
   readonly notSent: boolean;
   constructor(message: string, options?: ErrorOptions & { notSent?: boolean }) {
     super(message, options);
     this.notSent = options?.notSent ?? false;
+  }
+}
+
+/**
+ * The funding account (the admin's, which pays every new account's gas) has too little left to
+ * pay for this write or for a top-up. Nothing was sent; an operator must refill it.
+ */
+export class FundsExhaustedError extends LedgerUnavailableError {
+  override readonly name = 'FundsExhaustedError';
+  constructor(node: string) {
+    super(`the funding account on ${node} has run out of ether`, { notSent: true });
   }
 }
 

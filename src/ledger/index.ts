@@ -4,14 +4,17 @@
  * typed client over a transaction sender. Nothing else in the app talks to the node.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { Web3 } from 'web3';
+import type { Web3 } from 'web3';
 import { ConfigError, type Config } from '../config';
 import { ContractCodec, loadArtifact } from './abi';
 import { ChainReader } from './chain';
 import { EhrClient } from './ehr-client';
-import { LedgerUnavailableError } from './errors';
+import { FundsExhaustedError, LedgerUnavailableError } from './errors';
+import { chainMismatch, WrongChainError, type ChainIdentity, type DeploymentRecord, type ObservedChain } from './identity';
 import { connectExternalNode, startEmbeddedNode, type LedgerNode } from './node';
+import { web3WithDeadlines } from './rpc-timeout';
 import { ensureCompiled, migrate } from './truffle';
 import { TransactionSender, type Signer } from './transactions';
 
@@ -22,11 +25,17 @@ export interface Deployment {
   readonly chainId: number;
 }
 
+export interface LedgerHealth {
+  readonly chainId: number;
+  readonly blockNumber: number;
+}
+
 export interface Ledger {
   readonly node: LedgerNode;
   readonly web3: Web3;
   readonly chainId: number;
   readonly deployment: Deployment;
+  readonly identity: ChainIdentity;
   readonly codec: ContractCodec;
   readonly sender: TransactionSender;
   readonly client: EhrClient;
@@ -36,56 +45,104 @@ export interface Ledger {
   readonly admin: Signer;
   /** Sends gas money from the admin to `address`. */
   fund(address: string): Promise<void>;
-  /** The chain's id and newest block, or LedgerUnavailableError within `timeoutMs`. */
-  health(timeoutMs?: number): Promise<{ chainId: number; blockNumber: number }>;
+  /** The funding account's balance, in wei. */
+  funderBalance(): Promise<bigint>;
+  /**
+   * The chain's id and newest block; LedgerUnavailableError within `timeoutMs` when the node
+   * does not answer, WrongChainError when it answers as another chain than the recorded one.
+   */
+  health(timeoutMs?: number): Promise<LedgerHealth>;
+  /** The last health check's finding: a WrongChainError stays until a check finds the right chain. */
+  lastProblem(): Error | undefined;
   close(): Promise<void>;
 }
 
 export type Stage = 'compile' | 'node' | 'migrate';
 export type StageReporter = (stage: Stage, message: string) => void;
 
-const DEPLOYMENT_FILE = 'deployment.json';
+/** What release 1 recorded in DATA_DIR; adopted into the database once, then no longer read. */
+const LEGACY_DEPLOYMENT_FILE = 'deployment.json';
 // What a new account receives, and again whenever a send finds it short: 0.1 ether pays for
 // hundreds of writes at Ganache's 2 gwei, and is little to ask of a classroom node's first account.
 export const FUNDING_AMOUNT = 10n ** 17n;
+/** Below this the admin console warns that the funding account is running dry. */
+export const FUNDER_LOW_WATER = 10n * FUNDING_AMOUNT;
 
-export async function connectLedger(config: Config, report: StageReporter = () => undefined): Promise<Ledger> {
+export interface LedgerOptions {
+  readonly report?: StageReporter;
+  /** Where the chain's identity is kept with the data. */
+  readonly record: DeploymentRecord;
+}
+
+export async function connectLedger(config: Config, { report = () => undefined, record }: LedgerOptions): Promise<Ledger> {
   const compiled = await ensureCompiled();
   report('compile', compiled ? 'contracts compiled' : 'contracts up to date');
 
+  const recorded = record.load();
   const node = config.rpcUrl
     ? await connectExternalNode(config.rpcUrl, config.adminPrivateKey)
-    : await startEmbeddedNode({ dataDir: config.dataDir, host: '127.0.0.1', port: config.chainPort });
+    : await startEmbeddedNode({
+        dataDir: config.dataDir,
+        host: '127.0.0.1',
+        port: config.chainPort,
+        hasDeployment: recorded !== undefined || fs.existsSync(path.join(config.dataDir, LEGACY_DEPLOYMENT_FILE)),
+      });
   try {
-    const web3 = new Web3(node.provider);
+    const web3 = web3WithDeadlines(node.provider, node.description);
     const chainId = Number(await web3.eth.getChainId());
-    report('node', `${node.embedded ? 'embedded Ganache' : 'node'} at ${node.rpcUrl}, chain id ${chainId}`);
+    report(
+      'node',
+      node.embedded
+        ? `embedded Ganache, chain id ${chainId}${node.rpcUrl ? `; read-only JSON-RPC at ${node.rpcUrl}` : ''}`
+        : `node at ${node.rpcUrl}, chain id ${chainId}`,
+    );
 
     const admin = await adminSigner(web3, node);
-    const deployment = await ensureDeployed(web3, node, config.dataDir, chainId, admin, report);
+    const identity = await ensureDeployed({ web3, node, dataDir: config.dataDir, chainId, admin, record, report });
+    const deployment: Deployment = {
+      address: identity.contract,
+      transactionHash: identity.deploymentTransaction,
+      blockNumber: identity.deploymentBlock,
+      chainId: identity.chainId,
+    };
     const codec = new ContractCodec(loadArtifact('EHR').abi);
     const sender = new TransactionSender({
       web3,
       chainId: BigInt(chainId),
       codec,
-      topUp: address => fund(address),
+      // Never the funder from itself: its own queue would wait on itself for ever.
+      topUp: address => (address === admin.address ? Promise.reject(new FundsExhaustedError(node.description)) : fund(address)),
       oneSendAtATime: node.embedded,
     });
     const fund = async (address: string) => {
       await sender.send(admin, { to: address, value: FUNDING_AMOUNT });
+    };
+    let problem: Error | undefined;
+    const checkHealth = async (timeoutMs?: number) => {
+      try {
+        const health = await observe(web3, node, identity, timeoutMs);
+        problem = undefined;
+        return health;
+      } catch (error) {
+        problem = error as Error;
+        throw error;
+      }
     };
     return {
       node,
       web3,
       chainId,
       deployment,
+      identity,
       codec,
       sender,
       client: new EhrClient(sender, codec, deployment.address),
       chain: new ChainReader(sender),
       admin,
       fund,
-      health: timeoutMs => health(web3, timeoutMs),
+      funderBalance: () => web3.eth.getBalance(admin.address),
+      health: checkHealth,
+      lastProblem: () => problem,
       close: () => node.close(),
     };
   } catch (error) {
@@ -103,36 +160,100 @@ async function adminSigner(web3: Web3, node: LedgerNode): Promise<Signer> {
   return { address: first.toLowerCase(), privateKey: undefined };
 }
 
-/** The recorded deployment when its code is on this chain; otherwise migrates with Truffle. */
-async function ensureDeployed(web3: Web3, node: LedgerNode, dataDir: string, chainId: number, admin: Signer, report: StageReporter): Promise<Deployment> {
-  const file = path.join(dataDir, DEPLOYMENT_FILE);
-  const recorded = readDeployment(file);
-  if (recorded && recorded.chainId === chainId && (await web3.eth.getCode(recorded.address)) !== '0x') {
-    report('migrate', `contract at ${recorded.address}`);
+interface DeployContext {
+  web3: Web3;
+  node: LedgerNode;
+  dataDir: string;
+  chainId: number;
+  admin: Signer;
+  record: DeploymentRecord;
+  report: StageReporter;
+}
+
+/**
+ * The chain this data set was recorded on, checked against the node; a contract is deployed
+ * (with Truffle) only into a data set that has none. A data set of release 1 (its deployment in
+ * DATA_DIR/deployment.json) is adopted when its contract's code is on this node, and refused
+ * otherwise: a release-1 app would have deployed a new contract over it without a word.
+ */
+async function ensureDeployed(context: DeployContext): Promise<ChainIdentity> {
+  const { web3, node, record, report, chainId } = context;
+  const recorded = record.load() ?? (await adoptLegacyDeployment(context));
+  if (recorded) {
+    const observed = await observeChain(web3, recorded.contract);
+    if (chainMismatch(recorded, observed)) throw new WrongChainError(recorded, observed, node.description).toConfigError();
+    report('migrate', `contract at ${recorded.contract}`);
     return recorded;
   }
-  await migrate({ rpcUrl: node.rpcUrl, deployerKey: admin.privateKey, deploymentFile: file });
-  const deployed = readDeployment(file);
+  // The migration writes its record outside DATA_DIR, then it is kept in the database only:
+  // a start killed in between leaves a contract no data refers to, and the next start deploys again.
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-migrate-')), 'deployment.json');
+  const deploy = await node.deployUrl();
+  try {
+    await migrate({ rpcUrl: deploy.url, deployerKey: context.admin.privateKey, deploymentFile: file });
+  } finally {
+    await deploy.close();
+  }
+  const deployed = readJson<{ address: string; transactionHash: string; blockNumber: number; chainId: number }>(file);
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
   if (!deployed || deployed.chainId !== chainId) throw new Error('the migration did not record a deployment');
-  report('migrate', `contract deployed at ${deployed.address}`);
-  return deployed;
+  const identity = await identityOf(web3, deployed.address.toLowerCase(), deployed.transactionHash, deployed.blockNumber, chainId);
+  record.save(identity);
+  report('migrate', `contract deployed at ${identity.contract}`);
+  return identity;
 }
 
-function readDeployment(file: string): Deployment | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Deployment;
+async function adoptLegacyDeployment({ web3, node, record, dataDir, chainId }: DeployContext): Promise<ChainIdentity | undefined> {
+  const legacy = readJson<Deployment>(path.join(dataDir, LEGACY_DEPLOYMENT_FILE));
+  if (!legacy) return undefined;
+  const identity = await identityOf(web3, legacy.address.toLowerCase(), legacy.transactionHash, legacy.blockNumber, legacy.chainId);
+  const code = await web3.eth.getCode(identity.contract);
+  if (legacy.chainId !== chainId || code === '0x') {
+    // Release 1 kept no genesis hash: what is known is that this node does not hold the contract.
+    const observed = await observeChain(web3, identity.contract);
+    throw new WrongChainError({ ...identity, genesisHash: '(not recorded by release 1)' }, observed, node.description).toConfigError();
+  }
+  record.save(identity);
+  return identity;
 }
 
-async function health(web3: Web3, timeoutMs = 2000): Promise<{ chainId: number; blockNumber: number }> {
+async function identityOf(web3: Web3, contract: string, deploymentTransaction: string, deploymentBlock: number, chainId: number): Promise<ChainIdentity> {
+  const observed = await observeChain(web3, contract);
+  return { chainId, genesisHash: observed.genesisHash, contract, codeHash: observed.codeHash, deploymentTransaction, deploymentBlock };
+}
+
+async function observeChain(web3: Web3, contract: string): Promise<ObservedChain> {
+  const [chainId, genesis, code] = await Promise.all([web3.eth.getChainId(), web3.eth.getBlock(0n, false), web3.eth.getCode(contract)]);
+  return { chainId: Number(chainId), genesisHash: String(genesis.hash), codeHash: web3.utils.keccak256(code) };
+}
+
+function readJson<T>(file: string): T | undefined {
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+/**
+ * The node's chain id and newest block, within `timeoutMs`. An external node is also asked for
+ * its genesis block, every time: a classroom Ganache restarted without its database answers on
+ * the same port with the same chain id, and often the same contract address, and only the
+ * genesis hash tells it apart. (The embedded node is this process's own: it cannot be swapped.)
+ */
+async function observe(web3: Web3, node: LedgerNode, identity: ChainIdentity, timeoutMs = 2000): Promise<LedgerHealth> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LedgerUnavailableError('the node did not answer in time')), timeoutMs);
+    timer = setTimeout(() => reject(new LedgerUnavailableError(`${node.description} did not answer in time`)), timeoutMs);
   });
   try {
-    const [chainId, blockNumber] = await Promise.race([Promise.all([web3.eth.getChainId(), web3.eth.getBlockNumber()]), timeout]);
+    const [chainId, blockNumber, genesis] = await Promise.race([
+      Promise.all([web3.eth.getChainId(), web3.eth.getBlockNumber(), node.embedded ? undefined : web3.eth.getBlock(0n, false)]),
+      timeout,
+    ]);
+    if (genesis) {
+      const observed = { chainId: Number(chainId), genesisHash: String(genesis.hash), codeHash: identity.codeHash };
+      if (chainMismatch(identity, observed)) throw new WrongChainError(identity, observed, node.description);
+    }
     return { chainId: Number(chainId), blockNumber: Number(blockNumber) };
   } catch (error) {
-    throw error instanceof LedgerUnavailableError ? error : new LedgerUnavailableError('the node is unreachable', { cause: error });
+    throw error instanceof LedgerUnavailableError ? error : new LedgerUnavailableError(`${node.description} is unreachable`, { cause: error });
   } finally {
     clearTimeout(timer);
   }

@@ -1,26 +1,37 @@
 /**
  * The Ethereum node the app talks to: an embedded Ganache persisted under DATA_DIR, or an
  * external node given by RPC_URL.
+ *
+ * The embedded node runs in this process and the app talks to it directly (no HTTP). Its
+ * wallet is locked: the app signs every transaction with its own keys, so nothing the node
+ * signs by itself (`eth_sendTransaction`) can ever pass. People and tools reach it only through
+ * the read-only gate on CHAIN_PORT (rpc-gate.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
-import ganache, { type EthereumProvider } from 'ganache';
+import { generateMnemonic } from '@scure/bip39';
+import { wordlist } from '@scure/bip39/wordlists/english';
 import { ConfigError } from '../config';
+import { startRpcGate, type Eip1193, type RpcGate } from './rpc-gate';
 
 export interface LedgerNode {
-  /** EIP-1193 provider: in-process for the embedded node, HTTP for an external one. */
-  readonly provider: EthereumProvider | string;
-  /** JSON-RPC URL, for Truffle and for people (truffle console, explorers). */
-  readonly rpcUrl: string;
+  /** EIP-1193 provider for the embedded node; the URL of an external one. */
+  readonly provider: Eip1193 | string;
+  /** The JSON-RPC URL people may use (read-only for the embedded node); undefined when CHAIN_PORT is off. */
+  readonly rpcUrl: string | undefined;
+  /** Where the node is, in words, for messages: "the embedded Ganache" or the URL. */
+  readonly description: string;
   readonly embedded: boolean;
   /** Private key of the admin and funding account when the app holds it. */
   readonly adminKey: string | undefined;
+  /** A URL that Truffle's migration can deploy through, until `close` is called. */
+  deployUrl(): Promise<{ url: string; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
-/** What the embedded chain keeps in DATA_DIR: made once, so the chain survives restarts. */
-interface ChainIdentity {
+/** What the embedded chain keeps in DATA_DIR, written before the node first starts. */
+interface ChainSeed {
   mnemonic: string;
   chainId: number;
 }
@@ -34,42 +45,83 @@ const FUNDING_BALANCE_ETHER = 1_000_000;
 export interface EmbeddedNodeOptions {
   dataDir: string;
   host: string;
-  port: number;
+  /** The read-only JSON-RPC port; undefined: none. */
+  port: number | undefined;
+  /** Whether this data set has a deployment recorded: then its chain must be there as well. */
+  hasDeployment: boolean;
 }
 
 export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<LedgerNode> {
-  const file = path.join(options.dataDir, CHAIN_FILE);
-  const kept = readChainIdentity(file);
-  // A chain id of our own, away from public networks' ids and the usual 1337.
-  const chainId = kept?.chainId ?? randomInt(100_000, 1_000_000_000);
-  const server = ganache.server({
-    chain: { chainId, networkId: chainId, hardfork: 'shanghai' as const },
-    // Without a mnemonic Ganache makes a random one: on the first start it is kept below.
-    wallet: { ...(kept ? { mnemonic: kept.mnemonic } : {}), totalAccounts: 10, defaultBalance: FUNDING_BALANCE_ETHER },
+  const seed = ensureChainSeed(options.dataDir, options.hasDeployment);
+  // Loaded only here: an external node needs none of Ganache.
+  const { default: ganache } = await import('ganache');
+  const provider = ganache.provider({
+    chain: { chainId: seed.chainId, networkId: seed.chainId, hardfork: 'shanghai' as const },
+    wallet: { mnemonic: seed.mnemonic, totalAccounts: 10, defaultBalance: FUNDING_BALANCE_ETHER, lock: true },
     database: { dbPath: path.join(options.dataDir, CHAIN_DB_DIR) },
     logging: { quiet: true },
     miner: { instamine: 'eager' as const },
   });
-  try {
-    await server.listen(options.port, options.host);
-  } catch (error) {
-    await server.close().catch(() => undefined);
-    throw new ConfigError(`CHAIN_PORT ${options.port} on ${options.host} cannot be used: ${(error as Error).message}`);
+  await provider.request({ method: 'eth_chainId', params: [] }); // opened, its genesis made on the first start
+  const closeNode = () => provider.disconnect();
+  let gate: RpcGate | undefined;
+  if (options.port !== undefined) {
+    try {
+      gate = await startRpcGate(provider, options.host, options.port);
+    } catch (error) {
+      await closeNode();
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ConfigError(
+        code === 'EADDRINUSE'
+          ? `CHAIN_PORT ${options.port} on ${options.host} is already in use (another EHR Ledger or Ganache?): stop it, or set CHAIN_PORT to a free port or to off`
+          : `CHAIN_PORT ${options.port} on ${options.host} cannot be used: ${(error as Error).message}`,
+      );
+    }
   }
-  if (!kept) {
-    const { mnemonic } = server.provider.getOptions().wallet;
-    if (!mnemonic) throw new Error('Ganache made no mnemonic');
-    writeChainIdentity(file, { mnemonic, chainId });
-  }
-  const accounts = server.provider.getInitialAccounts();
+  const accounts = provider.getInitialAccounts();
   const [adminAddress] = Object.keys(accounts);
   return {
-    provider: server.provider,
-    rpcUrl: `http://${options.host}:${options.port}`,
+    provider,
+    rpcUrl: gate?.url,
+    description: 'the embedded Ganache',
     embedded: true,
     adminKey: accounts[adminAddress].secretKey,
-    close: () => server.close(),
+    async deployUrl() {
+      if (gate) return { url: gate.deployUrl, close: async () => undefined };
+      const temporary = await startRpcGate(provider, '127.0.0.1', 0);
+      return { url: temporary.deployUrl, close: () => temporary.close() };
+    },
+    async close() {
+      await gate?.close();
+      await closeNode();
+    },
   };
+}
+
+/**
+ * The embedded chain's mnemonic and id, written (atomically, 0600) before Ganache first opens
+ * its database, so a first start killed at any point leaves nothing a later start cannot use.
+ * (Before, Ganache made a random mnemonic and funded its accounts in a new database that a failed
+ * start left behind without the mnemonic; every later start then had accounts with no money.)
+ * A chain database with no seed beside it is such a leftover: with no deployment recorded it
+ * holds nothing, and is set aside; with one, the data set is damaged and the start refused.
+ */
+function ensureChainSeed(dataDir: string, hasDeployment: boolean): ChainSeed {
+  const file = path.join(dataDir, CHAIN_FILE);
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as ChainSeed;
+  const chainDb = path.join(dataDir, CHAIN_DB_DIR);
+  if (fs.existsSync(chainDb)) {
+    if (hasDeployment) {
+      throw new ConfigError(`${file} is missing: the embedded chain of this data set cannot be opened without it. Restore it from a backup, or start with a new DATA_DIR`);
+    }
+    fs.renameSync(chainDb, `${chainDb}.unfinished-${Date.now()}`);
+  }
+  // A chain id of our own, away from public networks' ids and the usual 1337.
+  const seed: ChainSeed = { mnemonic: generateMnemonic(wordlist), chainId: randomInt(100_000, 1_000_000_000) };
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(seed, null, 2), { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
+  return seed;
 }
 
 /** Connects to an external node, checking within `timeoutMs` that it answers. */
@@ -86,16 +138,13 @@ export async function connectExternalNode(rpcUrl: string, adminKey: string | und
   } catch (error) {
     throw new ConfigError(`RPC_URL ${rpcUrl} is unreachable: ${(error as Error).message}`);
   }
-  return { provider: rpcUrl, rpcUrl, embedded: false, adminKey, close: async () => undefined };
-}
-
-function readChainIdentity(file: string): ChainIdentity | undefined {
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ChainIdentity) : undefined;
-}
-
-/** Kept with mode 0600: the mnemonic holds the admin's key. */
-function writeChainIdentity(file: string, identity: ChainIdentity): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(identity, null, 2), { mode: 0o600 });
-  fs.renameSync(`${file}.tmp`, file);
+  return {
+    provider: rpcUrl,
+    rpcUrl,
+    description: rpcUrl,
+    embedded: false,
+    adminKey,
+    deployUrl: async () => ({ url: rpcUrl, close: async () => undefined }),
+    close: async () => undefined,
+  };
 }

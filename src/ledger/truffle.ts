@@ -14,12 +14,13 @@ const TRUFFLE_CLI = require.resolve('truffle/build/cli.bundled.js');
 const SOURCES_STAMP = path.join(BUILD_DIR, '.sources.sha256');
 
 /** Runs Truffle; the child must be asynchronous, since the embedded node answers it from this process. */
-async function truffle(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+async function truffle(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 600_000): Promise<void> {
   try {
     await run(process.execPath, [TRUFFLE_CLI, ...args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...env },
       maxBuffer: 16 * 1024 * 1024,
+      timeout: timeoutMs, // a node that stops answering mid-migration must not hold the start for ever
     });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
@@ -55,10 +56,13 @@ export interface MigrateOptions {
   deploymentFile: string;
 }
 
+/** A migration deploys one contract in a few transactions: minutes mean the node is gone. */
+const MIGRATE_TIMEOUT_MS = 180_000;
+
 export async function migrate(options: MigrateOptions): Promise<void> {
   await truffle(['migrate', '--network', 'ehr', '--reset', '--compile-none', '--quiet'], {
     EHR_RPC_URL: options.rpcUrl,
     EHR_DEPLOYMENT_FILE: options.deploymentFile,
     ...(options.deployerKey ? { EHR_DEPLOYER_KEY: options.deployerKey } : {}),
-  });
+  }, MIGRATE_TIMEOUT_MS);
 }

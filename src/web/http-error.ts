@@ -3,7 +3,8 @@
  * handler also turns the ledger's errors into these (a refused grant is 403, an outage 503).
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { LedgerRevertError, LedgerUnavailableError } from '../ledger/errors';
+import { FundsExhaustedError, LedgerRevertError, LedgerUnavailableError } from '../ledger/errors';
+import { WrongChainError } from '../ledger/identity';
 
 export class HttpError extends Error {
   constructor(
@@ -36,24 +37,54 @@ function fromRevert(error: LedgerRevertError): HttpError {
   }
 }
 
+/** The node the app uses, for messages that say which node failed and how to start it. */
+export interface NodeInfo {
+  readonly description: string;
+  readonly embedded: boolean;
+}
+
+const UNKNOWN_NODE: NodeInfo = { description: 'the blockchain node', embedded: false };
+
+/** How to bring a node back, in one sentence. */
+function howToStart(node: NodeInfo): string {
+  return node.embedded
+    ? 'The embedded node runs inside this server: restart it with npm start.'
+    : `Start the node at ${node.description} again (a classroom Ganache: open Ganache, or run npx ganache with its --database.dbPath, on that port), then reload this page.`;
+}
+
+/** The ledger's outages and refusals as pages. */
+function fromUnavailable(error: LedgerUnavailableError, write: boolean, node: NodeInfo): HttpError {
+  if (error instanceof WrongChainError) {
+    return new HttpError(
+      503,
+      'Wrong blockchain',
+      `The node at ${error.node} is not the chain this data was recorded on (${error.message.split(': ').pop()}). Nothing is shown from it. The operator must point RPC_URL at the node that holds this data, or start with a new DATA_DIR.`,
+    );
+  }
+  if (error instanceof FundsExhaustedError) {
+    return new HttpError(503, 'Ledger funds exhausted', 'The account that pays for transactions on the ledger has run out of ether, so nothing was saved. The administrator must refill it; then try again.');
+  }
+  if (write && !error.notSent) {
+    return new HttpError(
+      503,
+      'Ledger unavailable',
+      `${node.description} stopped answering while this was being saved, so it may or may not have been saved. Open the page again in a minute to see whether it was before you try again.`,
+    );
+  }
+  return new HttpError(503, 'Ledger unavailable', `${capitalise(node.description)} cannot be reached right now, so nothing was changed. ${howToStart(node)}`);
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /**
  * The page for an error, or undefined for an unexpected one (a 500). `write`: the request meant to
  * change something, so an outage that may have come after its transaction was sent must not say
  * that nothing changed.
  */
-export function toHttpError(error: unknown, { write = false } = {}): HttpError | undefined {
+export function toHttpError(error: unknown, { write = false, node = UNKNOWN_NODE } = {}): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof LedgerRevertError) return fromRevert(error);
-  if (error instanceof LedgerUnavailableError) {
-    if (write && !error.notSent) {
-      return new HttpError(
-        503,
-        'Ledger unavailable',
-        'The blockchain node stopped answering while this was being saved, so it may or may not have been saved. Open the page again in a minute to see whether it was before you try again.',
-      );
-    }
-    return new HttpError(503, 'Ledger unavailable', 'The blockchain node cannot be reached right now. Nothing was changed; please try again shortly.');
-  }
+  if (error instanceof LedgerUnavailableError) return fromUnavailable(error, write, node);
   if ((error as { code?: string })?.code === 'EBADCSRFTOKEN') {
     return new HttpError(403, 'Form expired', 'This form has expired or did not come from this site. Go back, reload the page and try again.');
   }
@@ -67,11 +98,34 @@ export function toHttpError(error: unknown, { write = false } = {}): HttpError |
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(notFound());
 
-export function errorHandler(options: { production: boolean }): ErrorRequestHandler {
+export interface ErrorHandlerOptions {
+  readonly production: boolean;
+  readonly node?: NodeInfo;
+  /** Where errors are logged (default: stderr). */
+  readonly log?: (line: string) => void;
+  readonly now?: () => number;
+}
+
+/** An outage is logged once a minute, with how many requests it refused since: not a line (or a stack) a request. */
+const OUTAGE_LOG_INTERVAL_MS = 60_000;
+
+export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const now = options.now ?? Date.now;
+  let outage = { loggedAt: -Infinity, refused: 0 };
   return (error, req, res, _next) => {
-    const known = toHttpError(error, { write: req.method !== 'GET' && req.method !== 'HEAD' });
+    const known = toHttpError(error, { write: req.method !== 'GET' && req.method !== 'HEAD', node: options.node });
     const status = known?.status ?? 500;
-    if (!known || status >= 500) console.error(`${req.method} ${req.originalUrl} → ${status}:`, options.production ? String(error) : error);
+    if (error instanceof LedgerUnavailableError) {
+      outage.refused += 1;
+      if (now() - outage.loggedAt >= OUTAGE_LOG_INTERVAL_MS) {
+        const since = outage.refused > 1 ? ` (${outage.refused} requests answered 503 since the last line)` : '';
+        log(`ledger: ${error.message}${since}`);
+        outage = { loggedAt: now(), refused: 0 };
+      }
+    } else if (!known || status >= 500) {
+      log(`${req.method} ${req.originalUrl} → ${status}: ${options.production ? String(error) : ((error as Error)?.stack ?? String(error))}`);
+    }
     if (res.headersSent) return;
     res.status(status).render('errors/error', {
       title: known?.title ?? 'Something went wrong',

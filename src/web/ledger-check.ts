@@ -1,26 +1,39 @@
 /**
- * Signed-in pages while the node is out of reach: every one of them shows or changes records
- * that only the ledger vouches for (grants, commitments, prescriptions), so each answers a clear
- * 503 page at once rather than a stale view or a write that cannot land. Public pages (home,
- * login, signup form), logging out and /healthz keep answering.
+ * Pages while the node is out of reach, or is another chain than the one this data was recorded
+ * on. Signed-in pages show or change records that only the ledger vouches for (grants,
+ * commitments, prescriptions), and a signup writes to it: each answers a clear 503 page at once
+ * rather than a stale view or a write that cannot land. Public pages (home, login, the signup
+ * form), logging out and /healthz keep answering during an outage.
  *
- * The check is one cheap node call (the newest block), shared by the requests that arrive while
- * it is under way, and never cached: pages stop the moment the node does and come back with it.
+ * A wrong chain is worse than an outage: nothing may be shown as verified against it, so once a
+ * check has found one (here, or the follower's poll), every page answers 503 until a check finds
+ * the right chain again.
+ *
+ * The check is one cheap node call (the newest block; the genesis block too for an external
+ * node), shared by the requests that arrive while it is under way, and never cached: pages stop
+ * the moment the node does and come back with it.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Ledger } from '../ledger';
 import { LedgerUnavailableError } from '../ledger/errors';
+import { WrongChainError } from '../ledger/identity';
 
-export function ledgerRequired(ledger: Pick<Ledger, 'health'>, timeoutMs = 1500): RequestHandler {
+export function ledgerRequired(ledger: Pick<Ledger, 'health' | 'lastProblem'>, timeoutMs = 1500): RequestHandler {
   let checking: Promise<unknown> | undefined;
   const check = () => (checking ??= ledger.health(timeoutMs).finally(() => (checking = undefined)));
 
   return (req, _res, next) => {
-    if (!req.session?.user || req.path === '/' || req.path === '/logout') return next();
+    if (!(ledger.lastProblem() instanceof WrongChainError) && !needsLedger(req)) return next();
     // Refused before anything was attempted: nothing of this request can have reached the ledger.
     check().then(
       () => next(),
-      (error: unknown) => next(new LedgerUnavailableError('the node is out of reach', { cause: error, notSent: true })),
+      (error: unknown) => next(error instanceof LedgerUnavailableError ? error : new LedgerUnavailableError('the node is out of reach', { cause: error, notSent: true })),
     );
   };
+}
+
+function needsLedger(req: Request): boolean {
+  if (req.path === '/logout' || req.path.endsWith('/login')) return false;
+  if (req.session?.user) return req.path !== '/';
+  return req.method !== 'GET' && req.method !== 'HEAD'; // an anonymous write: the signup
 }

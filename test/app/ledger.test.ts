@@ -42,19 +42,21 @@ describe('custodial ledger client', function () {
   }
 
   describe('accounts', () => {
-    it('creates a funded account whose key is stored only encrypted', async () => {
+    it('creates an account whose key is stored only encrypted, funded by its first write', async () => {
       const address = await context.custodian.createAccount();
+      assert.equal(await context.ledger.web3.eth.getBalance(address), 0n, 'funded before it wrote anything');
       const row = createAccountRepository(context.db).findByAddress(address);
       assert.ok(row);
       const { privateKey } = context.custodian.signer(address);
       assert.match(privateKey ?? '', /^0x[0-9a-f]{64}$/);
       assert.ok(!row.encryptedKey.includes(privateKey!.slice(2)), 'the key is stored in the clear');
+      await context.ledger.client.registerPatient(context.custodian.signer(address));
       assert.ok((await context.ledger.web3.eth.getBalance(address)) > 0n, 'the account has no gas money');
     });
 
     it('refuses to open a key under another master key', async () => {
       const address = await context.custodian.createAccount();
-      const other = createCustodian({ accounts: createAccountRepository(context.db), masterKey: randomBytes(32), fund: async () => undefined });
+      const other = createCustodian({ accounts: createAccountRepository(context.db), masterKey: randomBytes(32) });
       assert.throws(() => other.signer(address), DecryptionError);
     });
 

@@ -1,6 +1,7 @@
 /** The home page (the paper's four links) and the health check for scripts and monitors. */
 import { Router } from 'express';
 import type { Ledger } from '../../ledger';
+import { WrongChainError } from '../../ledger/identity';
 
 /** The home page, which shows who is signed in: mounted after the session. */
 export function homeRoutes(): Router {
@@ -19,8 +20,8 @@ export function healthRoutes(ledger: Ledger): Router {
     try {
       const { chainId, blockNumber } = await ledger.health(2000);
       res.json({ status: 'ok', chainId, blockNumber, contract: ledger.deployment.address });
-    } catch {
-      res.status(503).json({ status: 'unavailable' });
+    } catch (error) {
+      res.status(503).json(error instanceof WrongChainError ? error.toJSON() : { status: 'unavailable' });
     }
   });
 

@@ -27,6 +27,8 @@ export function createLedgerSync(db: Db, ledger: Ledger, projection: Projection,
   let running: Promise<number> | undefined;
 
   async function catchUp(): Promise<number> {
+    // Never events of another chain: a node swapped for a new chain fails here (WrongChainError).
+    await ledger.health(5000);
     const latest = await ledger.client.latestBlock();
     let next = Number(settings.get(CURSOR) ?? ledger.deployment.blockNumber);
     let applied = 0;
