@@ -44,6 +44,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       CHAIN_PORT: String(options.chainPort),
       ADMIN_PASSWORD: options.adminPassword,
       NODE_ENV: 'production',
+      // Production takes these from outside DATA_DIR; fixed values, so a restart opens the same data.
+      EHR_MASTER_KEY: process.env.EHR_MASTER_KEY ?? '5e'.repeat(32),
+      SESSION_SECRET: process.env.SESSION_SECRET ?? 'a bench session secret of at least 32 characters',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -18,7 +18,11 @@ import { patientRoutes } from './features/patient/routes';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import type { Services } from './services';
 import { SqliteSessionStore } from './store/session-store';
-import { sessionLifetime, SESSION_IDLE_MS } from './web/auth';
+import { createThrottleEvents } from './store/throttle-events';
+import { accountRoutes } from './features/account/routes';
+import { keepTypedForm, sessionLifetime, SESSION_IDLE_MS } from './web/auth';
+import { lazyText } from './web/session';
+import { createLoginThrottle } from './web/throttle';
 import { flashLocals } from './web/flash';
 import { ledgerRequired } from './web/ledger-check';
 import { requestLog, type LogLine } from './web/request-log';
@@ -83,10 +87,11 @@ export function createApp(context: AppContext, services: Services, options: AppO
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     getTokenFromRequest: req => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
   });
+  app.use(keepTypedForm); // a form posted after its session ended: kept for after the login
   app.use(csrfSynchronisedProtection);
   app.use((req, res, next) => {
     res.locals.user = req.session.user ?? null;
-    res.locals.csrfToken = generateToken(req);
+    res.locals.csrfToken = lazyText(() => generateToken(req)); // only pages with a form make a session
     res.locals.path = req.path;
     next();
   });
@@ -94,7 +99,8 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use(ledgerRequired(context.ledger)); // signed-in pages: 503 while the node is out of reach
 
   app.use(homeRoutes());
-  app.use(authRoutes(services.auth, now));
+  app.use(authRoutes(services.auth, createLoginThrottle({ events: createThrottleEvents(context.db), secret: context.sessionSecret, now })));
+  app.use(accountRoutes(services.auth));
   app.use(adminRoutes(services.admin, services.auth));
   app.use(patientRoutes(services.patients));
   app.use(doctorRoutes(services.doctors));

@@ -2,6 +2,7 @@
  * Every setting of the app: read from the environment once, typed, validated and defaulted here.
  * The twin of this list is the settings table in README.md and docs/HTTP.md.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 
 export interface Config {
@@ -17,9 +18,9 @@ export interface Config {
   readonly chainPort: number;
   /** The admin's first password. */
   readonly adminPassword: string;
-  /** 32-byte master key as given, or undefined to use the one generated into DATA_DIR. */
+  /** 32-byte master key as given (EHR_MASTER_KEY or EHR_MASTER_KEY_FILE), or undefined to use the one generated into DATA_DIR. */
   readonly masterKey: Buffer | undefined;
-  /** Session cookie secret as given, or undefined to use the one generated into DATA_DIR. */
+  /** Session cookie secret as given (SESSION_SECRET or SESSION_SECRET_FILE), or undefined to use the one generated into DATA_DIR. */
   readonly sessionSecret: string | undefined;
   /** Private key of the admin and funding account on an external node; undefined = first unlocked account. */
   readonly adminPrivateKey: string | undefined;
@@ -37,7 +38,7 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function loadConfig(env: Env = process.env): Config {
-  const masterKeyHex = optional(env.EHR_MASTER_KEY);
+  const masterKeyHex = secretSetting(env, 'EHR_MASTER_KEY');
   const adminPrivateKey = optional(env.ADMIN_PRIVATE_KEY);
   return {
     port: port(env.PORT, 'PORT', 3000),
@@ -47,7 +48,7 @@ export function loadConfig(env: Env = process.env): Config {
     chainPort: port(env.CHAIN_PORT, 'CHAIN_PORT', 8545),
     adminPassword: adminPassword(env.ADMIN_PASSWORD),
     masterKey: masterKeyHex === undefined ? undefined : hexKey(masterKeyHex, 'EHR_MASTER_KEY'),
-    sessionSecret: sessionSecret(optional(env.SESSION_SECRET)),
+    sessionSecret: sessionSecret(secretSetting(env, 'SESSION_SECRET')),
     adminPrivateKey: adminPrivateKey === undefined ? undefined : privateKey(adminPrivateKey),
     trustProxy: integer(env.TRUST_PROXY, 'TRUST_PROXY', 0, 0, 10),
     production: env.NODE_ENV === 'production',
@@ -111,4 +112,35 @@ function sessionSecret(value: string | undefined): string | undefined {
     throw new ConfigError('SESSION_SECRET must be at least 32 characters');
   }
   return value;
+}
+
+/**
+ * A secret given in the environment (`NAME`) or in a file (`NAME_FILE`, e.g. a mounted secret).
+ * In production it must be one of the two, from outside DATA_DIR: a secret generated into DATA_DIR
+ * would travel with every copy of the data it protects (a backup, a stolen disk).
+ */
+function secretSetting(env: Env, name: 'EHR_MASTER_KEY' | 'SESSION_SECRET'): string | undefined {
+  const direct = optional(env[name]);
+  const file = optional(env[`${name}_FILE`]);
+  if (direct !== undefined && file !== undefined) throw new ConfigError(`Give ${name} or ${name}_FILE, not both`);
+  const production = env.NODE_ENV === 'production';
+  if (direct !== undefined) return direct;
+  if (file === undefined) {
+    if (!production) return undefined;
+    throw new ConfigError(`In production (NODE_ENV=production) set ${name} or ${name}_FILE: the ${name === 'EHR_MASTER_KEY' ? 'master key' : 'session secret'} must come from outside DATA_DIR`);
+  }
+  return readSecretFile(path.resolve(file), `${name}_FILE`, production ? path.resolve(optional(env.DATA_DIR) ?? 'data') : undefined);
+}
+
+function readSecretFile(file: string, name: string, refusedDir: string | undefined): string {
+  const relative = path.relative(refusedDir ?? '', file);
+  const inside = !(relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative));
+  if (refusedDir !== undefined && inside) {
+    throw new ConfigError(`${name} must name a file outside DATA_DIR in production, not ${file}`);
+  }
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }

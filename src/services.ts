@@ -4,6 +4,7 @@ import { createAccessLogService } from './features/access-log/service';
 import { createAdminService } from './features/admin/service';
 import { createIntegrityCheck } from './features/audit/integrity';
 import { createAuditService } from './features/audit/service';
+import { createSignupLimit } from './features/auth/rate-limit';
 import { createAuthService } from './features/auth/service';
 import { createDoctorService } from './features/doctor/service';
 import { createNames } from './features/explorer/names';
@@ -20,6 +21,7 @@ import { createBodyRepository } from './store/bodies';
 import { createProjection } from './store/projection';
 import { createReadModel } from './store/read-model';
 import { createSettings } from './store/settings';
+import { createThrottleEvents } from './store/throttle-events';
 import { createUserRepository } from './store/users';
 
 export interface ServiceOptions {
@@ -50,7 +52,7 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     background,
     sync,
     admin: createAdminService({ db, ledger, custodian, users, readModel, writer, auth }),
-    patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth }),
+    patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups: createSignupLimit(createThrottleEvents(db)) }),
     doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings: createOpenings(acts, options.now) }),
     accessLog: createAccessLogService(acts, users, vault),
     audit: createAuditService(acts, users),

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { privateDir, privateFile } from '../crypto/secrets';
 import { MIGRATIONS, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -11,8 +12,12 @@ export type Db = Database.Database;
 export const DATABASE_FILE = 'ehr.sqlite';
 
 export function openDatabase(dataDir: string, migrations: readonly Migration[] = MIGRATIONS): Db {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(path.join(dataDir, DATABASE_FILE));
+  privateDir(dataDir);
+  const file = path.join(dataDir, DATABASE_FILE);
+  // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const suffix of ['', '-wal', '-shm']) privateFile(`${file}${suffix}`);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across a process crash (kill -9) in WAL mode; only a power loss may
   // drop the last transactions, and the ledger reconciliation covers those.

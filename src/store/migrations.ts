@@ -155,4 +155,33 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM settings WHERE key = 'projection.next_block';
     `,
   },
+  {
+    name: 'throttle counts, username reservations, hashed session ids',
+    sql: `
+      -- Login failures and signups, one row each, counted per key over a sliding window. Kept
+      -- here rather than in memory so that a restart does not give a guesser a fresh allowance.
+      -- Keys: 'account:<role>:<username>', 'address:<ip>', 'device:<tag>', 'signup:<ip>'.
+      CREATE TABLE throttle_events (
+        key TEXT NOT NULL,
+        at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX throttle_events_by_key ON throttle_events (key, at);
+      CREATE INDEX throttle_events_by_time ON throttle_events (at);
+
+      -- A username held by a signup under way, inserted before any key is made or funded: of two
+      -- signups of one name only one gets the row, the other a clean "taken". A row older than
+      -- the signup timeout belongs to a signup that died and is taken over.
+      CREATE TABLE username_reservations (
+        username    TEXT PRIMARY KEY,
+        reserved_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Sessions are keyed by the sha256 of their id from now on (a copy of the database must not
+      -- give working cookies), and carry the user they belong to, so that a password change can
+      -- end that user's other sessions. Rows keyed by clear ids cannot be found any more: drop them.
+      DELETE FROM sessions;
+      ALTER TABLE sessions ADD COLUMN user_key TEXT;
+      CREATE INDEX sessions_by_user ON sessions (user_key);
+    `,
+  },
 ];

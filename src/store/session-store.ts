@@ -1,12 +1,23 @@
 /**
  * express-session's store in SQLite, so sessions survive restarts and are never kept in
  * MemoryStore. Expired sessions are removed on a timer.
+ *
+ * Rows are keyed by the sha256 of the session id, never the id itself: a copy of the database
+ * (a backup, a stolen disk) then holds nothing that a cookie could be made from. Each row also
+ * names its user (`role:id`), so that a password change can end that user's other sessions.
  */
+import { createHash } from 'node:crypto';
 import session from 'express-session';
 import type { Db } from './database';
 
 const DEFAULT_TTL_MS = 8 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+
+/** The key of a session row: the id's sha256 (the id is 24 random bytes, so no salt is needed). */
+export const hashSessionId = (sid: string) => createHash('sha256').update(sid).digest('hex');
+
+/** Who a session belongs to, as stored with it: `admin:0`, `patient:12`…; null while anonymous. */
+export const sessionUserKey = (user: { role: string; id: number } | undefined) => (user ? `${user.role}:${user.id}` : null);
 
 export class SqliteSessionStore extends session.Store {
   private readonly statements;
@@ -17,10 +28,12 @@ export class SqliteSessionStore extends session.Store {
     this.statements = {
       get: db.prepare<[string, number], { data: string }>('SELECT data FROM sessions WHERE sid = ? AND expires > ?'),
       set: db.prepare(
-        'INSERT INTO sessions (sid, data, expires) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires = excluded.expires',
+        `INSERT INTO sessions (sid, data, expires, user_key) VALUES (?, ?, ?, ?)
+         ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires = excluded.expires, user_key = excluded.user_key`,
       ),
       touch: db.prepare('UPDATE sessions SET expires = ? WHERE sid = ?'),
       destroy: db.prepare('DELETE FROM sessions WHERE sid = ?'),
+      destroyOthers: db.prepare('DELETE FROM sessions WHERE user_key = ? AND sid <> ?'),
       sweep: db.prepare('DELETE FROM sessions WHERE expires <= ?'),
     };
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
@@ -28,21 +41,26 @@ export class SqliteSessionStore extends session.Store {
 
   override get(sid: string, callback: (error: unknown, session?: session.SessionData | null) => void): void {
     this.attempt(callback, () => {
-      const row = this.statements.get.get(sid, this.now());
+      const row = this.statements.get.get(hashSessionId(sid), this.now());
       return row ? (JSON.parse(row.data) as session.SessionData) : null;
     });
   }
 
   override set(sid: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
-    this.attempt(callback, () => void this.statements.set.run(sid, JSON.stringify(data), this.expiry(data)));
+    this.attempt(callback, () => void this.statements.set.run(hashSessionId(sid), JSON.stringify(data), this.expiry(data), sessionUserKey(data.user)));
   }
 
   override touch(sid: string, data: session.SessionData, callback?: () => void): void {
-    this.attempt(callback, () => void this.statements.touch.run(this.expiry(data), sid));
+    this.attempt(callback, () => void this.statements.touch.run(this.expiry(data), hashSessionId(sid)));
   }
 
   override destroy(sid: string, callback?: (error?: unknown) => void): void {
-    this.attempt(callback, () => void this.statements.destroy.run(sid));
+    this.attempt(callback, () => void this.statements.destroy.run(hashSessionId(sid)));
+  }
+
+  /** Ends every session of `user` but the one of `keepSid` (a password change); returns how many. */
+  destroyOthers(user: { role: string; id: number }, keepSid: string): number {
+    return this.statements.destroyOthers.run(sessionUserKey(user), hashSessionId(keepSid)).changes;
   }
 
   /** Removes expired sessions; returns how many. */

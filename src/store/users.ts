@@ -30,6 +30,17 @@ export function createUserRepository(db: Db) {
   const byAddresses = (addresses: readonly string[]) =>
     db.prepare<string[], User>(`SELECT ${COLUMNS} FROM users WHERE address IN (${addresses.map(() => '?').join(',')})`).all(...addresses);
   const doctors = db.prepare<[], User>(`SELECT ${COLUMNS} FROM users WHERE role = 'doctor' ORDER BY full_name, username`);
+  const setHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
+  const reservations = {
+    takeOver: db.prepare<[string, number]>('DELETE FROM username_reservations WHERE username = ? AND reserved_at <= ?'),
+    insert: db.prepare<[string, number]>('INSERT INTO username_reservations (username, reserved_at) VALUES (?, ?) ON CONFLICT (username) DO NOTHING'),
+    release: db.prepare<[string]>('DELETE FROM username_reservations WHERE username = ?'),
+  };
+  /** One transaction: a stale row is taken over and the new one inserted, or nothing happens. */
+  const reserve = db.transaction((username: string, now: number, staleBefore: number) => {
+    reservations.takeOver.run(username, staleBefore);
+    return reservations.insert.run(username, now).changes === 1;
+  });
 
   return {
     insert(user: NewUser): User {
@@ -45,6 +56,16 @@ export function createUserRepository(db: Db) {
       return new Map(byAddresses([...new Set(addresses)]).map(user => [user.address, user]));
     },
     doctors: () => doctors.all(),
+    setPasswordHash: (id: number, passwordHash: string) => void setHash.run(passwordHash, id),
+
+    /**
+     * Holds `username` for a signup under way; false when another signup holds it. A reservation
+     * made before `staleBefore` (ms) belongs to a signup that died (a crash, a hung node) and is
+     * taken over, so a dead signup never keeps a name for ever.
+     */
+    reserve: (username: string, now: number, staleBefore: number): boolean => reserve(username, now, staleBefore),
+    /** Lets go of a reservation, once its signup stored the user or gave up. */
+    release: (username: string) => void reservations.release.run(username),
   };
 }
 

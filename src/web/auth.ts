@@ -1,9 +1,12 @@
 /** Who may see a route, and starting and ending a session. */
 import type { Request, RequestHandler } from 'express';
+import { SqliteSessionStore } from '../store/session-store';
+import { flash } from './flash';
 import { forbidden } from './http-error';
-import type { SessionRole, SessionUser } from './session';
+import type { KeptForm, SessionRole, SessionUser } from './session';
+import { typedValues } from './validate';
 
-const LOGIN_PAGES: Record<SessionRole, string> = {
+export const LOGIN_PAGES: Record<SessionRole, string> = {
   admin: '/admin/login',
   patient: '/patient/login',
   doctor: '/doctor/login',
@@ -18,6 +21,9 @@ export function requireRole(role: SessionRole): RequestHandler {
     next();
   };
 }
+
+/** Lets any signed-in user through; sends the anonymous to the home page, which links every login. */
+export const requireSignedIn: RequestHandler = (req, res, next) => (req.session.user ? next() : res.redirect(302, '/'));
 
 export function currentUser(req: Request): SessionUser {
   const user = req.session.user;
@@ -58,4 +64,59 @@ export function sessionLifetime(now: () => number): RequestHandler {
 /** Destroys the session on the server, so its cookie no longer works. */
 export function endSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.destroy(error => (error ? reject(error) : resolve())));
+}
+
+/**
+ * Ends every other session of the signed-in user (after a password change: whoever held the old
+ * password is signed out everywhere), keeping this one. Returns how many were ended.
+ */
+export function endOtherSessions(req: Request): number {
+  const store = req.sessionStore;
+  if (!(store instanceof SqliteSessionStore)) throw new Error('the session store cannot end other sessions');
+  return store.destroyOthers(currentUser(req), req.sessionID);
+}
+
+/** The forms whose typed fields outlive an ended session: the path they post to → their role and page. */
+const KEPT_FORMS: Record<string, { role: SessionRole; page: string }> = {
+  '/patient/reports': { role: 'patient', page: '/patient' },
+};
+/** Never kept, whatever the form: secrets and the token. */
+const NEVER_KEPT = ['_csrf', 'password', 'currentPassword', 'newPassword', 'confirmPassword'];
+const KEPT_VALUE_MAX = 20_000;
+
+/** Whether the request came from a page of this site (a browser sends Origin with every POST). */
+function sameOrigin(req: Request): boolean {
+  const origin = req.get('origin');
+  if (!origin) return req.get('sec-fetch-site') === 'same-origin';
+  try {
+    return new URL(origin).host === req.get('host');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A form posted after its session ended (idle timeout, lifetime, restart of a browser): rather
+ * than a "form expired" page and the text gone, what was typed is kept in a new anonymous session
+ * and the user is sent to log in, after which the form is shown again filled in. Runs before the
+ * CSRF check (the ended session's token is gone with it). Only for a request from this site's own
+ * pages, so another site cannot plant text in a form; nothing is written but the new session.
+ */
+export const keepTypedForm: RequestHandler = (req, res, next) => {
+  const form = KEPT_FORMS[req.path];
+  if (req.method !== 'POST' || !form || req.session.user || !sameOrigin(req)) return next();
+  const values = Object.fromEntries(
+    Object.entries(typedValues(req.body, NEVER_KEPT)).filter(([, value]) => [value].flat().every(v => v.length <= KEPT_VALUE_MAX)),
+  );
+  req.session.kept = { role: form.role, page: form.page, values };
+  flash(req, { kind: 'info', message: 'Your session ended; log in to continue — what you typed is kept.' });
+  res.redirect(303, LOGIN_PAGES[form.role]);
+};
+
+/** The kept form for `page`, taken out of the session (shown once), or undefined. */
+export function takeKeptForm(req: Request, page: string): KeptForm['values'] | undefined {
+  const kept = req.session.kept;
+  if (!kept || kept.page !== page || kept.role !== req.session.user?.role) return undefined;
+  delete req.session.kept;
+  return kept.values;
 }

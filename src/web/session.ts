@@ -19,11 +19,37 @@ export interface Flash {
   readonly blockNumber?: number;
 }
 
+/**
+ * What was typed into a form whose session had ended: kept in the new anonymous session across
+ * the login, then shown again on the form's page. Never a password or the CSRF token.
+ */
+export interface KeptForm {
+  /** Whose form it was: the login must be of this role for it to be given back. */
+  readonly role: SessionRole;
+  /** The page that holds the form (where the login then leads). */
+  readonly page: string;
+  readonly values: Record<string, string | string[]>;
+}
+
 declare module 'express-session' {
   interface SessionData {
     user?: SessionUser;
     /** When the user logged in (ms): a session lives at most 8 hours from then. */
     startedAt?: number;
     flash?: Flash[];
+    kept?: KeptForm;
+    /** The username the login page offers (after signup). */
+    loginName?: string;
   }
+}
+
+/**
+ * A value that pages write with `<%= %>` and that is made only when one does: the CSRF token,
+ * whose making creates the session row. Pages without a form then leave no session behind.
+ * (A getter on res.locals would not do: Express copies the locals into each render, reading them all.)
+ */
+export function lazyText(make: () => string): { toString(): string; toJSON(): string } {
+  let value: string | undefined;
+  const get = () => (value ??= make());
+  return { toString: get, toJSON: get };
 }

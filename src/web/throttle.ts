@@ -1,44 +1,124 @@
 /**
- * Login throttling: at most 10 failed logins in 15 minutes per username and per IP address;
- * then 429 with Retry-After and a page that says when to try again. Successful logins do not
- * count, so a user who types the password right is never locked out by their own success.
+ * Login throttling that never locks out a class. Only FAILED logins count (a success never does,
+ * and a login still being checked does not count until it has failed), and they count in the
+ * database, so a restart gives a guesser no fresh allowance:
+ * - per account: 10 failures in 15 minutes → 429 for that account alone, with Retry-After;
+ * - per address: a ceiling of 300 failures in 15 minutes (see ADDRESS_FAILURES_ALLOWED) against
+ *   a script that guesses across many accounts, high enough for a classroom behind one NAT.
+ *
+ * The way in for someone whose account is locked by others (the admin, most of all, whom anyone
+ * could otherwise keep out with ten requests every fifteen minutes): a browser that has logged in
+ * to the account before carries a "known device" tag for it, an HMAC of the role and username
+ * under the session secret, in an HttpOnly cookie. With the tag, a login is let through both
+ * locks; the tag's own failures are counted under the same limit, so a stolen cookie does not
+ * buy unlimited guesses.
  */
-import type { Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit, type Options } from 'express-rate-limit';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { rateLimit } from '../features/auth/rate-limit';
+import type { ThrottleEvents } from '../store/throttle-events';
 
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 export const LOGIN_FAILURES_ALLOWED = 10;
-
-function tooMany(req: Request, res: Response, _next: unknown, options: Options): void {
-  const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-  const retryAt = resetTime ?? new Date(Date.now() + options.windowMs);
-  res.status(options.statusCode).render('errors/error', {
-    title: 'Too many attempts',
-    status: options.statusCode,
-    message: `Too many failed logins. Try again after ${retryAt.toISOString().slice(11, 16)} UTC (in about ${Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 60000))} minutes).`,
-  });
-}
-
-function limiter(key: (req: Request) => string): RequestHandler {
-  return rateLimit({
-    windowMs: LOGIN_WINDOW_MS,
-    limit: LOGIN_FAILURES_ALLOWED,
-    skipSuccessfulRequests: true, // a 3xx (logged in) takes its request back off the count
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: key,
-    handler: tooMany,
-  });
-}
-
 /**
- * The limits of one app: one per IP address across all login forms, and one per username of
- * each form (lower-cased, as the forms compare usernames).
+ * Failed logins per address in 15 minutes. A class of 60 behind one school address, each with
+ * two or three typos, makes 120–180; 300 leaves room for a second class in the same window,
+ * while a script guessing across accounts from one address gets 300 guesses per 15 minutes in
+ * all (and still only 10 per account), not the unlimited spread it had without a ceiling.
  */
-export function createLoginThrottle(): (form: string) => RequestHandler[] {
-  const perIp = limiter(req => `ip:${ipKeyGenerator(req.ip ?? '')}`);
-  return form => [
-    perIp,
-    limiter(req => `user:${form}:${typeof req.body?.username === 'string' ? req.body.username.trim().toLowerCase() : ''}`),
-  ];
+export const ADDRESS_FAILURES_ALLOWED = 300;
+
+export const KNOWN_DEVICE_COOKIE = 'ehr.known';
+const KNOWN_DEVICE_MAX_AGE_MS = 180 * 24 * 60 * 60 * 1000;
+/** Tags kept in one browser (a shared lab computer sees many users); the newest stay. */
+const KNOWN_DEVICE_TAGS = 10;
+const TAG_LENGTH = 22; // 128 bits of the HMAC, base64url
+
+export type LoginRole = 'admin' | 'patient' | 'doctor';
+
+export interface LoginThrottleOptions {
+  readonly events: ThrottleEvents;
+  /** Keys the known-device tags (the session secret: kept out of the database). */
+  readonly secret: string;
+  readonly now?: () => number;
+}
+
+export function createLoginThrottle({ events, secret, now = Date.now }: LoginThrottleOptions) {
+  const perAccount = rateLimit(events, LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW_MS);
+  const perAddress = rateLimit(events, ADDRESS_FAILURES_ALLOWED, LOGIN_WINDOW_MS);
+  const tagKey = createHmac('sha256', secret).update('ehr known-device tags').digest();
+  const tagOf = (role: LoginRole, username: string) =>
+    createHmac('sha256', tagKey).update(`${role}\n${username.toLowerCase()}`).digest('base64url').slice(0, TAG_LENGTH);
+
+  /** The request's tag for this account, when its browser has logged in to it before. */
+  function knownTag(req: Request, role: LoginRole, username: string): string | undefined {
+    const expected = Buffer.from(tagOf(role, username));
+    return cookieTags(req).find(tag => tag.length === expected.length && timingSafeEqual(Buffer.from(tag), expected));
+  }
+
+  const keys = (req: Request, role: LoginRole, username: string) => ({
+    account: `account:${role}:${username.toLowerCase()}`,
+    address: `address:${req.ip ?? ''}`,
+    device: knownTag(req, role, username),
+  });
+
+  return {
+    /** When this login may be tried again, or undefined when it may be tried now. */
+    refusal(req: Request, role: LoginRole, username: string): number | undefined {
+      const at = now();
+      const { account, address, device } = keys(req, role, username);
+      if (device !== undefined && perAccount.retryAt(`device:${device}`, at) === undefined) return undefined;
+      return latest(perAccount.retryAt(account, at), perAddress.retryAt(address, at));
+    },
+
+    /** Counts a failed login against its account, its address and its known-device tag. */
+    failed(req: Request, role: LoginRole, username: string): void {
+      const { account, address, device } = keys(req, role, username);
+      events.record(device === undefined ? [account, address] : [account, address, `device:${device}`], now());
+    },
+
+    /** Marks this browser as known to the account (newest tag first). */
+    succeeded(req: Request, res: Response, role: LoginRole, username: string): void {
+      const tag = tagOf(role, username);
+      const tags = [tag, ...cookieTags(req).filter(t => t !== tag)].slice(0, KNOWN_DEVICE_TAGS);
+      res.cookie(KNOWN_DEVICE_COOKIE, tags.join('.'), {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: req.secure,
+        maxAge: KNOWN_DEVICE_MAX_AGE_MS,
+        path: '/',
+      });
+    },
+
+    now,
+  };
+}
+
+export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
+
+const latest = (...times: (number | undefined)[]) => {
+  const set = times.filter((t): t is number => t !== undefined);
+  return set.length === 0 ? undefined : Math.max(...set);
+};
+
+/** The tags of the known-device cookie (no cookie parser is installed: one cookie is read here). */
+function cookieTags(req: Request): string[] {
+  const header = req.headers.cookie ?? '';
+  for (const part of header.split(';')) {
+    const [name, value] = part.trim().split('=', 2);
+    if (name === KNOWN_DEVICE_COOKIE && value) return value.split('.').filter(tag => /^[A-Za-z0-9_-]+$/.test(tag)).slice(0, KNOWN_DEVICE_TAGS);
+  }
+  return [];
+}
+
+/** The 429 page: what was refused, and when to try again (a page and Retry-After). */
+export function tooMany(res: Response, retryAt: number, now: number, what: string): void {
+  const seconds = Math.max(1, Math.ceil((retryAt - now) / 1000));
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  res.set('Retry-After', String(seconds));
+  res.status(429).render('errors/error', {
+    title: 'Too many attempts',
+    status: 429,
+    message: `${what} Try again after ${new Date(retryAt).toISOString().slice(11, 16)} UTC (in about ${minutes} minute${minutes === 1 ? '' : 's'}).`,
+  });
 }

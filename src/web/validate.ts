@@ -7,11 +7,32 @@ import { z } from 'zod';
 export type FieldErrors = Record<string, string>;
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
-export function parseForm<S extends z.ZodType>(schema: S, body: unknown): Parsed<z.infer<S>> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return { ok: true, value: result.data };
+/**
+ * Characters no field may hold: the bidirectional overrides and isolates (U+202A–U+202E,
+ * U+2066–U+2069), which make text read differently from what it is ("Trojan Source": a name or
+ * a dosage shown reversed), and NUL, which C libraries (bcrypt among them) take as the end.
+ */
+// eslint-disable-next-line no-control-regex -- NUL is matched on purpose, to refuse it
+const FORBIDDEN_CHARACTERS = /[\u202A-\u202E\u2066-\u2069\u0000]/;
+export const FORBIDDEN_CHARACTER_MESSAGE =
+  'Remove the invisible control character (a text-direction override U+202A–U+202E or U+2066–U+2069, or NUL): it is not allowed';
+
+/** Every field of a form, of any schema, that holds a forbidden character: checked here, once. */
+function forbiddenCharacters(body: unknown): FieldErrors {
   const errors: FieldErrors = {};
-  for (const issue of result.error.issues) {
+  if (!body || typeof body !== 'object') return errors;
+  for (const [field, value] of Object.entries(body as Record<string, unknown>)) {
+    if ([value].flat().some(v => typeof v === 'string' && FORBIDDEN_CHARACTERS.test(v))) errors[field] = FORBIDDEN_CHARACTER_MESSAGE;
+  }
+  return errors;
+}
+
+export function parseForm<S extends z.ZodType>(schema: S, body: unknown): Parsed<z.infer<S>> {
+  const refused = forbiddenCharacters(body);
+  const result = schema.safeParse(body ?? {});
+  if (result.success && Object.keys(refused).length === 0) return { ok: true, value: result.data };
+  const errors: FieldErrors = { ...refused };
+  for (const issue of result.success ? [] : result.error.issues) {
     const field = String(issue.path[0] ?? 'form');
     errors[field] ??= issue.message;
   }
@@ -65,7 +86,7 @@ export const id = (label: string) =>
     .transform(Number);
 
 /** The values to show again on a 400 page: the strings that were typed, never a password. */
-export function typedValues(body: unknown, omit: readonly string[] = ['password', '_csrf']): Record<string, string | string[]> {
+export function typedValues(body: unknown, omit: readonly string[] = ['password', 'currentPassword', 'newPassword', 'confirmPassword', '_csrf']): Record<string, string | string[]> {
   const values: Record<string, string | string[]> = {};
   if (!body || typeof body !== 'object') return values;
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {

@@ -114,6 +114,14 @@ const TABLE: readonly RouteSpec[] = [
   { method: 'GET', path: '/doctor/login', expect: all(ok) },
   { method: 'POST', path: '/doctor/login', expect: all(unauthorized), body: wrongLogin, headers: () => ({ 'X-Forwarded-For': uniqueIp() }) },
   { method: 'POST', path: '/logout', expect: all(done('/')), fresh: true },
+  // Every signed-in role changes its own password here; a wrong current password changes nothing.
+  { method: 'GET', path: '/account/password', expect: { ...all(ok), anonymous: { status: 302, location: '/' } } },
+  {
+    method: 'POST',
+    path: '/account/password',
+    expect: { ...all({ status: 400 }), anonymous: { status: 302, location: '/' } },
+    body: () => ({ currentPassword: 'not-the-password', newPassword: unique('new-pass-') }),
+  },
 
   { method: 'GET', path: '/admin', expect: only('admin', { admin: ok }) },
   { method: 'GET', path: '/admin/audit', expect: only('admin', { admin: ok }) },

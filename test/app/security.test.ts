@@ -20,7 +20,7 @@ import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
 import { createUserRepository } from '../../src/store/users';
 import { SESSION_IDLE_MS, SESSION_LIFETIME_MS } from '../../src/web/auth';
-import { LOGIN_FAILURES_ALLOWED } from '../../src/web/throttle';
+import { ADDRESS_FAILURES_ALLOWED, LOGIN_FAILURES_ALLOWED } from '../../src/web/throttle';
 import { startTestApp } from '../support/context';
 import {
   csrfFrom, escapeHtml, filesContaining, followed, HOME_PAGES, LOGIN_PAGES, loginAgent, postForm, requestIdOf, sessionCookie, tokenOf,
@@ -418,7 +418,10 @@ describe('security', function () {
       await signup(app, username);
     });
 
-    /** An app of its own behind a trusted proxy: a fresh throttle, any client address. */
+    /**
+     * An app of its own behind a trusted proxy, any client address. The failure counts are in the
+     * database the apps share: each test locks usernames and addresses of its own.
+     */
     const throttledApp = () => createApp(withTrustProxy(context, 1), services, { log: () => undefined });
     const attempt = (target: Express, role: LoginRole, user: string, password: string, ip: string) =>
       postForm(supertest.agent(target), LOGIN_PAGES[role], { username: user, password }, { headers: { 'X-Forwarded-For': ip } });
@@ -445,23 +448,27 @@ describe('security', function () {
       assert.equal((await attempt(target, 'patient', other, PASSWORD, uniqueIp())).status, 303);
     });
 
-    it('answers the 11th login from an address that failed 10 times (any usernames, any form) with 429', async () => {
+    it(`answers the next login from an address that failed ${ADDRESS_FAILURES_ALLOWED} times (any usernames, any form) with 429`, async () => {
       const target = throttledApp();
       const ip = uniqueIp();
+      const free = marked('addr').toLowerCase();
+      await signup(app, free);
       const roles: LoginRole[] = ['patient', 'doctor', 'admin'];
-      for (let i = 1; i <= LOGIN_FAILURES_ALLOWED; i++) {
+      for (let i = 1; i <= ADDRESS_FAILURES_ALLOWED; i++) {
         assert.equal((await attempt(target, roles[i % 3], marked('nobody').toLowerCase(), 'wrong-password', ip)).status, 401, `attempt ${i}`);
       }
-      assertThrottled(await attempt(target, 'patient', username, PASSWORD, ip));
+      assertThrottled(await attempt(target, 'patient', free, PASSWORD, ip));
       // The same login from another address goes through.
-      assert.equal((await attempt(target, 'patient', username, PASSWORD, uniqueIp())).status, 303);
+      assert.equal((await attempt(target, 'patient', free, PASSWORD, uniqueIp())).status, 303);
     });
 
     it('does not count successful logins', async () => {
       const target = throttledApp();
       const ip = uniqueIp();
+      const free = marked('succ').toLowerCase();
+      await signup(app, free);
       for (let i = 1; i <= LOGIN_FAILURES_ALLOWED + 2; i++) {
-        assert.equal((await attempt(target, 'patient', username, PASSWORD, ip)).status, 303, `login ${i}`);
+        assert.equal((await attempt(target, 'patient', free, PASSWORD, ip)).status, 303, `login ${i}`);
       }
     });
   });

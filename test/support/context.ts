@@ -9,6 +9,7 @@ import { createApp } from '../../src/app';
 import { startContext, type AppContext } from '../../src/context';
 import { createServices, type ServiceOptions } from '../../src/services';
 import { freePort } from './ports';
+import { PRODUCTION_SECRETS } from './process';
 
 export { freePort };
 
@@ -21,6 +22,7 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     DATA_DIR: tempDataDir(),
     PORT: '0',
     CHAIN_PORT: String(await freePort()),
+    ...(overrides.NODE_ENV === 'production' ? PRODUCTION_SECRETS : {}),
     ...overrides,
   });
 }

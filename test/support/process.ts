@@ -5,6 +5,12 @@ import path from 'node:path';
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = require.resolve('tsx/cli');
 
+/** Production takes its secrets from outside DATA_DIR: fixed ones, so that a restart opens the same data. */
+export const PRODUCTION_SECRETS = {
+  EHR_MASTER_KEY: '5e'.repeat(32),
+  SESSION_SECRET: 'a test session secret of at least 32 characters',
+} as const;
+
 export interface ServerProcess {
   readonly child: ChildProcess;
   stdout(): string;
@@ -23,7 +29,7 @@ export function startServerProcess(env: Record<string, string>, options: { direc
   const args = options.direct ? ['--import', 'tsx', 'src/server.ts'] : [TSX, 'src/server.ts'];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', ...env },
+    env: { ...process.env, NODE_ENV: 'production', ...PRODUCTION_SECRETS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

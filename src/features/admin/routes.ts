@@ -1,7 +1,7 @@
 /** The admin console: hospitals and doctors. */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { requireRole } from '../../web/auth';
+import { endOtherSessions, requireRole } from '../../web/auth';
 import { flash, flashSaved } from '../../web/flash';
 import { email, id, parseForm, password, text, typedValues, username, type FieldErrors } from '../../web/validate';
 import type { AuthService } from '../auth/service';
@@ -78,6 +78,7 @@ export function adminRoutes(admin: AdminService, auth: AuthService): Router {
       return render(res, 400, { form: 'password', values: {}, errors: { currentPassword: 'The current password is not correct' } });
     }
     await auth.changeAdminPassword(parsed.value.newPassword);
+    endOtherSessions(req); // whoever held the old password is signed out everywhere else
     flash(req, { kind: 'success', message: 'The admin password was changed.' });
     res.redirect(303, '/admin');
   });

@@ -2,8 +2,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { endSession, startSession } from '../../web/auth';
-import type { SessionRole } from '../../web/session';
-import { createLoginThrottle } from '../../web/throttle';
+import type { KeptForm, SessionRole } from '../../web/session';
+import { tooMany, type LoginThrottle } from '../../web/throttle';
 import { parseForm, typedValues } from '../../web/validate';
 import type { AuthService } from './service';
 
@@ -18,7 +18,7 @@ const PAGES: Record<SessionRole, { path: string; title: string; home: string }> 
   doctor: { path: '/doctor/login', title: 'Doctor login', home: '/doctor' },
 };
 
-export function authRoutes(auth: AuthService, now: () => number = Date.now): Router {
+export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
   const router = Router();
 
   function render(res: Response, role: SessionRole, status: number, locals: { values?: Record<string, unknown>; errors?: Record<string, string> } = {}) {
@@ -29,18 +29,28 @@ export function authRoutes(auth: AuthService, now: () => number = Date.now): Rou
     const parsed = parseForm(LOGIN, req.body);
     if (!parsed.ok) return render(res, role, 400, { values: typedValues(req.body), errors: parsed.errors });
     const { username, password } = parsed.value;
+    const retryAt = throttle.refusal(req, role, username);
+    if (retryAt !== undefined) return tooMany(res, retryAt, throttle.now(), 'Too many failed logins for this account or from your network.');
     const user = role === 'admin' ? await auth.loginAdmin(username, password) : await auth.login(role, username.toLowerCase(), password);
     if (!user) {
+      throttle.failed(req, role, username); // counted only now that it has failed
       return render(res, role, 401, { values: typedValues(req.body), errors: { form: 'The username or password is not correct.' } });
     }
-    await startSession(req, user, now());
-    res.redirect(303, PAGES[role].home);
+    const kept = keptFor(req.session.kept, role);
+    await startSession(req, user, throttle.now());
+    if (kept) req.session.kept = kept; // the new session carries the typed form to its page
+    throttle.succeeded(req, res, role, username);
+    res.redirect(303, kept?.page ?? PAGES[role].home);
   }
 
-  const throttle = createLoginThrottle();
   for (const role of ['admin', 'patient', 'doctor'] as const) {
-    router.get(PAGES[role].path, (_req, res) => render(res, role, 200));
-    router.post(PAGES[role].path, ...throttle(role), (req, res) => login(req, res, role));
+    router.get(PAGES[role].path, (req, res) => {
+      // After signup the login page offers the new username (shown once).
+      const loginName = role === 'patient' ? req.session.loginName : undefined;
+      if (loginName !== undefined) delete req.session.loginName;
+      render(res, role, 200, { values: loginName ? { username: loginName } : {} });
+    });
+    router.post(PAGES[role].path, (req, res) => login(req, res, role));
   }
 
   router.post('/logout', async (req, res) => {
@@ -51,3 +61,6 @@ export function authRoutes(auth: AuthService, now: () => number = Date.now): Rou
 
   return router;
 }
+
+/** A kept form goes to a login of its own role only (a doctor logging in gets no patient's text). */
+const keptFor = (kept: KeptForm | undefined, role: SessionRole) => (kept?.role === role ? kept : undefined);

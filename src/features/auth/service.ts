@@ -7,24 +7,41 @@ import bcrypt from 'bcrypt';
 import type { Settings } from '../../store/settings';
 import type { Role, UserRepository } from '../../store/users';
 import type { SessionUser } from '../../web/session';
+import { FieldError } from '../field-error';
 
 export const BCRYPT_COST = 12;
 const ADMIN_HASH = 'admin.password_hash';
 const ADMIN_DEFAULT = 'admin.password_is_default';
 export const ADMIN_USERNAME = 'admin';
 
-export function createAuthService(users: UserRepository, settings: Settings, cost = BCRYPT_COST) {
+export function createAuthService(users: UserRepository, settings: Settings, cost = BCRYPT_COST, warn: (line: string) => void = console.warn) {
   // Computed once: the hash an unknown username is compared against.
   const dummyHash = bcrypt.hashSync('not a password of anyone', cost);
 
-  return {
+  const service = {
     hashPassword: (password: string) => bcrypt.hash(password, cost),
 
-    /** Sets the admin's first password from settings; later starts keep the stored hash. */
+    /**
+     * Sets the admin's first password from ADMIN_PASSWORD; later starts keep the stored hash.
+     * ADMIN_PASSWORD is not honoured after the first start, on purpose: a password changed in the
+     * console must not be silently reset by a setting left in an old .env. When the setting names
+     * another password than the stored one, one line at start says so and how to change it. (An
+     * unset ADMIN_PASSWORD reads as `admin`, which is not warned about: the console's own banner
+     * covers a default password.)
+     */
     async ensureAdminPassword(initial: string): Promise<void> {
-      if (settings.get(ADMIN_HASH)) return;
-      settings.set(ADMIN_HASH, await bcrypt.hash(initial, cost));
-      settings.set(ADMIN_DEFAULT, initial === 'admin' ? '1' : '0');
+      const stored = settings.get(ADMIN_HASH);
+      if (!stored) {
+        settings.set(ADMIN_HASH, await bcrypt.hash(initial, cost));
+        settings.set(ADMIN_DEFAULT, initial === 'admin' ? '1' : '0');
+        return;
+      }
+      if (initial !== 'admin' && !(await bcrypt.compare(initial, stored))) {
+        warn(
+          'ADMIN_PASSWORD differs from the admin password stored in DATA_DIR: the stored password wins (ADMIN_PASSWORD only sets the first one). ' +
+            'To change it, log in as admin and use "Change the admin password" on /admin or /account/password.',
+        );
+      }
     },
 
     adminPasswordIsDefault: () => settings.get(ADMIN_DEFAULT) === '1',
@@ -32,6 +49,17 @@ export function createAuthService(users: UserRepository, settings: Settings, cos
     async changeAdminPassword(password: string): Promise<void> {
       settings.set(ADMIN_HASH, await bcrypt.hash(password, cost));
       settings.set(ADMIN_DEFAULT, password === 'admin' ? '1' : '0');
+    },
+
+    /**
+     * Changes the signed-in user's own password after checking the current one; a wrong current
+     * password is a FieldError on `currentPassword`.
+     */
+    async changePassword(user: SessionUser, currentPassword: string, newPassword: string): Promise<void> {
+      const checked = user.role === 'admin' ? await service.loginAdmin(user.username, currentPassword) : await service.login(user.role, user.username, currentPassword);
+      if (!checked) throw new FieldError('currentPassword', 'The current password is not correct');
+      if (user.role === 'admin') return service.changeAdminPassword(newPassword);
+      users.setPasswordHash(user.id, await bcrypt.hash(newPassword, cost));
     },
 
     async loginAdmin(username: string, password: string): Promise<SessionUser | undefined> {
@@ -47,6 +75,7 @@ export function createAuthService(users: UserRepository, settings: Settings, cos
       return matches && found ? { role, id: found.id, username: found.username, displayName: found.fullName } : undefined;
     },
   };
+  return service;
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,12 +1,14 @@
 /** Patient signup, the patient's reports, sharing and revoking. */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { currentUser, requireRole } from '../../web/auth';
+import { currentUser, requireRole, takeKeptForm } from '../../web/auth';
 import { flashSaved } from '../../web/flash';
 import { pathId } from '../../web/params';
 import { pageNumber } from '../../web/paging';
 import { readCheckedPage } from '../records/paging';
 import { email, id, parseForm, password, phone, text, typedValues, username, type FieldErrors } from '../../web/validate';
+import { tooMany } from '../../web/throttle';
+import { TooManyAttempts } from '../auth/rate-limit';
 import { FieldError } from '../field-error';
 import type { PatientService } from './service';
 
@@ -56,16 +58,22 @@ export function patientRoutes(patients: PatientService): Router {
     const parsed = parseForm(SIGNUP, req.body);
     if (!parsed.ok) return renderSignup(res, 400, typedValues(req.body), parsed.errors);
     try {
-      const receipt = await patients.signup(parsed.value);
+      const receipt = await patients.signup(parsed.value, req.ip);
       flashSaved(req, `Signup completed and your record was saved on the ledger. You can log in now as ${parsed.value.username}.`, receipt);
+      req.session.loginName = parsed.value.username; // the login page offers it
       res.redirect(303, '/patient/login');
     } catch (error) {
+      if (error instanceof TooManyAttempts) return tooMany(res, error.retryAt, Date.now(), 'Too many signups from your network.');
       if (!(error instanceof FieldError)) throw error;
       renderSignup(res, 400, typedValues(req.body), { [error.field]: error.message });
     }
   });
 
-  router.get('/patient', patientOnly, (req, res) => renderDashboard(req, res));
+  router.get('/patient', patientOnly, (req, res) => {
+    // A report typed into a session that ended comes back after the login, as it was typed.
+    const kept = takeKeptForm(req, '/patient');
+    return renderDashboard(req, res, 200, kept && { values: kept, errors: {} });
+  });
 
   router.post('/patient/reports', patientOnly, async (req, res) => {
     const parsed = parseForm(REPORT, req.body);

@@ -3,6 +3,7 @@ import type { LedgerReceipt } from '../../ledger/ehr-client';
 import type { PageWindow } from '../../store/read-model';
 import type { User } from '../../store/users';
 import { FieldError } from '../field-error';
+import type { SignupLimit } from '../auth/rate-limit';
 import type { AuthService } from '../auth/service';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
 import type { Checked, ReportBody } from '../records/vault';
@@ -42,9 +43,14 @@ export interface ReportDetail {
 
 export interface PatientServiceDeps extends RecordServiceDeps {
   readonly auth: AuthService;
+  /** Signups per address (none when absent: tools that make accounts themselves). */
+  readonly signups?: SignupLimit;
 }
 
-export function createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth }: PatientServiceDeps) {
+/** A username reservation older than this belongs to a signup that died, and is taken over. */
+export const SIGNUP_RESERVATION_MS = 5 * 60 * 1000;
+
+export function createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups }: PatientServiceDeps) {
   function patient(userId: number): User {
     const user = users.findById(userId);
     if (!user || user.role !== 'patient') throw new HttpError(403, 'Access denied', 'This account is not a patient.');
@@ -83,24 +89,43 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
     );
   }
 
+  /** Makes, funds and registers the patient's account, then stores the login. */
+  async function registerPatient(form: Signup): Promise<LedgerReceipt> {
+    const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashPassword(form.password)]);
+    const receipt = await writer.write(() => ledger.client.registerPatient(custodian.signer(address)));
+    users.insert({
+      username: form.username,
+      passwordHash,
+      role: 'patient',
+      address,
+      fullName: form.fullName,
+      email: form.email,
+      phone: form.phone,
+      specialty: '',
+      hospitalId: null,
+    });
+    return receipt;
+  }
+
   return {
-    /** Creates the account, registers it on the ledger, then stores the login. */
-    async signup(form: Signup): Promise<LedgerReceipt> {
+    /**
+     * Creates the account, registers it on the ledger, then stores the login. `from` is the
+     * client's address, for the signup limit (TooManyAttempts). The username is reserved first,
+     * before any key is made or funded: of two signups of one name, the others get a plain
+     * "taken" and make nothing.
+     */
+    async signup(form: Signup, from = ''): Promise<LedgerReceipt> {
       if (users.usernameTaken(form.username)) throw new FieldError('username', 'This username is taken');
-      const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashPassword(form.password)]);
-      const receipt = await writer.write(() => ledger.client.registerPatient(custodian.signer(address)));
-      users.insert({
-        username: form.username,
-        passwordHash,
-        role: 'patient',
-        address,
-        fullName: form.fullName,
-        email: form.email,
-        phone: form.phone,
-        specialty: '',
-        hospitalId: null,
-      });
-      return receipt;
+      signups?.take(from);
+      const at = Date.now();
+      if (!users.reserve(form.username, at, at - SIGNUP_RESERVATION_MS)) throw new FieldError('username', 'This username is taken');
+      try {
+        // A signup of this name may have finished between the check above and the reservation.
+        if (users.usernameTaken(form.username)) throw new FieldError('username', 'This username is taken');
+        return await registerPatient(form);
+      } finally {
+        users.release(form.username);
+      }
     },
 
     hospitals: () => readModel.hospitals(),

@@ -1,0 +1,58 @@
+/**
+ * Sliding-window limits over the counted events of the database (see store/throttle-events),
+ * and the domain error a service throws when one is reached: the web layer answers it with 429
+ * and Retry-After.
+ */
+import type { ThrottleEvents } from '../../store/throttle-events';
+
+/** Too many attempts of something; `retryAt` (ms) is when the next one will be let through. */
+export class TooManyAttempts extends Error {
+  constructor(
+    readonly retryAt: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RateLimit {
+  /** When `key` may act again, or undefined while it is under its limit at `now`. */
+  retryAt(key: string, now: number): number | undefined;
+}
+
+export function rateLimit(events: ThrottleEvents, limit: number, windowMs: number): RateLimit {
+  return {
+    retryAt(key, now) {
+      const times = events.since(key, now - windowMs);
+      if (times.length < limit) return undefined;
+      // The count falls under the limit when the (n - limit + 1)th oldest event leaves the window.
+      return times[times.length - limit] + windowMs;
+    },
+  };
+}
+
+export const SIGNUP_WINDOW_MS = 60 * 60 * 1000;
+/**
+ * Signups let through per address and hour. A class signs up together from behind one school
+ * address (NAT): 60 students, with the odd second try after a taken username, stay under 100,
+ * while a script is held to 100 accounts an hour (each costs bcrypt, two transactions and the
+ * gas money of a new account) instead of the several a second that nothing stopped before.
+ */
+export const SIGNUPS_ALLOWED = 100;
+
+/** The signup limit of one address: `take` counts a signup, or throws TooManyAttempts. */
+export function createSignupLimit(events: ThrottleEvents, now: () => number = Date.now) {
+  const limit = rateLimit(events, SIGNUPS_ALLOWED, SIGNUP_WINDOW_MS);
+  return {
+    take(address: string): void {
+      const key = `signup:${address}`;
+      const at = now();
+      // No await between the check and the record: two signups at once cannot both slip through.
+      const retryAt = limit.retryAt(key, at);
+      if (retryAt !== undefined) throw new TooManyAttempts(retryAt, 'Too many signups from your network.');
+      events.record([key], at);
+    },
+  };
+}
+
+export type SignupLimit = ReturnType<typeof createSignupLimit>;
