@@ -42,6 +42,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       DATA_DIR: options.dataDir,
       PORT: String(options.port),
       CHAIN_PORT: String(options.chainPort),
+      // The bench's own line to the node sends node-signed transfers and seeds reports.
+      CHAIN_RPC: 'writable',
       ADMIN_PASSWORD: options.adminPassword,
       NODE_ENV: 'production',
       // Production takes these from outside DATA_DIR; fixed values, so a restart opens the same data.

@@ -86,6 +86,7 @@ export async function connectLedger(config: Config, { report = () => undefined, 
         host: '127.0.0.1',
         port: config.chainPort,
         hasDeployment: recorded !== undefined || fs.existsSync(path.join(config.dataDir, LEGACY_DEPLOYMENT_FILE)),
+        writable: config.chainRpc === 'writable',
       });
   try {
     const web3 = web3WithDeadlines(node.provider, node.description);
@@ -93,7 +94,7 @@ export async function connectLedger(config: Config, { report = () => undefined, 
     report(
       'node',
       node.embedded
-        ? `embedded Ganache, chain id ${chainId}${node.rpcUrl ? `; read-only JSON-RPC at ${node.rpcUrl}` : ''}`
+        ? `embedded Ganache, chain id ${chainId}${node.rpcUrl ? `; ${config.chainRpc === 'writable' ? 'WRITABLE (anyone on this machine can rewrite the ledger)' : 'read-only'} JSON-RPC at ${node.rpcUrl}` : ''}`
         : `node at ${node.rpcUrl}, chain id ${chainId}`,
     );
 

@@ -49,7 +49,11 @@ export interface EmbeddedNodeOptions {
   port: number | undefined;
   /** Whether this data set has a deployment recorded: then its chain must be there as well. */
   hasDeployment: boolean;
+  /** CHAIN_RPC=writable: the port serves every method, and the nine spare accounts are unlocked. */
+  writable: boolean;
 }
+
+const SPARE_ACCOUNTS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<LedgerNode> {
   const seed = ensureChainSeed(options.dataDir, options.hasDeployment);
@@ -57,7 +61,15 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<L
   const { default: ganache } = await import('ganache');
   const provider = ganache.provider({
     chain: { chainId: seed.chainId, networkId: seed.chainId, hardfork: 'shanghai' as const },
-    wallet: { mnemonic: seed.mnemonic, totalAccounts: 10, defaultBalance: FUNDING_BALANCE_ETHER, lock: true },
+    // Locked: the app signs with its own keys. Account 0 is the admin's, and stays locked even on
+    // a writable port: its nonces are the app's, and it holds the contract's admin role.
+    wallet: {
+      mnemonic: seed.mnemonic,
+      totalAccounts: 10,
+      defaultBalance: FUNDING_BALANCE_ETHER,
+      lock: true,
+      ...(options.writable ? { unlockedAccounts: SPARE_ACCOUNTS } : {}),
+    },
     database: { dbPath: path.join(options.dataDir, CHAIN_DB_DIR) },
     logging: { quiet: true },
     miner: { instamine: 'eager' as const },
@@ -67,7 +79,7 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<L
   let gate: RpcGate | undefined;
   if (options.port !== undefined) {
     try {
-      gate = await startRpcGate(provider, options.host, options.port);
+      gate = await startRpcGate(provider, options.host, options.port, options.writable);
     } catch (error) {
       await closeNode();
       const code = (error as NodeJS.ErrnoException).code;

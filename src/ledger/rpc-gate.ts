@@ -78,10 +78,14 @@ interface RpcRequest {
   params?: unknown;
 }
 
-export async function startRpcGate(provider: Eip1193, host: string, port: number): Promise<RpcGate> {
+/** Every method: the port of a node made writable on purpose (CHAIN_RPC=writable). */
+const ANY_METHOD: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
+
+export async function startRpcGate(provider: Eip1193, host: string, port: number, writable = false): Promise<RpcGate> {
   const token = randomBytes(24).toString('hex');
   const deployPath = `/deploy/${token}`;
-  const server = http.createServer((req, res) => void handle(provider, req, res, req.url === deployPath ? DEPLOY_METHODS : READ_METHODS));
+  const served = writable ? ANY_METHOD : READ_METHODS;
+  const server = http.createServer((req, res) => void handle(provider, req, res, req.url === deployPath ? DEPLOY_METHODS : served));
   server.keepAliveTimeout = 5_000;
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {

@@ -120,6 +120,23 @@ describe('the embedded node, as an attacker on the machine meets it', function (
     );
   });
 
+  it('with CHAIN_RPC=writable serves every method on purpose, but never signs for the admin nor answers a web page', async () => {
+    const context = await startContext(await testConfig({ CHAIN_RPC: 'writable' }));
+    try {
+      const writable = context.ledger.node.rpcUrl!;
+      const accounts = (await rpc(writable, 'eth_accounts')).body.result as string[];
+      assert.equal(accounts[0].toLowerCase(), context.ledger.admin.address);
+      assert.match(String((await rpc(writable, 'evm_snapshot')).body.result), /^0x/);
+      const spare = await rpc(writable, 'eth_sendTransaction', [{ from: accounts[1], to: accounts[2], value: '0x1' }]);
+      assert.match(String(spare.body.result), /^0x[0-9a-f]{64}$/, JSON.stringify(spare.body));
+      const asAdmin = await rpc(writable, 'eth_sendTransaction', [{ from: accounts[0], to: accounts[2], value: '0x1' }]);
+      assert.match(String(asAdmin.body.error?.message), /authentication needed|locked|passphrase/i);
+      assert.equal((await rpc(writable, 'evm_snapshot', [], { origin: 'http://evil.example' })).status, 403);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('has no port at all with CHAIN_PORT=off', async () => {
     const context = await startContext(await testConfig({ CHAIN_PORT: 'off' }));
     try {
