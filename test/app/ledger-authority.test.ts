@@ -62,13 +62,16 @@ describe('the ledger as the authority for reads', function () {
   describe('a doctor', () => {
     it("reads by the hospital the ledger names, whatever users.hospital_id says", async () => {
       db().prepare("UPDATE users SET hospital_id = ? WHERE username = 'drrao'").run(fortisId);
-      const dashboard = await page(rao, '/doctor');
-      assertIncludes(dashboard, 'Reports shared with Apollo', ownReport.title);
-      assertExcludes(dashboard, fortisReport.title);
-      const refused = await rao.get(`/doctor/reports/${fortisReport.id}`);
-      assert.equal(refused.status, 403);
-      assertExcludes(refused.text, fortisReport.title, fortisReport.details);
-      db().prepare("UPDATE users SET hospital_id = ? WHERE username = 'drrao'").run(apolloId);
+      try {
+        const dashboard = await page(rao, '/doctor');
+        assertIncludes(dashboard, 'Reports shared with Apollo', ownReport.title);
+        assertExcludes(dashboard, fortisReport.title);
+        const refused = await rao.get(`/doctor/reports/${fortisReport.id}`);
+        assert.equal(refused.status, 403);
+        assertExcludes(refused.text, fortisReport.title, fortisReport.details);
+      } finally {
+        db().prepare("UPDATE users SET hospital_id = ? WHERE username = 'drrao'").run(apolloId);
+      }
     });
 
     it('does not see or open a report through a grant row inserted into the read model', async () => {
@@ -86,22 +89,28 @@ describe('the ledger as the authority for reads', function () {
     it("is shown each listed report with the owner and commitment the ledger holds, not the read model's", async () => {
       const original = commitmentOfReport(ownReport.id);
       db().prepare('UPDATE ledger_reports SET commitment = ? WHERE id = ?').run(commitmentOfReport(fortisReport.id), ownReport.id);
-      const dashboard = await page(rao, '/doctor');
-      assertIncludes(rowWith(dashboard, `/doctor/reports/${ownReport.id}"`), ownReport.title);
-      assertExcludes(dashboard, fortisReport.title);
-      db().prepare('UPDATE ledger_reports SET commitment = ? WHERE id = ?').run(original, ownReport.id);
+      try {
+        const dashboard = await page(rao, '/doctor');
+        assertIncludes(rowWith(dashboard, `/doctor/reports/${ownReport.id}"`), ownReport.title);
+        assertExcludes(dashboard, fortisReport.title);
+      } finally {
+        db().prepare('UPDATE ledger_reports SET commitment = ? WHERE id = ?').run(original, ownReport.id);
+      }
     });
   });
 
   describe('a patient', () => {
     it('sees only the reports the ledger says they own', async () => {
       db().prepare('UPDATE ledger_reports SET patient = ? WHERE id = ?').run(addressOf('bob'), fortisReport.id);
-      const bobs = await page(bob, '/patient');
-      assert.deepEqual(extractReportIds(bobs), []);
-      assertExcludes(bobs, fortisReport.title);
-      assert.deepEqual(await services.patients.dashboard(idOf('bob')), []);
-      assert.equal((await bob.get(`/patient/reports/${fortisReport.id}`)).status, 404);
-      db().prepare('UPDATE ledger_reports SET patient = ? WHERE id = ?').run(addressOf('alice'), fortisReport.id);
+      try {
+        const bobs = await page(bob, '/patient');
+        assert.deepEqual(extractReportIds(bobs), []);
+        assertExcludes(bobs, fortisReport.title);
+        assert.deepEqual(await services.patients.dashboard(idOf('bob')), []);
+        assert.equal((await bob.get(`/patient/reports/${fortisReport.id}`)).status, 404);
+      } finally {
+        db().prepare('UPDATE ledger_reports SET patient = ? WHERE id = ?').run(addressOf('alice'), fortisReport.id);
+      }
     });
   });
 

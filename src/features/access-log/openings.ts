@@ -5,29 +5,47 @@
  * patient must read through.
  *
  * A pair (doctor, report) is recorded again once the window has passed since its last recorded
- * opening (the block time of its `ReportAccessed`, from the read model), and never while one is
- * queued but not yet mined (kept here, in memory). Several app servers each keep their own
- * queue, so two of them may each record one opening of the same visit: the log then says more,
- * never less.
+ * opening, and never while one is queued but not yet mined. The last recorded opening is the
+ * later of the block time of its `ReportAccessed` (from the read model: it survives a restart
+ * and sees other servers' entries) and when this server queued one (kept in memory: a node
+ * whose clock runs behind the app's must not make every reload a new visit). Several app
+ * servers each keep their own queue, so two of them may each record one opening of the same
+ * visit: the log then says more, never less.
  */
 import type { Acts } from '../../store/acts';
 
 export const OPENING_WINDOW_MS = 10 * 60 * 1000;
 
+// Past this many remembered pairs, those older than the window are swept out.
+const SWEEP_AT = 10_000;
+
 export function createOpenings(acts: Pick<Acts, 'lastOpening'>, now: () => number = Date.now) {
   const queued = new Set<string>();
+  const queuedAt = new Map<string, number>(); // pair → when this server last queued its opening (ms)
+
+  function sweep(): void {
+    if (queuedAt.size < SWEEP_AT) return;
+    for (const [key, at] of queuedAt) if (now() - at >= OPENING_WINDOW_MS) queuedAt.delete(key);
+  }
+
   return {
     /**
      * Claims the recording of this opening: undefined when it is part of a visit already
-     * recorded or queued; otherwise a function to call once its write has settled (mined or not).
+     * recorded or queued; otherwise a function to call once its write has settled, saying whether
+     * it was recorded (a failed one may be tried again at the next opening).
      */
-    claim(doctor: string, reportId: number): (() => void) | undefined {
+    claim(doctor: string, reportId: number): ((recorded: boolean) => void) | undefined {
       const key = `${doctor.toLowerCase()}:${reportId}`;
       if (queued.has(key)) return undefined;
-      const last = acts.lastOpening(doctor.toLowerCase(), reportId);
-      if (last !== undefined && now() - last * 1000 < OPENING_WINDOW_MS) return undefined;
+      const last = Math.max((acts.lastOpening(doctor.toLowerCase(), reportId) ?? 0) * 1000, queuedAt.get(key) ?? 0);
+      if (now() - last < OPENING_WINDOW_MS) return undefined;
+      sweep();
       queued.add(key);
-      return () => queued.delete(key);
+      queuedAt.set(key, now());
+      return recorded => {
+        queued.delete(key);
+        if (!recorded) queuedAt.delete(key);
+      };
     },
   };
 }

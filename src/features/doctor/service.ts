@@ -118,7 +118,13 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
       const settle = openings.claim(user.address, reportId);
       if (!settle) return;
       background.run(`recordAccess of report ${reportId}`, () =>
-        writer.write(() => ledger.client.recordAccess(custodian.signer(user.address), reportId)).finally(settle),
+        writer.write(() => ledger.client.recordAccess(custodian.signer(user.address), reportId)).then(
+          () => settle(true),
+          (error: unknown) => {
+            settle(false);
+            throw error;
+          },
+        ),
       );
     },
 
