@@ -13,7 +13,7 @@
  * locks; the tag's own failures are counted under the same limit, so a stolen cookie does not
  * buy unlimited guesses.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { rateLimit } from '../features/auth/rate-limit';
 import type { ThrottleEvents } from '../store/throttle-events';
@@ -56,11 +56,15 @@ export function createLoginThrottle({ events, secret, now = Date.now }: LoginThr
     return cookieTags(req).find(tag => tag.length === expected.length && timingSafeEqual(Buffer.from(tag), expected));
   }
 
-  const keys = (req: Request, role: LoginRole, username: string) => ({
-    account: `account:${role}:${username.toLowerCase()}`,
-    address: `address:${req.ip ?? ''}`,
-    device: knownTag(req, role, username),
-  });
+  const keys = (req: Request, role: LoginRole, username: string) => {
+    const tag = knownTag(req, role, username);
+    return {
+      account: `account:${role}:${username.toLowerCase()}`,
+      address: `address:${req.ip ?? ''}`,
+      // Counted under the tag's hash: a copy of the database must not hand out working tags.
+      device: tag === undefined ? undefined : createHash('sha256').update(tag).digest('base64url'),
+    };
+  };
 
   return {
     /** When this login may be tried again, or undefined when it may be tried now. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { endOtherSessions, requireRole } from '../../web/auth';
 import { flash, flashSaved } from '../../web/flash';
 import { email, id, parseForm, password, text, typedValues, username, type FieldErrors } from '../../web/validate';
+import { PASSWORD_CHANGE } from '../account/routes'; // one form for every role's password (confirmPassword optional)
 import type { AuthService } from '../auth/service';
 import { FieldError } from '../field-error';
 import type { AdminService } from './service';
@@ -23,9 +24,6 @@ const DOCTOR = z.object({
   hospitalId: id('Hospital'),
 });
 
-const PASSWORD_CHANGE = z
-  .object({ currentPassword: z.string({ error: 'Enter the current password' }).min(1, 'Enter the current password'), newPassword: password, confirmPassword: z.string() })
-  .refine(form => form.newPassword === form.confirmPassword, { path: ['confirmPassword'], message: 'The two new passwords differ' });
 
 type Form = 'hospital' | 'doctor' | 'password';
 
