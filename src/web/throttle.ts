@@ -15,6 +15,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { rateLimit } from '../features/auth/rate-limit';
 import type { ThrottleEvents } from '../store/throttle-events';
 
@@ -60,7 +61,8 @@ export function createLoginThrottle({ events, secret, now = Date.now }: LoginThr
     const tag = knownTag(req, role, username);
     return {
       account: `account:${role}:${username.toLowerCase()}`,
-      address: `address:${req.ip ?? ''}`,
+      // An IPv6 client holds a whole /56 or more: counted as one address, or it could rotate past the ceiling.
+      address: `address:${ipKeyGenerator(req.ip ?? '')}`,
       // Counted under the tag's hash: a copy of the database must not hand out working tags.
       device: tag === undefined ? undefined : createHash('sha256').update(tag).digest('base64url'),
     };

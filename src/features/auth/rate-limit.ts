@@ -3,6 +3,7 @@
  * and the domain error a service throws when one is reached: the web layer answers it with 429
  * and Retry-After.
  */
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { ThrottleEvents } from '../../store/throttle-events';
 
 /** Too many attempts of something; `retryAt` (ms) is when the next one will be let through. */
@@ -45,7 +46,7 @@ export function createSignupLimit(events: ThrottleEvents, now: () => number = Da
   const limit = rateLimit(events, SIGNUPS_ALLOWED, SIGNUP_WINDOW_MS);
   return {
     take(address: string): void {
-      const key = `signup:${address}`;
+      const key = `signup:${ipKeyGenerator(address)}`; // an IPv6 /56 is one address
       const at = now();
       // No await between the check and the record: two signups at once cannot both slip through.
       const retryAt = limit.retryAt(key, at);
