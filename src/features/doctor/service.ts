@@ -56,7 +56,10 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
     return { ...user, hospitalId };
   }
 
-  /** Throws 404 for an unknown report and 403 unless the doctor's hospital holds a grant now. */
+  /**
+   * Throws 404 for an unknown report and 403 unless the doctor's hospital holds a grant now.
+   * Asked afresh every time, never from the dashboard's cache: this page shows the whole body.
+   */
   async function checkGrant(user: User & { hospitalId: number }, reportId: number): Promise<void> {
     if (await ledger.client.canRead(reportId, user.hospitalId)) return;
     // Refused: only now is it worth a second call, to tell an unknown report from an unshared one.
