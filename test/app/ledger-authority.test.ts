@@ -97,6 +97,20 @@ describe('the ledger as the authority for reads', function () {
         db().prepare('UPDATE ledger_reports SET commitment = ? WHERE id = ?').run(original, ownReport.id);
       }
     });
+
+    it('drops a report from the dashboard at once when its grant is revoked, whatever the read model still says', async () => {
+      const revoked = newReport();
+      const { id } = await addReport(alice, { ...revoked, hospitalIds: [apolloId] });
+      assertIncludes(await page(rao, '/doctor'), revoked.title); // the ledger's "yes" is now kept a few seconds
+      const res = await post(alice, `/patient/reports/${id}`, `/patient/reports/${id}/revoke`, { hospitalId: String(apolloId) });
+      await followSaved(alice, res, `/patient/reports/${id}`);
+      db().prepare('UPDATE ledger_grants SET active = 1 WHERE report_id = ?').run(id);
+      try {
+        assertExcludes(await page(rao, '/doctor'), revoked.title);
+      } finally {
+        db().prepare('UPDATE ledger_grants SET active = 0 WHERE report_id = ?').run(id);
+      }
+    });
   });
 
   describe('a patient', () => {
