@@ -71,7 +71,7 @@ describe('npm start', function () {
     try {
       const server = startServerProcess({ DATA_DIR: tempDataDir(), PORT: String(await freePort()), CHAIN_PORT: String(port) });
       assert.equal(await server.exited(), 1);
-      assertOneLine(server.stderr(), new RegExp(`CHAIN_PORT ${port} on 127\\.0\\.0\\.1 cannot be used`));
+      assertOneLine(server.stderr(), new RegExp(`CHAIN_PORT ${port} on 127\\.0\\.0\\.1 is already in use`));
     } finally {
       blocker.close();
     }
