@@ -35,6 +35,8 @@ export interface AppOptions {
   readonly now?: () => number;
   /** Where request log lines go. */
   readonly log?: LogLine;
+  /** Where errors and outages are logged (default: stderr). */
+  readonly errorLog?: (line: string) => void;
 }
 
 export function createApp(context: AppContext, services: Services, options: AppOptions = {}): Express {
@@ -66,6 +68,8 @@ export function createApp(context: AppContext, services: Services, options: AppO
     }),
   );
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h' }));
+  // Browsers ask for /favicon.ico whatever the page links: answer with the linked SVG.
+  app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile('favicon.svg', { root: PUBLIC_DIR, maxAge: '1d' }));
   app.use(healthRoutes(context.ledger));
 
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1000 }));
@@ -96,7 +100,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
     next();
   });
   app.use(flashLocals);
-  app.use(ledgerRequired(context.ledger)); // signed-in pages: 503 while the node is out of reach
+  app.use(ledgerRequired(context.ledger)); // signed-in pages and signups: 503 while the node is out of reach or the wrong chain
 
   app.use(homeRoutes());
   app.use(authRoutes(services.auth, createLoginThrottle({ events: createThrottleEvents(context.db), secret: context.sessionSecret, now })));
@@ -109,6 +113,6 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use(explorerRoutes(services.explorer));
 
   app.use(notFoundHandler);
-  app.use(errorHandler({ production: context.config.production }));
+  app.use(errorHandler({ production: context.config.production, node: context.ledger.node, log: options.errorLog }));
   return app;
 }

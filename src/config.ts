@@ -14,8 +14,15 @@ export interface Config {
   readonly dataDir: string;
   /** An external node; undefined means the embedded Ganache. */
   readonly rpcUrl: string | undefined;
-  /** The embedded node's JSON-RPC port; 0 picks a free one (tests). */
-  readonly chainPort: number;
+  /** The embedded node's read-only JSON-RPC port; 0 picks a free one (tests); undefined: none (`off`). */
+  readonly chainPort: number | undefined;
+  /**
+   * What the embedded node's port serves: `read-only` (default), or `writable` — every method,
+   * and eth_sendTransaction from the nine spare accounts (never the admin's), for a class that
+   * wants `evm_increaseTime` in `truffle console`, and for the benchmark. Anyone on the machine
+   * can then rewrite the ledger; web pages (an Origin header) stay refused either way.
+   */
+  readonly chainRpc: 'read-only' | 'writable';
   /** The admin's first password. */
   readonly adminPassword: string;
   /** 32-byte master key as given (EHR_MASTER_KEY or EHR_MASTER_KEY_FILE), or undefined to use the one generated into DATA_DIR. */
@@ -45,7 +52,8 @@ export function loadConfig(env: Env = process.env): Config {
     host: optional(env.HOST) ?? '127.0.0.1',
     dataDir: path.resolve(optional(env.DATA_DIR) ?? 'data'),
     rpcUrl: rpcUrl(optional(env.RPC_URL)),
-    chainPort: port(env.CHAIN_PORT, 'CHAIN_PORT', 8545),
+    chainPort: optional(env.CHAIN_PORT)?.toLowerCase() === 'off' ? undefined : port(env.CHAIN_PORT, 'CHAIN_PORT', 8545),
+    chainRpc: oneOf(env.CHAIN_RPC, 'CHAIN_RPC', ['read-only', 'writable'] as const, 'read-only'),
     adminPassword: adminPassword(env.ADMIN_PASSWORD),
     masterKey: masterKeyHex === undefined ? undefined : hexKey(masterKeyHex, 'EHR_MASTER_KEY'),
     sessionSecret: sessionSecret(secretSetting(env, 'SESSION_SECRET')),
@@ -67,6 +75,13 @@ function integer(raw: string | undefined, name: string, fallback: number, min: n
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${value}"`);
   }
   return Number(value);
+}
+
+function oneOf<T extends string>(raw: string | undefined, name: string, values: readonly T[], fallback: T): T {
+  const value = optional(raw);
+  if (value === undefined) return fallback;
+  if (!(values as readonly string[]).includes(value)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, not "${value}"`);
+  return value as T;
 }
 
 function port(raw: string | undefined, name: string, fallback: number): number {

@@ -31,10 +31,18 @@ describe('config', () => {
     assert.equal(config.adminPrivateKey, `0x${key}`);
   });
 
+  it('reads CHAIN_PORT=off as no port, and CHAIN_RPC as read-only unless made writable', () => {
+    assert.equal(loadConfig({ CHAIN_PORT: 'off' }).chainPort, undefined);
+    assert.equal(loadConfig({}).chainPort, 8545);
+    assert.equal(loadConfig({}).chainRpc, 'read-only');
+    assert.equal(loadConfig({ CHAIN_RPC: 'writable' }).chainRpc, 'writable');
+  });
+
   for (const [name, value, message] of [
     ['PORT', 'eighty', /PORT must be a whole number/],
     ['PORT', '70000', /PORT must be a whole number/],
     ['CHAIN_PORT', '-1', /CHAIN_PORT must be a whole number/],
+    ['CHAIN_RPC', 'open', /CHAIN_RPC must be one of read-only, writable/],
     ['RPC_URL', 'not a url', /RPC_URL must be an http\(s\) URL/],
     ['RPC_URL', 'ftp://node:1', /RPC_URL must use http or https/],
     ['EHR_MASTER_KEY', 'abc', /EHR_MASTER_KEY must be 64 hexadecimal characters/],
