@@ -21,6 +21,8 @@ const htmlValidate = new HtmlValidate({
     'no-trailing-whitespace': 'off',
     'attribute-boolean-style': 'off',
     'no-inline-style': 'error',
+    // A page's title is the report's or hospital's own name, as long as its owner made it.
+    'long-title': 'off',
     // A group of checkboxes shares one name (the form's repeated `hospitalIds`).
     'form-dup-name': ['error', { shared: ['radio', 'checkbox', 'button', 'reset', 'submit'] }],
   },
@@ -45,6 +47,17 @@ export async function checkPage(page: Page): Promise<void> {
   const report = await htmlValidate.validateString(await page.content());
   const errors = report.results.flatMap(result => result.messages.filter(m => m.severity === 2).map(m => `${m.ruleId}: ${m.message} (line ${m.line})`));
   assert.deepEqual(errors, [], `html-validate found errors on ${page.url()}`);
+}
+
+/**
+ * axe-core's target-size rule (WCAG 2.2 AA, 2.5.8), which axe leaves off by default: every
+ * target is at least 24 × 24 px or has room around it.
+ */
+export async function checkTargetSize(page: Page): Promise<void> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate(`axe.run(document, { runOnly: ['target-size'], resultTypes: ['violations'] }).then(result =>
+    result.violations.map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).join(', ') + ')'))`)) as string[];
+  assert.deepEqual(violations, [], `axe found targets too small on ${page.url()}`);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
