@@ -161,6 +161,18 @@ describe('the funding account running dry', function () {
   });
   after(async () => test?.context.close());
 
+  it('is watched: the admin console warns below 1 ether, and not above', async () => {
+    const admin = await login(test.app, 'admin', 'admin', 'admin');
+    assert.doesNotMatch(await page(admin, '/admin'), /funding account is running dry/);
+    await setFunderBalance(5n * 10n ** 17n);
+    const warned = await page(admin, '/admin');
+    assert.match(warned, /funding account is running dry/);
+    assert.match(warned, /0\.5000 ETH left/);
+    assert.ok(warned.includes(test.context.ledger.admin.address));
+    await setFunderBalance(10n ** 24n);
+    assert.doesNotMatch(await page(admin, '/admin'), /funding account is running dry/);
+  });
+
   it('answers a write with a 503 that says so within 10 s, then takes writes again after a refill', async () => {
     const admin = await login(test.app, 'admin', 'admin', 'admin');
     await setFunderBalance(0n);

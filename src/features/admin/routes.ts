@@ -31,8 +31,10 @@ export function adminRoutes(admin: AdminService, auth: AuthService): Router {
   const router = Router();
   router.use('/admin', (req, res, next) => (req.path === '/login' ? next() : requireRole('admin')(req, res, next)));
 
-  function render(res: Response, status = 200, failed?: { form: Form; values: Record<string, unknown>; errors: FieldErrors }) {
+  async function render(res: Response, status = 200, failed?: { form: Form; values: Record<string, unknown>; errors: FieldErrors }) {
+    const funds = await admin.funds();
     res.status(status).render('admin/index', {
+      funds: funds ?? null,
       title: 'Admin console',
       hospitals: admin.hospitals(),
       doctors: admin.doctors(),
@@ -52,7 +54,7 @@ export function adminRoutes(admin: AdminService, auth: AuthService): Router {
       res.redirect(303, '/admin');
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;
-      render(res, 400, { form: 'hospital', values: typedValues(req.body), errors: { [error.field]: error.message } });
+      await render(res, 400, { form: 'hospital', values: typedValues(req.body), errors: { [error.field]: error.message } });
     }
   });
 
@@ -65,7 +67,7 @@ export function adminRoutes(admin: AdminService, auth: AuthService): Router {
       res.redirect(303, '/admin');
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;
-      render(res, 400, { form: 'doctor', values: typedValues(req.body), errors: { [error.field]: error.message } });
+      await render(res, 400, { form: 'doctor', values: typedValues(req.body), errors: { [error.field]: error.message } });
     }
   });
 

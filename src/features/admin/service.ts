@@ -1,5 +1,5 @@
 /** The admin's acts: hospitals and doctors, on the ledger and off it. */
-import type { Ledger } from '../../ledger';
+import { FUNDER_LOW_WATER, type Ledger } from '../../ledger';
 import type { Custodian } from '../../ledger/custodian';
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import type { Db } from '../../store/database';
@@ -47,6 +47,15 @@ export function createAdminService({ db, ledger, custodian, users, readModel, wr
   let hospitalQueue: Promise<unknown> = Promise.resolve();
 
   return {
+    /**
+     * The funding account's balance, and whether it is running dry (every new account's first
+     * write, and the admin's own writes, are paid from it); undefined while the node is out of reach.
+     */
+    async funds(): Promise<{ address: string; balanceWei: bigint; low: boolean } | undefined> {
+      const balanceWei = await ledger.funderBalance().catch(() => undefined);
+      return balanceWei === undefined ? undefined : { address: ledger.admin.address, balanceWei, low: balanceWei < FUNDER_LOW_WATER };
+    },
+
     hospitals: () => readModel.hospitals(),
     doctors: () => readModel.doctors(),
 
