@@ -256,9 +256,10 @@ describe('the ledger made visible', function () {
       const acts = context.db.prepare('SELECT count(*) AS n FROM ledger_acts').get() as { n: number };
       await services.background.settled();
       await context.close();
-      // Back to schema 2, as a database written by the previous release would be.
+      // Back to schema 2, as a database written by the previous release would be (migration 4's
+      // tables and column undone too).
       const db = openDatabase(config.dataDir);
-      db.exec('DROP TABLE ledger_acts');
+      db.exec('DROP TABLE ledger_acts; DROP TABLE throttle_events; DROP TABLE username_reservations; DROP INDEX sessions_by_user; ALTER TABLE sessions DROP COLUMN user_key');
       db.pragma('user_version = 2');
       db.close();
       context = await startContext({ ...config, chainPort: await freePort() });
