@@ -18,6 +18,9 @@ export type BeforeListen = (context: AppContext, services: Services) => Promise<
 
 export async function main(env: NodeJS.ProcessEnv = process.env, beforeListen?: BeforeListen): Promise<void> {
   const started = Date.now();
+  // Whatever the shell's umask: every file this process makes (the chain's own included, which
+  // Ganache's database writes without a mode) is for its owner only.
+  process.umask(0o077);
   const config = loadConfig(env);
   const context = await startContext(config, say);
   const services = createServices(context);
