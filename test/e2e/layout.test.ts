@@ -228,8 +228,8 @@ describe('pages that hold any text on any screen', function () {
       const patient = await open({ role: 'patient', path: '/patient' }, width);
       const row = patient.locator('tr', { hasText: LONG.medicines.slice(0, 40) });
       assert.match(await row.innerText(), /Prescribed/);
-      await assertOnScreen(patient, 'td[data-label="Prescription"]', `the prescription column at ${width}px`);
-      await assertOnScreen(patient, 'td[data-label="Prescription"] .badge--prescribed', `the Prescribed badge at ${width}px`);
+      await assertOnScreen(patient, '.table--my-reports td:nth-of-type(5)', `the prescription column at ${width}px`);
+      await assertOnScreen(patient, '.table--my-reports td:nth-of-type(5) .badge--prescribed', `the Prescribed badge at ${width}px`);
       await patient.close();
     });
   }
