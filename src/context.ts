@@ -5,7 +5,7 @@
 import type { Config } from './config';
 import { loadMasterKey, loadSessionSecret } from './crypto/secrets';
 import { connectLedger, type Ledger, type StageReporter } from './ledger';
-import { checkMasterKey, createCustodian, type Custodian } from './ledger/custodian';
+import { checkMasterKey, createCustodian, type Custodian } from './keys/custodian';
 import { createAccountRepository } from './store/accounts';
 import { createDeploymentRecord } from './store/deployment';
 import { createSettings } from './store/settings';

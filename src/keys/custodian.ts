@@ -7,7 +7,7 @@ import { eth } from 'web3';
 import { ConfigError } from '../config';
 import { DecryptionError, deriveKey, open, seal } from '../crypto/envelope';
 import type { AccountRepository } from '../store/accounts';
-import type { Signer } from './transactions';
+import type { Signer } from '../ledger/transactions';
 
 export interface Custodian {
   /**

@@ -4,7 +4,7 @@ import { utils } from 'web3';
 import { loadConfig } from '../../src/config';
 import { startContext, type AppContext } from '../../src/context';
 import { DecryptionError } from '../../src/crypto/envelope';
-import { createCustodian } from '../../src/ledger/custodian';
+import { createCustodian } from '../../src/keys/custodian';
 import { LedgerRevertError } from '../../src/ledger/errors';
 import type { Signer } from '../../src/ledger/transactions';
 import { createAccountRepository } from '../../src/store/accounts';

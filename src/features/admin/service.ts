@@ -1,6 +1,6 @@
 /** The admin's acts: hospitals and doctors, on the ledger and off it. */
 import { FUNDER_LOW_WATER, type Ledger } from '../../ledger';
-import type { Custodian } from '../../ledger/custodian';
+import type { Custodian } from '../../keys/custodian';
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import type { Db } from '../../store/database';
 import type { ReadModel } from '../../store/read-model';

@@ -1,6 +1,6 @@
 /** What the services that read and write records (patient, doctor) are built from. */
 import type { Ledger } from '../../ledger';
-import type { Custodian } from '../../ledger/custodian';
+import type { Custodian } from '../../keys/custodian';
 import type { ReadModel } from '../../store/read-model';
 import type { UserRepository } from '../../store/users';
 import type { LedgerReads } from './ledger-reads';
