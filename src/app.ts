@@ -68,8 +68,10 @@ export function createApp(context: AppContext, services: Services, options: AppO
     }),
   );
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h' }));
-  // Browsers ask for /favicon.ico whatever the page links: answer with the linked SVG.
-  app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile('favicon.svg', { root: PUBLIC_DIR, maxAge: '1d' }));
+  // Browsers ask for /favicon.ico whatever the page links: the linked SVG, a static file like /static.
+  app.use('/favicon.ico', (req, res, next) =>
+    (req.method === 'GET' || req.method === 'HEAD') && req.path === '/' ? res.type('image/svg+xml').sendFile('favicon.svg', { root: PUBLIC_DIR, maxAge: '1d' }) : next(),
+  );
   app.use(healthRoutes(context.ledger));
 
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1000 }));
