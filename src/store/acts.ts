@@ -2,19 +2,11 @@
  * Queries over `ledger_acts`, one row per event of the contract: the admin's audit report and a
  * patient's access log. Names come from joins with the app's own tables, never from the ledger.
  */
+import type { ActName } from '../domain/acts';
 import type { Db } from './database';
 
-export const ACT_NAMES = [
-  'hospital-added',
-  'doctor-added',
-  'patient-registered',
-  'report-added',
-  'report-shared',
-  'report-revoked',
-  'prescribed',
-  'opened',
-] as const;
-export type ActName = (typeof ACT_NAMES)[number];
+// The act vocabulary is the domain's (domain/acts.ts); its names are passed on to the queries' callers.
+export { ACT_NAMES, type ActName } from '../domain/acts';
 
 export interface ActRow {
   readonly transactionHash: string;

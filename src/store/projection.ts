@@ -4,6 +4,7 @@
  * of the app's own receipts (so a page right after a write shows it) and, when catching up or
  * rebuilding, the events found on the ledger; applying an event twice changes nothing.
  */
+import { actOfEvent, type ActActor } from '../domain/acts';
 import type { DecodedEvent } from '../ledger/abi';
 import type { Db } from './database';
 
@@ -15,29 +16,15 @@ export interface EventOrigin {
   readonly timestamp: number;
 }
 
-/** The act each event records, as the audit report and the access log name it. */
-const ACTS: Readonly<Record<string, string>> = {
-  HospitalAdded: 'hospital-added',
-  DoctorAdded: 'doctor-added',
-  PatientRegistered: 'patient-registered',
-  ReportAdded: 'report-added',
-  ReportShared: 'report-shared',
-  ReportRevoked: 'report-revoked',
-  PrescriptionAdded: 'prescribed',
-  ReportAccessed: 'opened',
-};
-
-/** Who did it: the patient for their own records, the doctor for theirs; null for the admin's acts. */
-function actorOf(event: DecodedEvent): string | null {
-  switch (event.name) {
-    case 'PatientRegistered':
-    case 'ReportAdded':
+/** Who did it, as the vocabulary says; null for the admin's acts and for those of a report's owner (found below). */
+function actorOf(event: DecodedEvent, actor: ActActor): string | null {
+  switch (actor) {
+    case 'patient':
       return addr(event.args.patient);
-    case 'PrescriptionAdded':
-    case 'ReportAccessed':
+    case 'doctor':
       return addr(event.args.doctor);
     default:
-      return null; // HospitalAdded, DoctorAdded: the admin; ReportShared/Revoked: the report's patient, found below
+      return null;
   }
 }
 
@@ -64,14 +51,14 @@ export function createProjection(db: Db) {
     act: db.prepare(`
       INSERT OR IGNORE INTO ledger_acts (tx_hash, log_index, block_number, time, act, actor, patient, doctor, report_id, hospital_id)
       SELECT :txHash, :logIndex, :blockNumber, :time, :act,
-        coalesce(:actor, CASE WHEN :act IN ('report-shared', 'report-revoked') THEN r.patient END),
+        coalesce(:actor, CASE WHEN :byReportOwner THEN r.patient END),
         coalesce(:patient, r.patient), :doctor, :reportId, :hospitalId
       FROM (SELECT 1) LEFT JOIN ledger_reports r ON r.id = :reportId`),
   };
 
   function recordAct(event: DecodedEvent, origin: EventOrigin): void {
-    const act = ACTS[event.name];
-    if (!act) return; // OpenZeppelin's role events are not acts of the app
+    const definition = actOfEvent(event.name);
+    if (!definition) return; // OpenZeppelin's role events are not acts of the app
     const { args } = event;
     const optional = (value: unknown, as: (v: unknown) => string | number) => (value === undefined ? null : as(value));
     statements.act.run({
@@ -79,8 +66,9 @@ export function createProjection(db: Db) {
       logIndex: event.logIndex,
       blockNumber: origin.blockNumber,
       time: origin.timestamp,
-      act,
-      actor: actorOf(event),
+      act: definition.act,
+      actor: actorOf(event, definition.actor),
+      byReportOwner: definition.actor === 'report-owner' ? 1 : 0,
       patient: optional(args.patient, addr),
       doctor: optional(args.doctor, addr),
       reportId: optional(args.reportId, num),
