@@ -3,8 +3,9 @@
  * custodian. `server.ts` and the tests both start the app through here.
  */
 import type { Config } from './config';
+import { deriveKey, open, seal } from './crypto/envelope';
 import { loadMasterKey, loadSessionSecret } from './crypto/secrets';
-import { connectLedger, type Ledger, type StageReporter } from './ledger';
+import { connectLedger, type LedgerConnection, type StageReporter } from './ledger';
 import { checkMasterKey, createCustodian, type Custodian } from './keys/custodian';
 import { createAccountRepository } from './store/accounts';
 import { createDeploymentRecord } from './store/deployment';
@@ -14,12 +15,24 @@ import { openDatabase, type Db } from './store/database';
 export interface AppContext {
   readonly config: Config;
   readonly db: Db;
-  readonly ledger: Ledger;
+  /** The whole ledger adapter; features get its facade (`facadeOf`), wired in services.ts and app.ts. */
+  readonly ledger: LedgerConnection;
   readonly custodian: Custodian;
   readonly masterKey: Buffer;
   readonly sessionSecret: string;
-  /** Closes the database and the node. */
+  /** Has `close` run when the context closes, before the database does (e.g. a session store's sweeper). */
+  closeWith(close: () => void): void;
+  /** Closes what was handed to `closeWith`, then the node and the database. */
   close(): Promise<void>;
+}
+
+/** The embedded chain's mnemonic, sealed under the master key in DATA_DIR/chain.json. */
+function seedCipher(masterKey: Buffer) {
+  const key = deriveKey(masterKey, 'chain-seed');
+  return {
+    seal: (mnemonic: string) => seal(key, mnemonic, 'chain-seed'),
+    open: (sealed: string) => open(key, sealed, 'chain-seed').toString('utf8'),
+  };
 }
 
 export async function startContext(config: Config, report?: StageReporter): Promise<AppContext> {
@@ -29,8 +42,9 @@ export async function startContext(config: Config, report?: StageReporter): Prom
   try {
     const accounts = createAccountRepository(db);
     checkMasterKey(accounts, masterKey); // before the node starts: a wrong key stops at once
-    const ledger = await connectLedger(config, { report, record: createDeploymentRecord(createSettings(db)) });
+    const ledger = await connectLedger(config, { report, record: createDeploymentRecord(createSettings(db)), seedCipher: seedCipher(masterKey) });
     const custodian = createCustodian({ accounts, masterKey });
+    const closers: (() => void)[] = [];
     return {
       config,
       db,
@@ -38,7 +52,9 @@ export async function startContext(config: Config, report?: StageReporter): Prom
       custodian,
       masterKey,
       sessionSecret,
+      closeWith: close => void closers.push(close),
       async close() {
+        for (const close of closers.splice(0)) close();
         await ledger.close();
         db.close();
       },

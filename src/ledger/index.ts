@@ -13,7 +13,7 @@ import { ChainReader } from './chain';
 import { EhrClient } from './ehr-client';
 import { FundsExhaustedError, LedgerUnavailableError } from './errors';
 import { chainMismatch, WrongChainError, type ChainIdentity, type DeploymentRecord, type ObservedChain } from './identity';
-import { connectExternalNode, startEmbeddedNode, type LedgerNode } from './node';
+import { connectExternalNode, startEmbeddedNode, type LedgerNode, type SeedCipher } from './node';
 import { web3WithDeadlines } from './rpc-timeout';
 import { ensureCompiled, migrate } from './truffle';
 import { TransactionSender, type Signer } from './transactions';
@@ -30,21 +30,24 @@ export interface LedgerHealth {
   readonly blockNumber: number;
 }
 
+/** Where the node is, for messages that name it: "the embedded Ganache" or its URL. */
+export type NodeInfo = Pick<LedgerNode, 'description' | 'embedded'>;
+
+/**
+ * The ledger as features see it: the typed contract client, the chain reader (blocks,
+ * transactions, and their decoding with the contract's ABI) and the node's health. Not web3,
+ * the codec, the transaction sender or the node itself: those stay in this adapter.
+ */
 export interface Ledger {
-  readonly node: LedgerNode;
-  readonly web3: Web3;
   readonly chainId: number;
   readonly deployment: Deployment;
-  readonly identity: ChainIdentity;
-  readonly codec: ContractCodec;
-  readonly sender: TransactionSender;
   readonly client: EhrClient;
   /** Blocks and transactions, for the explorer. */
   readonly chain: ChainReader;
   /** The admin and funding account: the contract's deployer. */
   readonly admin: Signer;
-  /** Sends gas money from the admin to `address`. */
-  fund(address: string): Promise<void>;
+  /** Where the node is, for messages that say which node failed and how to start it. */
+  readonly nodeInfo: NodeInfo;
   /** The funding account's balance, in wei. */
   funderBalance(): Promise<bigint>;
   /**
@@ -54,7 +57,34 @@ export interface Ledger {
   health(timeoutMs?: number): Promise<LedgerHealth>;
   /** The last health check's finding: a WrongChainError stays until a check finds the right chain. */
   lastProblem(): Error | undefined;
+}
+
+/** The whole adapter, for start-up, shutdown and tests: the facade and what it is made of. */
+export interface LedgerConnection extends Ledger {
+  readonly node: LedgerNode;
+  readonly web3: Web3;
+  readonly identity: ChainIdentity;
+  readonly codec: ContractCodec;
+  readonly sender: TransactionSender;
+  /** Sends gas money from the admin to `address`. */
+  fund(address: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The facade of a connection: only what features may use (what is left out is not reachable at run time either). */
+export function facadeOf(ledger: Ledger): Ledger {
+  const { chainId, deployment, client, chain, admin, nodeInfo } = ledger;
+  return {
+    chainId,
+    deployment,
+    client,
+    chain,
+    admin,
+    nodeInfo,
+    funderBalance: () => ledger.funderBalance(),
+    health: timeoutMs => ledger.health(timeoutMs),
+    lastProblem: () => ledger.lastProblem(),
+  };
 }
 
 export type Stage = 'compile' | 'node' | 'migrate';
@@ -72,9 +102,11 @@ export interface LedgerOptions {
   readonly report?: StageReporter;
   /** Where the chain's identity is kept with the data. */
   readonly record: DeploymentRecord;
+  /** Seals the embedded chain's mnemonic in DATA_DIR. */
+  readonly seedCipher: SeedCipher;
 }
 
-export async function connectLedger(config: Config, { report = () => undefined, record }: LedgerOptions): Promise<Ledger> {
+export async function connectLedger(config: Config, { report = () => undefined, record, seedCipher }: LedgerOptions): Promise<LedgerConnection> {
   const compiled = await ensureCompiled();
   report('compile', compiled ? 'contracts compiled' : 'contracts up to date');
 
@@ -87,6 +119,7 @@ export async function connectLedger(config: Config, { report = () => undefined, 
         port: config.chainPort,
         hasDeployment: recorded !== undefined || fs.existsSync(path.join(config.dataDir, LEGACY_DEPLOYMENT_FILE)),
         writable: config.chainRpc === 'writable',
+        seedCipher,
       });
   try {
     const web3 = web3WithDeadlines(node.provider, node.description);
@@ -138,8 +171,9 @@ export async function connectLedger(config: Config, { report = () => undefined, 
       codec,
       sender,
       client: new EhrClient(sender, codec, deployment.address),
-      chain: new ChainReader(sender),
+      chain: new ChainReader(sender, codec, deployment.address),
       admin,
+      nodeInfo: { description: node.description, embedded: node.embedded },
       fund,
       funderBalance: () => web3.eth.getBalance(admin.address),
       health: checkHealth,

@@ -30,10 +30,27 @@ export interface LedgerNode {
   close(): Promise<void>;
 }
 
-/** What the embedded chain keeps in DATA_DIR, written before the node first starts. */
+/** The embedded chain's seed: its id, and the mnemonic of its accounts (the admin's first). */
 interface ChainSeed {
   mnemonic: string;
   chainId: number;
+}
+
+/**
+ * What DATA_DIR/chain.json holds: the mnemonic sealed under the master key, so that a copy of
+ * DATA_DIR without the key does not give away the admin's account. (The first release kept it
+ * in the clear as `mnemonic`; such a file is sealed on its next start.)
+ */
+interface StoredSeed {
+  chainId: number;
+  sealedMnemonic?: string;
+  mnemonic?: string;
+}
+
+/** Seals and opens the mnemonic (crypto/envelope under a key derived from the master key). */
+export interface SeedCipher {
+  seal(mnemonic: string): string;
+  open(sealed: string): string;
 }
 
 const CHAIN_FILE = 'chain.json';
@@ -51,12 +68,13 @@ export interface EmbeddedNodeOptions {
   hasDeployment: boolean;
   /** CHAIN_RPC=writable: the port serves every method, and the nine spare accounts are unlocked. */
   writable: boolean;
+  seedCipher: SeedCipher;
 }
 
 const SPARE_ACCOUNTS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<LedgerNode> {
-  const seed = ensureChainSeed(options.dataDir, options.hasDeployment);
+  const seed = ensureChainSeed(options.dataDir, options.hasDeployment, options.seedCipher);
   // Loaded only here: an external node needs none of Ganache.
   const { default: ganache } = await import('ganache');
   const provider = ganache.provider({
@@ -118,9 +136,16 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<L
  * A chain database with no seed beside it is such a leftover: with no deployment recorded it
  * holds nothing, and is set aside; with one, the data set is damaged and the start refused.
  */
-function ensureChainSeed(dataDir: string, hasDeployment: boolean): ChainSeed {
+function ensureChainSeed(dataDir: string, hasDeployment: boolean, cipher: SeedCipher): ChainSeed {
   const file = path.join(dataDir, CHAIN_FILE);
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as ChainSeed;
+  if (fs.existsSync(file)) {
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as StoredSeed;
+    if (stored.sealedMnemonic) return { chainId: stored.chainId, mnemonic: openSeed(file, stored.sealedMnemonic, cipher) };
+    if (!stored.mnemonic) throw new ConfigError(`${file} holds no mnemonic: restore it from a backup`);
+    const seed = { chainId: stored.chainId, mnemonic: stored.mnemonic };
+    writeSeed(file, seed, cipher); // a first release's file in the clear: sealed from now on
+    return seed;
+  }
   const chainDb = path.join(dataDir, CHAIN_DB_DIR);
   if (fs.existsSync(chainDb)) {
     if (hasDeployment) {
@@ -131,9 +156,23 @@ function ensureChainSeed(dataDir: string, hasDeployment: boolean): ChainSeed {
   // A chain id of our own, away from public networks' ids and the usual 1337.
   const seed: ChainSeed = { mnemonic: generateMnemonic(wordlist), chainId: randomInt(100_000, 1_000_000_000) };
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(seed, null, 2), { mode: 0o600 });
-  fs.renameSync(`${file}.tmp`, file);
+  writeSeed(file, seed, cipher);
   return seed;
+}
+
+function openSeed(file: string, sealed: string, cipher: SeedCipher): string {
+  try {
+    return cipher.open(sealed);
+  } catch {
+    throw new ConfigError(`EHR_MASTER_KEY does not open ${file}: it is not the key this data was made with`);
+  }
+}
+
+/** Atomically, mode 0600. */
+function writeSeed(file: string, seed: ChainSeed, cipher: SeedCipher): void {
+  const stored: StoredSeed = { chainId: seed.chainId, sealedMnemonic: cipher.seal(seed.mnemonic) };
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 /** Connects to an external node, checking within `timeoutMs` that it answers. */

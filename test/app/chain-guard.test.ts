@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import supertest from 'supertest';
 import { ConfigError } from '../../src/config';
+import { deriveKey, open } from '../../src/crypto/envelope';
 import { startContext } from '../../src/context';
 import { READ_METHODS } from '../../src/ledger/rpc-gate';
 import { freePort, startTestApp, tempDataDir, testConfig } from '../support/context';
@@ -148,6 +149,34 @@ describe('the embedded node, as an attacker on the machine meets it', function (
   });
 });
 
+describe('the embedded chain\'s seed in DATA_DIR', function () {
+  this.timeout(120_000);
+
+  it('keeps the mnemonic only sealed under the master key, and seals a first release\'s file in the clear', async () => {
+    const dataDir = tempDataDir();
+    const first = await startContext(await testConfig({ DATA_DIR: dataDir }));
+    const admin = first.ledger.admin.address;
+    await first.close();
+    const file = path.join(dataDir, 'chain.json');
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { chainId: number; sealedMnemonic?: string; mnemonic?: string };
+    assert.equal(stored.mnemonic, undefined);
+    assert.ok(stored.sealedMnemonic);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+
+    // As the first release wrote it: the same mnemonic in the clear (taken from the sealed one).
+    const masterKey = Buffer.from(fs.readFileSync(path.join(dataDir, 'master.key'), 'utf8').trim(), 'hex');
+    const mnemonic = open(deriveKey(masterKey, 'chain-seed'), stored.sealedMnemonic, 'chain-seed').toString('utf8');
+    fs.writeFileSync(file, JSON.stringify({ chainId: stored.chainId, mnemonic }));
+    const again = await startContext(await testConfig({ DATA_DIR: dataDir }));
+    try {
+      assert.equal(again.ledger.admin.address, admin, 'not the same chain and accounts');
+      assert.ok(!fs.readFileSync(file, 'utf8').includes(mnemonic.split(' ')[0] + ' '), 'the mnemonic is still in the clear');
+    } finally {
+      await again.close();
+    }
+  });
+});
+
 describe('the funding account running dry', function () {
   this.timeout(120_000);
   let test: TestApp;
@@ -245,7 +274,8 @@ describe('a first start that failed half-way', function () {
     const dataDir = tempDataDir();
     const env = { DATA_DIR: dataDir, PORT: String(await freePort()), CHAIN_PORT: String(await freePort()) };
     const first = startServerProcess(env, { direct: true });
-    await until(() => /^node /m.test(first.stdout()), 60_000, 'the node stage');
+    await until(() => /^node /m.test(first.stdout()) || first.child.exitCode !== null, 90_000, 'the node stage');
+    assert.equal(first.child.exitCode, null, `the first start ended by itself: ${first.stderr()}`);
     first.child.kill('SIGKILL');
     await first.exited();
 
