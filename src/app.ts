@@ -7,6 +7,7 @@ import session from 'express-session';
 import { csrfSync } from 'csrf-sync';
 import helmet from 'helmet';
 import type { AppContext } from './context';
+import { facadeOf } from './ledger';
 import { accessLogRoutes } from './features/access-log/routes';
 import { adminRoutes } from './features/admin/routes';
 import { auditRoutes } from './features/audit/routes';
@@ -41,12 +42,16 @@ export interface AppOptions {
 
 export function createApp(context: AppContext, services: Services, options: AppOptions = {}): Express {
   const now = options.now ?? Date.now;
+  const ledger = facadeOf(context.ledger);
+  // Its sweeper runs on a timer: stopped when the context closes, before the database does.
+  const sessionStore = new SqliteSessionStore(context.db, now);
+  context.closeWith(() => sessionStore.close());
   const app = express();
   app.disable('x-powered-by');
   app.set('view engine', 'ejs');
   app.set('views', VIEWS_DIR);
   app.set('trust proxy', context.config.trustProxy);
-  app.locals.chain = { chainId: context.ledger.chainId, contract: context.ledger.deployment.address };
+  app.locals.chain = { chainId: ledger.chainId, contract: ledger.deployment.address };
 
   app.use(requestLog(options.log));
   app.use(
@@ -72,14 +77,14 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use('/favicon.ico', (req, res, next) =>
     (req.method === 'GET' || req.method === 'HEAD') && req.path === '/' ? res.type('image/svg+xml').sendFile('favicon.svg', { root: PUBLIC_DIR, maxAge: '1d' }) : next(),
   );
-  app.use(healthRoutes(context.ledger));
+  app.use(healthRoutes(ledger));
 
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1000 }));
   app.use(
     session({
       name: SESSION_COOKIE,
       secret: context.sessionSecret,
-      store: new SqliteSessionStore(context.db, now),
+      store: sessionStore,
       resave: false,
       saveUninitialized: false,
       rolling: true, // each request restarts the idle timeout
@@ -102,7 +107,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
     next();
   });
   app.use(flashLocals);
-  app.use(ledgerRequired(context.ledger)); // signed-in pages and signups: 503 while the node is out of reach or the wrong chain
+  app.use(ledgerRequired(ledger)); // signed-in pages and signups: 503 while the node is out of reach or the wrong chain
 
   app.use(homeRoutes());
   app.use(authRoutes(services.auth, createLoginThrottle({ events: createThrottleEvents(context.db), secret: context.sessionSecret, now })));
@@ -115,6 +120,6 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use(explorerRoutes(services.explorer));
 
   app.use(notFoundHandler);
-  app.use(errorHandler({ production: context.config.production, node: context.ledger.node, log: options.errorLog }));
+  app.use(errorHandler({ production: context.config.production, node: ledger.nodeInfo, log: options.errorLog }));
   return app;
 }

@@ -1,5 +1,6 @@
 /** Every feature service, wired from the app's context in one place. */
 import type { AppContext } from './context';
+import { facadeOf } from './ledger';
 import { createAccessLogService } from './features/access-log/service';
 import { createAdminService } from './features/admin/service';
 import { createIntegrityCheck } from './features/audit/integrity';
@@ -34,7 +35,8 @@ export interface ServiceOptions {
 }
 
 export function createServices(context: AppContext, options: ServiceOptions = {}) {
-  const { db, ledger, custodian, masterKey } = context;
+  const { db, custodian, masterKey } = context;
+  const ledger = facadeOf(context.ledger); // the features' view: no web3, codec, sender or node
   const users = createUserRepository(db);
   const bodies = createBodyRepository(db);
   const readModel = createReadModel(db);

@@ -1,7 +1,9 @@
 /**
- * Blocks and transactions as the node keeps them, for the explorer: the chain itself, not the
- * contract. Raw JSON-RPC answers (hex quantities) become plain numbers, bigints and strings.
+ * Blocks and transactions as the node keeps them, for the explorer: the chain itself, and what
+ * the contract's ABI makes of a transaction's input and logs. Raw JSON-RPC answers (hex
+ * quantities) become plain numbers, bigints and strings.
  */
+import type { ContractCodec, Decoded, DecodedEvent } from './abi';
 import type { Log, TransactionSender } from './transactions';
 
 export interface Block {
@@ -67,7 +69,25 @@ const hex = (value: number) => `0x${value.toString(16)}`;
 const lower = (value: string) => value.toLowerCase();
 
 export class ChainReader {
-  constructor(private readonly sender: TransactionSender) {}
+  private readonly contract: string;
+
+  constructor(
+    private readonly sender: TransactionSender,
+    private readonly codec: ContractCodec,
+    contract: string,
+  ) {
+    this.contract = contract.toLowerCase();
+  }
+
+  /** The function of the contract a transaction calls; undefined when it is not a call of the contract's. */
+  decodeCall(tx: Pick<ChainTransaction, 'to' | 'input'>): Decoded | undefined {
+    return tx.to?.toLowerCase() === this.contract ? this.codec.decodeCall(tx.input) : undefined;
+  }
+
+  /** The contract's events among a receipt's logs (logs of other contracts and unknown events are left out). */
+  decodeLogs(logs: readonly Log[]): DecodedEvent[] {
+    return this.codec.decodeLogs(logs, this.contract);
+  }
 
   latestBlockNumber(): Promise<number> {
     return this.sender.blockNumber();

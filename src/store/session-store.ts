@@ -36,7 +36,9 @@ export class SqliteSessionStore extends session.Store {
       destroyOthers: db.prepare('DELETE FROM sessions WHERE user_key = ? AND sid <> ?'),
       sweep: db.prepare('DELETE FROM sessions WHERE expires <= ?'),
     };
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
+    // close() stops it (the app's context calls it at shutdown); a database closed without it
+    // stops it too, rather than throwing from a timer.
+    this.sweeper = setInterval(() => (db.open ? this.sweep() : this.close()), SWEEP_INTERVAL_MS).unref();
   }
 
   override get(sid: string, callback: (error: unknown, session?: session.SessionData | null) => void): void {
@@ -68,6 +70,7 @@ export class SqliteSessionStore extends session.Store {
     return this.statements.sweep.run(this.now()).changes;
   }
 
+  /** Stops the sweeper. */
   close(): void {
     clearInterval(this.sweeper);
   }

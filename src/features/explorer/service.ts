@@ -67,7 +67,7 @@ function linkOf(block: Block, before: Block | undefined): HashLink {
 }
 
 export function createExplorerService(ledger: Ledger, names: Names) {
-  const { chain, codec } = ledger;
+  const { chain } = ledger;
   const contract = ledger.deployment.address.toLowerCase();
 
   function party(address: string, known: Map<string, AccountName>): Party {
@@ -76,7 +76,7 @@ export function createExplorerService(ledger: Ledger, names: Names) {
 
   function describe(tx: ChainTransaction): string {
     if (tx.to === null) return 'contract creation';
-    if (tx.to === contract) return codec.decodeCall(tx.input)?.name ?? 'unknown call';
+    if (tx.to === contract) return chain.decodeCall(tx)?.name ?? 'unknown call';
     return tx.value > 0n ? `transfer of ${formatUnits(tx.value, ETHER)} ETH` : 'transaction';
   }
 
@@ -144,8 +144,8 @@ export function createExplorerService(ledger: Ledger, names: Names) {
       const found = await chain.transaction(hash);
       if (!found) throw notFound('transaction');
       const { transaction: tx, receipt } = found;
-      const call = tx.to === contract ? codec.decodeCall(tx.input) : undefined;
-      const events = codec.decodeLogs(receipt.logs, contract);
+      const call = chain.decodeCall(tx);
+      const events = chain.decodeLogs(receipt.logs);
       const addresses = [tx.from, tx.to, ...[call, ...events].flatMap(item => Object.values(item?.args ?? {}).map(String))];
       const known = names.accounts(addresses.filter(value => value !== null && /^0x[0-9a-fA-F]{40}$/.test(value)));
       const hospitals = names.hospitals();
