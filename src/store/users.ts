@@ -1,7 +1,7 @@
 /** Repository of patients and doctors (the admin is a setting, not a user row). */
 import type { Db } from './database';
 
-export type Role = 'patient' | 'doctor';
+import type { Role } from '../domain/roles';
 
 export interface User {
   readonly id: number;

@@ -1,16 +1,14 @@
 /** Who may see a route, and starting and ending a session. */
 import type { Request, RequestHandler } from 'express';
+import { KEPT_FORMS, LOGIN_PAGES, type SessionRole, type SessionUser } from '../domain/roles';
 import { SqliteSessionStore } from '../store/session-store';
 import { flash } from './flash';
 import { forbidden } from './http-error';
-import type { KeptForm, SessionRole, SessionUser } from './session';
+import type { KeptForm } from './session';
 import { typedValues } from './validate';
 
-export const LOGIN_PAGES: Record<SessionRole, string> = {
-  admin: '/admin/login',
-  patient: '/patient/login',
-  doctor: '/doctor/login',
-};
+/** Each role's login page (the role registry's). */
+export { LOGIN_PAGES };
 
 /** Lets `role` through; sends the anonymous to that role's login page; refuses other roles. */
 export function requireRole(role: SessionRole): RequestHandler {
@@ -76,10 +74,6 @@ export function endOtherSessions(req: Request): number {
   return store.destroyOthers(currentUser(req), req.sessionID);
 }
 
-/** The forms whose typed fields outlive an ended session: the path they post to → their role and page. */
-const KEPT_FORMS: Record<string, { role: SessionRole; page: string }> = {
-  '/patient/reports': { role: 'patient', page: '/patient' },
-};
 /** Never kept, whatever the form: secrets and the token. */
 const NEVER_KEPT = ['_csrf', 'password', 'currentPassword', 'newPassword', 'confirmPassword'];
 const KEPT_VALUE_MAX = 20_000;

@@ -1,8 +1,11 @@
 /**
- * Errors that become pages: a status, a title and a message meant for the user. The error
- * handler also turns the ledger's errors into these (a refused grant is 403, an outage 503).
+ * Errors that become pages: a status, a title and a message meant for the user. The one place
+ * that gives errors their status codes: the services' domain errors (NotFound 404, Forbidden 403,
+ * Conflict 409, a FieldError no route caught 400) and the ledger's (a refused grant is 403, an
+ * outage 503) become these here.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { Conflict, FieldError, Forbidden, NotFound } from '../domain/errors';
 import { FundsExhaustedError, LedgerRevertError, LedgerUnavailableError } from '../ledger/errors';
 import { WrongChainError } from '../ledger/identity';
 
@@ -18,6 +21,15 @@ export class HttpError extends Error {
 
 export const notFound = (what = 'page') => new HttpError(404, 'Not found', `There is no such ${what}.`);
 export const forbidden = (message = 'You do not have access to this page.') => new HttpError(403, 'Access denied', message);
+
+/** How the services' domain errors read to a user: their own message, under the title of their kind. */
+function fromDomain(error: unknown): HttpError | undefined {
+  if (error instanceof NotFound) return new HttpError(404, 'Not found', error.message);
+  if (error instanceof Forbidden) return new HttpError(403, 'Access denied', error.message);
+  if (error instanceof Conflict) return new HttpError(409, 'Conflict', error.message);
+  if (error instanceof FieldError) return new HttpError(400, 'Bad request', error.message);
+  return undefined;
+}
 
 /** How the contract's refusals read to a user. */
 function fromRevert(error: LedgerRevertError): HttpError {
@@ -83,6 +95,8 @@ const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
  */
 export function toHttpError(error: unknown, { write = false, node = UNKNOWN_NODE } = {}): HttpError | undefined {
   if (error instanceof HttpError) return error;
+  const domain = fromDomain(error);
+  if (domain) return domain;
   if (error instanceof LedgerRevertError) return fromRevert(error);
   if (error instanceof LedgerUnavailableError) return fromUnavailable(error, write, node);
   if ((error as { code?: string })?.code === 'EBADCSRFTOKEN') {

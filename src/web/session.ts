@@ -1,15 +1,7 @@
-/** What a session holds, typed for every route. */
-import type { Role } from '../store/users';
+/** What a session holds, typed for every route. Who is signed in (and the roles) are the domain's. */
+import type { SessionRole, SessionUser } from '../domain/roles';
 
-export type SessionRole = Role | 'admin';
-
-export interface SessionUser {
-  readonly role: SessionRole;
-  /** The users row; 0 for the admin. */
-  readonly id: number;
-  readonly username: string;
-  readonly displayName: string;
-}
+export type { SessionRole, SessionUser };
 
 /** A message shown once on the next page, e.g. what a write saved on the ledger. */
 export interface Flash {

@@ -17,6 +17,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { rateLimit } from '../features/auth/rate-limit';
+import type { SessionRole } from '../domain/roles';
 import type { ThrottleEvents } from '../store/throttle-events';
 
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
@@ -35,7 +36,8 @@ const KNOWN_DEVICE_MAX_AGE_MS = 180 * 24 * 60 * 60 * 1000;
 const KNOWN_DEVICE_TAGS = 10;
 const TAG_LENGTH = 22; // 128 bits of the HMAC, base64url
 
-export type LoginRole = 'admin' | 'patient' | 'doctor';
+/** Every role logs in (the role registry's). */
+export type LoginRole = SessionRole;
 
 export interface LoginThrottleOptions {
   readonly events: ThrottleEvents;

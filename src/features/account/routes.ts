@@ -6,10 +6,10 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { currentUser, endOtherSessions, requireSignedIn } from '../../web/auth';
 import { flash } from '../../web/flash';
-import type { SessionRole } from '../../web/session';
 import { parseForm, password, type FieldErrors } from '../../web/validate';
 import type { AuthService } from '../auth/service';
-import { FieldError } from '../field-error';
+import { FieldError } from '../../domain/errors';
+import { HOMES } from '../../domain/roles';
 
 /** `confirmPassword` is optional: scripts and the HTTP contract send the two fields only. */
 export const PASSWORD_CHANGE = z
@@ -22,8 +22,6 @@ export const PASSWORD_CHANGE = z
     path: ['confirmPassword'],
     message: 'The two new passwords differ',
   });
-
-const HOMES: Record<SessionRole, string> = { admin: '/admin', patient: '/patient', doctor: '/doctor' };
 
 export function accountRoutes(auth: AuthService): Router {
   const router = Router();

@@ -6,7 +6,7 @@ import { flash, flashSaved } from '../../web/flash';
 import { email, id, parseForm, password, text, typedValues, username, type FieldErrors } from '../../web/validate';
 import { PASSWORD_CHANGE } from '../account/routes'; // one form for every role's password (confirmPassword optional)
 import type { AuthService } from '../auth/service';
-import { FieldError } from '../field-error';
+import { FieldError } from '../../domain/errors';
 import type { AdminService } from './service';
 
 const HOSPITAL = z.object({

@@ -7,7 +7,7 @@ import type { ReadModel } from '../../store/read-model';
 import type { UserRepository } from '../../store/users';
 import type { AuthService } from '../auth/service';
 import type { LedgerWriter } from '../records/writer';
-import { FieldError } from '../field-error';
+import { FieldError } from '../../domain/errors';
 
 export interface NewHospital {
   readonly name: string;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ACT_NAMES, ACT_SORTS } from '../../store/acts';
 import { requireRole } from '../../web/auth';
 import { parseForm, typedValues, type FieldErrors } from '../../web/validate';
-import { FieldError } from '../field-error';
+import { FieldError } from '../../domain/errors';
 import { ACT_LABELS } from './acts';
 import type { IntegrityCheck } from './integrity';
 import type { AuditQuery, AuditService } from './service';

@@ -4,7 +4,7 @@
  */
 import type { ActFilter, ActName, ActRow, Acts, ActSort } from '../../store/acts';
 import type { UserRepository } from '../../store/users';
-import { FieldError } from '../field-error';
+import { FieldError } from '../../domain/errors';
 import { ACT_LABELS, actorLabel } from './acts';
 
 export const ACTS_PER_PAGE = 50;

@@ -1,8 +1,9 @@
-/** The three login pages and logout. */
+/** Every role's login page (from the role registry) and logout. */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { endSession, startSession } from '../../web/auth';
-import type { KeptForm, SessionRole } from '../../web/session';
+import { isUserRole, ROLE_NAMES, ROLES, type SessionRole } from '../../domain/roles';
+import type { KeptForm } from '../../web/session';
 import { tooMany, type LoginThrottle } from '../../web/throttle';
 import { parseForm, typedValues } from '../../web/validate';
 import type { AuthService } from './service';
@@ -12,17 +13,11 @@ const LOGIN = z.object({
   password: z.string({ error: 'Password is required' }).min(1, 'Password is required').max(200, 'Password is too long'),
 });
 
-const PAGES: Record<SessionRole, { path: string; title: string; home: string }> = {
-  admin: { path: '/admin/login', title: 'Admin login', home: '/admin' },
-  patient: { path: '/patient/login', title: 'Patient login', home: '/patient' },
-  doctor: { path: '/doctor/login', title: 'Doctor login', home: '/doctor' },
-};
-
 export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
   const router = Router();
 
   function render(res: Response, role: SessionRole, status: number, locals: { values?: Record<string, unknown>; errors?: Record<string, string> } = {}) {
-    res.status(status).render('auth/login', { title: PAGES[role].title, role, action: PAGES[role].path, values: {}, errors: {}, ...locals });
+    res.status(status).render('auth/login', { title: ROLES[role].login.title, role, action: ROLES[role].login.path, values: {}, errors: {}, ...locals });
   }
 
   async function login(req: Request, res: Response, role: SessionRole) {
@@ -31,7 +26,7 @@ export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
     const { username, password } = parsed.value;
     const retryAt = throttle.refusal(req, role, username);
     if (retryAt !== undefined) return tooMany(res, retryAt, throttle.now(), 'Too many failed logins for this account or from your network.');
-    const user = role === 'admin' ? await auth.loginAdmin(username, password) : await auth.login(role, username.toLowerCase(), password);
+    const user = isUserRole(role) ? await auth.login(role, username.toLowerCase(), password) : await auth.loginAdmin(username, password);
     if (!user) {
       throttle.failed(req, role, username); // counted only now that it has failed
       return render(res, role, 401, { values: typedValues(req.body), errors: { form: 'The username or password is not correct.' } });
@@ -40,17 +35,18 @@ export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
     await startSession(req, user, throttle.now());
     if (kept) req.session.kept = kept; // the new session carries the typed form to its page
     throttle.succeeded(req, res, role, username);
-    res.redirect(303, kept?.page ?? PAGES[role].home);
+    res.redirect(303, kept?.page ?? ROLES[role].home);
   }
 
-  for (const role of ['admin', 'patient', 'doctor'] as const) {
-    router.get(PAGES[role].path, (req, res) => {
+  for (const role of ROLE_NAMES) {
+    const { path } = ROLES[role].login;
+    router.get(path, (req, res) => {
       // After signup the login page offers the new username (shown once).
-      const loginName = role === 'patient' ? req.session.loginName : undefined;
+      const loginName = ROLES[role].signup ? req.session.loginName : undefined;
       if (loginName !== undefined) delete req.session.loginName;
       render(res, role, 200, { values: loginName ? { username: loginName } : {} });
     });
-    router.post(PAGES[role].path, (req, res) => login(req, res, role));
+    router.post(path, (req, res) => login(req, res, role));
   }
 
   router.post('/logout', async (req, res) => {

@@ -5,9 +5,9 @@
  */
 import bcrypt from 'bcrypt';
 import type { Settings } from '../../store/settings';
-import type { Role, UserRepository } from '../../store/users';
-import type { SessionUser } from '../../web/session';
-import { FieldError } from '../field-error';
+import { isUserRole, type Role, type SessionUser } from '../../domain/roles';
+import type { UserRepository } from '../../store/users';
+import { FieldError } from '../../domain/errors';
 
 export const BCRYPT_COST = 12;
 const ADMIN_HASH = 'admin.password_hash';
@@ -56,9 +56,9 @@ export function createAuthService(users: UserRepository, settings: Settings, cos
      * password is a FieldError on `currentPassword`.
      */
     async changePassword(user: SessionUser, currentPassword: string, newPassword: string): Promise<void> {
-      const checked = user.role === 'admin' ? await service.loginAdmin(user.username, currentPassword) : await service.login(user.role, user.username, currentPassword);
+      const checked = isUserRole(user.role) ? await service.login(user.role, user.username, currentPassword) : await service.loginAdmin(user.username, currentPassword);
       if (!checked) throw new FieldError('currentPassword', 'The current password is not correct');
-      if (user.role === 'admin') return service.changeAdminPassword(newPassword);
+      if (!isUserRole(user.role)) return service.changeAdminPassword(newPassword);
       users.setPasswordHash(user.id, await bcrypt.hash(newPassword, cost));
     },
 

@@ -4,17 +4,18 @@
  * `hospitalOf` (never `users.hospital_id`), the dashboard lists only the read model's rows the
  * contract says that hospital may read, each with the owner and commitment the ledger fixed for
  * it, and before a report is shown its grant is read from the contract itself, so a revoke takes
- * effect at once.
+ * effect at once. Who may see what is the access policy's to say (`domain/access-policy.ts`).
  */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import type { PageWindow } from '../../store/read-model';
 import type { User } from '../../store/users';
-import { forbidden, HttpError, notFound } from '../../web/http-error';
+import type { Actor } from '../../domain/access-policy';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
 import type { Checked, PrescriptionBody, ReportBody } from '../records/vault';
 import type { BackgroundTasks } from '../records/background';
 import type { RecordServiceDeps } from '../records/deps';
 import type { Openings } from '../access-log/openings';
+import { createRecordPolicy } from '../records/policy';
 
 export interface SharedReport {
   readonly id: number;
@@ -38,33 +39,17 @@ export interface DoctorServiceDeps extends RecordServiceDeps {
   readonly openings: Openings;
 }
 
-const notADoctor = () => new HttpError(403, 'Access denied', 'This account is not a doctor.');
-
 export function createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings }: DoctorServiceDeps) {
+  const policy = createRecordPolicy(ledger.client, reads);
+
   /** The signed-in user's account, when it is a doctor's. */
-  function account(userId: number): User {
-    const user = users.findById(userId);
-    if (!user || user.role !== 'doctor') throw notADoctor();
-    return user;
-  }
+  const account = (userId: number): User => policy.member(users.findById(userId), 'doctor');
 
-  /** The doctor with the hospital the ledger says they work at; 403 when the ledger knows no such doctor. */
-  async function doctor(userId: number): Promise<User & { hospitalId: number }> {
+  /** The doctor with the hospital the ledger says they work at; Forbidden when the ledger knows no such doctor. */
+  async function doctor(userId: number): Promise<User & { hospitalId: number; actor: Actor }> {
     const user = account(userId);
-    const hospitalId = await reads.hospitalOf(user.address);
-    if (hospitalId === 0) throw notADoctor();
-    return { ...user, hospitalId };
-  }
-
-  /**
-   * Throws 404 for an unknown report and 403 unless the doctor's hospital holds a grant now.
-   * Asked afresh every time, never from the dashboard's cache: this page shows the whole body.
-   */
-  async function checkGrant(user: User & { hospitalId: number }, reportId: number): Promise<void> {
-    if (await ledger.client.canRead(reportId, user.hospitalId)) return;
-    // Refused: only now is it worth a second call, to tell an unknown report from an unshared one.
-    if (reportId > (await ledger.client.reportCount())) throw notFound('report');
-    throw forbidden('This report is not shared with your hospital.');
+    const actor = await policy.actor(user, 'doctor');
+    return { ...user, hospitalId: actor.hospitalId as number, actor };
   }
 
   return {
@@ -81,7 +66,7 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
       const user = await doctor(userId);
       const listed = readModel.reportsForHospital(user.hospitalId, window);
       const ids = listed.map(r => r.id);
-      const [granted, identities] = await Promise.all([reads.grantedOf(ids, user.hospitalId), reads.identities(ids)]);
+      const [granted, identities] = await Promise.all([policy.visible(user.actor, ids), reads.identities(ids)]);
       const reports = listed.flatMap((row, i) => {
         const identity = identities[i];
         return identity && granted.has(row.id) ? [{ ...row, ...identity }] : [];
@@ -99,8 +84,8 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
     },
 
     async report(userId: number, reportId: number): Promise<DoctorReport> {
-      const user = await doctor(userId);
-      await checkGrant(user, reportId);
+      // The grant is asked afresh, never from the dashboard's cache: this page shows the whole body.
+      await policy.require((await doctor(userId)).actor, { id: reportId }, 'read');
       const [onLedger, prescriptions] = await Promise.all([ledger.client.report(reportId), ledger.client.prescriptions(reportId)]);
       return {
         id: reportId,
@@ -133,7 +118,7 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
 
     async prescribe(userId: number, reportId: number, body: PrescriptionBody): Promise<LedgerReceipt> {
       const user = await doctor(userId);
-      await checkGrant(user, reportId);
+      await policy.require(user.actor, { id: reportId }, 'prescribe');
       return writer.writeWithBody(
         'prescription',
         user.address,

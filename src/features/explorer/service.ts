@@ -5,7 +5,7 @@
  */
 import type { Ledger } from '../../ledger';
 import type { Block, ChainTransaction } from '../../ledger/chain';
-import { notFound } from '../../web/http-error';
+import { NotFound } from '../../domain/errors';
 import type { AccountName, Names } from './names';
 
 export const BLOCKS_PER_PAGE = 20;
@@ -129,7 +129,7 @@ export function createExplorerService(ledger: Ledger, names: Names) {
         blockNumber > 0 ? chain.block(blockNumber - 1) : undefined,
         chain.latestBlockNumber(),
       ]);
-      if (!found) throw notFound('block');
+      if (!found) throw new NotFound('block');
       const known = names.accounts(found.transactions.flatMap(tx => [tx.from, tx.to]));
       const transactions: TransactionRow[] = found.transactions.map(tx => ({
         hash: tx.hash,
@@ -142,7 +142,7 @@ export function createExplorerService(ledger: Ledger, names: Names) {
 
     async transaction(hash: string): Promise<TransactionPage> {
       const found = await chain.transaction(hash);
-      if (!found) throw notFound('transaction');
+      if (!found) throw new NotFound('transaction');
       const { transaction: tx, receipt } = found;
       const call = chain.decodeCall(tx);
       const events = chain.decodeLogs(receipt.logs);

@@ -9,7 +9,7 @@ import { readCheckedPage } from '../records/paging';
 import { email, id, parseForm, password, phone, text, typedValues, username, type FieldErrors } from '../../web/validate';
 import { tooMany } from '../../web/throttle';
 import { TooManyAttempts } from '../auth/rate-limit';
-import { FieldError } from '../field-error';
+import { FieldError } from '../../domain/errors';
 import type { PatientService } from './service';
 
 const SIGNUP = z.object({ username, password, email, fullName: text('Full name', 1, 120), phone });

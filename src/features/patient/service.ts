@@ -2,13 +2,13 @@
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import type { PageWindow } from '../../store/read-model';
 import type { User } from '../../store/users';
-import { FieldError } from '../field-error';
+import { FieldError } from '../../domain/errors';
 import type { SignupLimit } from '../auth/rate-limit';
 import type { AuthService } from '../auth/service';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
 import type { Checked, ReportBody } from '../records/vault';
 import type { RecordServiceDeps } from '../records/deps';
-import { HttpError, notFound } from '../../web/http-error';
+import { createRecordPolicy } from '../records/policy';
 
 export interface Signup {
   readonly username: string;
@@ -51,19 +51,18 @@ export interface PatientServiceDeps extends RecordServiceDeps {
 export const SIGNUP_RESERVATION_MS = 5 * 60 * 1000;
 
 export function createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups }: PatientServiceDeps) {
-  function patient(userId: number): User {
-    const user = users.findById(userId);
-    if (!user || user.role !== 'patient') throw new HttpError(403, 'Access denied', 'This account is not a patient.');
-    return user;
-  }
+  const policy = createRecordPolicy(ledger.client, reads);
+
+  const patient = (userId: number): User => policy.member(users.findById(userId), 'patient');
 
   /**
-   * The report on the ledger, if `user` owns it; another patient's report is "not found", as is
-   * an unknown id (the contract's EHRUnknownReport, which the error handler answers with 404).
+   * The report on the ledger, if the policy lets `user` `action` it as its owner; another
+   * patient's report is "not found", as is an unknown id (the contract's EHRUnknownReport, which
+   * the error handler answers with 404).
    */
-  async function ownReport(user: User, reportId: number) {
+  async function ownReport(user: User, reportId: number, action: 'read' | 'share' | 'revoke') {
     const report = await ledger.client.report(reportId);
-    if (report.patient !== user.address) throw notFound('report');
+    await policy.require(await policy.actor(user, 'patient'), { id: reportId, owner: report.patient }, action);
     return report;
   }
 
@@ -78,7 +77,7 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
    */
   async function changeGrant(userId: number, reportId: number, hospitalId: number, action: 'share' | 'revoke'): Promise<LedgerReceipt> {
     const user = patient(userId);
-    await ownReport(user, reportId);
+    await ownReport(user, reportId, action);
     checkHospitals([hospitalId]);
     const granted = await ledger.client.canRead(reportId, hospitalId);
     if (action === 'share' && granted) throw new FieldError('hospitalId', 'That hospital already has access to this report');
@@ -143,8 +142,9 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
     async dashboard(userId: number, window?: PageWindow): Promise<ReportSummary[]> {
       const user = patient(userId);
       const listed = readModel.reportsOfPatient(user.address, window);
-      const identities = await reads.identities(listed.map(r => r.id));
-      const reports = listed.flatMap((row, i) => (identities[i]?.patient === user.address ? [{ ...row, ...identities[i] }] : []));
+      const own = await policy.visible(await policy.actor(user, 'patient'), listed.map(r => r.id));
+      const identities = await reads.identities(listed.map(r => r.id)); // kept by the policy's read: no second call
+      const reports = listed.flatMap((row, i) => (own.has(row.id) && identities[i] ? [{ ...row, ...identities[i] }] : []));
       const ids = reports.map(r => r.id);
       const grants = readModel.grants(ids);
       const latest = readModel.latestPrescriptions(ids);
@@ -177,7 +177,7 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
     /** One report, checked against the ledger itself (not the read model) before it is shown. */
     async report(userId: number, reportId: number): Promise<ReportDetail> {
       const user = patient(userId);
-      const onLedger = await ownReport(user, reportId);
+      const onLedger = await ownReport(user, reportId, 'read');
       const [granted, prescriptions] = await Promise.all([ledger.client.reportHospitals(reportId), ledger.client.prescriptions(reportId)]);
       const hospitals = readModel.hospitals();
       const hospitalNames = new Map(hospitals.map(h => [h.id, h.name]));

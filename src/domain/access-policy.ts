@@ -1,0 +1,133 @@
+/**
+ * The one access policy: whether a user may read or act on a record, and for what purpose. The
+ * ledger decides, never the database: the reads it needs (the report's owner, the doctor's
+ * hospital, the contract's `canRead`) are passed in, so the policy holds no state and asks the
+ * contract the same question the contract asks itself (it never says "yes" where the contract
+ * would say "no").
+ *
+ * Today: a patient reads and shares their own reports (purpose `owner`); a doctor reads and
+ * prescribes on a report while the contract says the doctor's hospital holds a grant (purpose
+ * `treatment`). The refusals are the pages users see: another patient's report and an unknown
+ * id are both "no such report"; an unshared report is "not shared with your hospital".
+ */
+import { Forbidden, NotFound } from './errors';
+import { may, type Capability, type SessionRole } from './roles';
+
+/** What a user does with a record. */
+export type RecordAction = 'read' | 'prescribe' | 'share' | 'revoke';
+
+/** Why a user may: the record is theirs, or their hospital holds a grant to treat its owner. */
+export type Purpose = 'owner' | 'treatment';
+
+/** The ledger's answers the policy needs. */
+export interface PolicyReads {
+  /** The report's owner; throws for a report the ledger does not have (its EHRUnknownReport: 404). */
+  owner(reportId: number): Promise<string>;
+  /** Each report's owner, in the order asked (undefined: the ledger has no such report). May be kept: it never changes. */
+  owners(reportIds: readonly number[]): Promise<(string | undefined)[]>;
+  /** The hospital the ledger says a staff member works at; 0 for none. May be kept a few seconds. */
+  hospitalOf(address: string): Promise<number>;
+  /** Whether the hospital holds a grant on the report now: asked afresh (a body's page). */
+  canRead(reportId: number, hospitalId: number): Promise<boolean>;
+  /** Which reports the hospital may read (a list of titles: a "yes" may be kept a few seconds). */
+  grantedOf(reportIds: readonly number[], hospitalId: number): Promise<Set<number>>;
+  /** How many reports the ledger holds (ids run from 1). */
+  reportCount(): Promise<number>;
+}
+
+/** A user as the policy sees them: their role and ledger address, and the hospital the ledger says they work at. */
+export interface Actor {
+  readonly role: SessionRole;
+  readonly address: string;
+  /** For the roles that read for treatment: their hospital on the ledger (never 0). */
+  readonly hospitalId?: number;
+}
+
+/** A record asked about; `owner` when the caller has already read it from the ledger. */
+export interface RecordRef {
+  readonly id: number;
+  readonly owner?: string;
+}
+
+export type Access = { readonly purpose: 'owner' } | { readonly purpose: 'treatment'; readonly hospitalId: number };
+
+export type Decision = ({ readonly allowed: true } & Access) | { readonly allowed: false; readonly error: NotFound | Forbidden };
+
+/** What each action needs of a role, per purpose. */
+const NEEDS: Record<RecordAction, { owner?: Capability; treatment?: Capability }> = {
+  read: { owner: 'own-reports', treatment: 'read-shared-reports' },
+  share: { owner: 'own-reports' },
+  revoke: { owner: 'own-reports' },
+  prescribe: { treatment: 'prescribe' },
+};
+
+const notA = (role: SessionRole) => new Forbidden(`This account is not a ${role}.`);
+const treats = (role: SessionRole) => may(role, 'read-shared-reports') || may(role, 'prescribe');
+
+export function createAccessPolicy(reads: PolicyReads) {
+  async function decide(actor: Actor, record: RecordRef, action: RecordAction): Promise<Decision> {
+    const needs = NEEDS[action];
+    const byOwner = needs.owner !== undefined && may(actor.role, needs.owner);
+    const byTreatment = needs.treatment !== undefined && may(actor.role, needs.treatment) && actor.hospitalId !== undefined;
+    if (!byOwner && !byTreatment) return { allowed: false, error: new Forbidden() };
+    if (byOwner) {
+      const owner = record.owner ?? (await reads.owner(record.id));
+      if (owner === actor.address) return { allowed: true, purpose: 'owner' };
+      // Another's record is "not found" to an owner, like an unknown id: its existence is not told.
+      if (!byTreatment) return { allowed: false, error: new NotFound('report') };
+    }
+    const hospitalId = actor.hospitalId as number;
+    if (await reads.canRead(record.id, hospitalId)) return { allowed: true, purpose: 'treatment', hospitalId };
+    // Refused: only now is it worth a second call, to tell an unknown report from an unshared one.
+    if (record.id > (await reads.reportCount())) return { allowed: false, error: new NotFound('report') };
+    return { allowed: false, error: new Forbidden('This report is not shared with your hospital.') };
+  }
+
+  return {
+    /**
+     * The user with what the ledger says of them: for a role that reads for treatment, their
+     * hospital (Forbidden when the ledger knows them at none). `role`: the role the caller serves.
+     */
+    async actor(user: { readonly role: SessionRole; readonly address: string } | undefined, role: SessionRole): Promise<Actor> {
+      if (!user || user.role !== role) throw notA(role);
+      if (!treats(role)) return { role, address: user.address };
+      const hospitalId = await reads.hospitalOf(user.address);
+      if (hospitalId === 0) throw notA(role);
+      return { role, address: user.address, hospitalId };
+    },
+
+    /** The same check without the ledger: the account is of `role` (for acts that need no record). */
+    member<U extends { readonly role: SessionRole }>(user: U | undefined, role: SessionRole): U {
+      if (!user || user.role !== role) throw notA(role);
+      return user;
+    },
+
+    decide,
+
+    /** The access `decide` gives, or its refusal thrown (NotFound or Forbidden). */
+    async require(actor: Actor, record: RecordRef, action: RecordAction): Promise<Access> {
+      const decision = await decide(actor, record, action);
+      if (!decision.allowed) throw decision.error;
+      return decision;
+    },
+
+    /**
+     * The ids among `reportIds` that `actor` may see in a list (a dashboard): their own, or those
+     * their hospital may read (a granted "yes" may be a few seconds old: see ledger-reads).
+     */
+    async visible(actor: Actor, reportIds: readonly number[]): Promise<Set<number>> {
+      const seen = new Set<number>();
+      if (may(actor.role, 'own-reports')) {
+        const owners = await reads.owners(reportIds);
+        reportIds.forEach((id, i) => owners[i] === actor.address && seen.add(id));
+      }
+      if (may(actor.role, 'read-shared-reports') && actor.hospitalId !== undefined) {
+        for (const id of await reads.grantedOf(reportIds, actor.hospitalId)) seen.add(id);
+      }
+      return seen;
+    },
+  };
+}
+
+export type AccessPolicy = ReturnType<typeof createAccessPolicy>;
+
