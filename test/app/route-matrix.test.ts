@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { createApp } from '../../src/app';
+import { LOGIN_PAGES, ROLE_NAMES, type SessionRole } from '../../src/domain/roles';
 import type { AppContext } from '../../src/context';
 import { startTestApp } from '../support/context';
 import { ledgerFlash } from '../support/http';
@@ -79,11 +80,11 @@ const showsReport: Expect = { status: 200, showsReport: ['title', 'disease', 'de
 const forbidden: Expect = { status: 403 };
 const notFound: Expect = { status: 404 };
 const unauthorized: Expect = { status: 401 };
-const toLogin = (role: LoginRole): Expect => ({ status: 302, location: `/${role}/login` });
+const toLogin = (role: SessionRole): Expect => ({ status: 302, location: LOGIN_PAGES[role] });
 const done = (location: string): Expect => ({ status: 303, location });
 const all = (expect: Expect): Record<Actor, Expect> => Object.fromEntries(ACTORS.map(actor => [actor, expect])) as Record<Actor, Expect>;
 /** Only `role`'s visitors get `allowed`; others of a role get 403; the anonymous go to the login page. */
-const only = (role: LoginRole, allowed: Partial<Record<Actor, Expect>>): Record<Actor, Expect> => ({
+const only = (role: SessionRole, allowed: Partial<Record<Actor, Expect>>): Record<Actor, Expect> => ({
   anonymous: toLogin(role),
   patient: forbidden,
   otherPatient: forbidden,
@@ -107,12 +108,11 @@ const TABLE: readonly RouteSpec[] = [
   { method: 'GET', path: '/', expect: all(ok) },
   { method: 'GET', path: '/healthz', expect: all(ok) },
 
-  { method: 'GET', path: '/admin/login', expect: all(ok) },
-  { method: 'POST', path: '/admin/login', expect: all(unauthorized), body: wrongLogin, headers: () => ({ 'X-Forwarded-For': uniqueIp() }) },
-  { method: 'GET', path: '/patient/login', expect: all(ok) },
-  { method: 'POST', path: '/patient/login', expect: all(unauthorized), body: wrongLogin, headers: () => ({ 'X-Forwarded-For': uniqueIp() }) },
-  { method: 'GET', path: '/doctor/login', expect: all(ok) },
-  { method: 'POST', path: '/doctor/login', expect: all(unauthorized), body: wrongLogin, headers: () => ({ 'X-Forwarded-For': uniqueIp() }) },
+  // Every role's login page, from the role registry.
+  ...ROLE_NAMES.flatMap((role): RouteSpec[] => [
+    { method: 'GET', path: LOGIN_PAGES[role], expect: all(ok) },
+    { method: 'POST', path: LOGIN_PAGES[role], expect: all(unauthorized), body: wrongLogin, headers: () => ({ 'X-Forwarded-For': uniqueIp() }) },
+  ]),
   { method: 'POST', path: '/logout', expect: all(done('/')), fresh: true },
   // Every signed-in role changes its own password here; a wrong current password changes nothing.
   { method: 'GET', path: '/account/password', expect: { ...all(ok), anonymous: { status: 302, location: '/' } } },
