@@ -8,7 +8,8 @@ import type { Express } from 'express';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
 import { startTestApp } from '../support/context';
-import { addDoctor, addHospital, addReport, assertIncludes, followSaved, login, page, post, signupPatient, type Agent } from '../support/http';
+import { assertIncludes, followSaved, login, page, post, type Agent } from '../support/http';
+import { seedWorld } from '../support/world';
 
 const PASSWORD = 'ledger-pass-42';
 const MINUTE = 60_000;
@@ -36,13 +37,18 @@ describe('the access log', function () {
 
   before(async () => {
     ({ context, services, app } = await startTestApp({}, { now: () => Date.now() + clockOffset }));
-    const admin = await login(app, 'admin', 'admin', 'admin');
-    const { id: hospitalId } = await addHospital(admin, { name: 'Apollo', address: 'A', phone: '111' });
-    await addDoctor(admin, { fullName: 'Meera Rao', username: 'drrao', password: PASSWORD, email: 'rao@apollo.example', specialty: 'GP', hospitalId });
-    await signupPatient(app, { username: 'alice', password: PASSWORD, email: 'alice@example.org', fullName: 'Alice Sen', phone: '+91 98300 11111' });
+    ({
+      reports: [reportId, otherId],
+    } = await seedWorld(context, services, {
+      hospitals: [{ name: 'Apollo', address: 'A', phone: '111' }],
+      doctors: [{ fullName: 'Meera Rao', username: 'drrao', password: PASSWORD, email: 'rao@apollo.example', hospital: 'Apollo' }],
+      patients: [{ username: 'alice', password: PASSWORD, email: 'alice@example.org', fullName: 'Alice Sen', phone: '+91 98300 11111' }],
+      reports: [
+        { patient: 'alice', title: 'Knee', disease: 'Sprain', details: 'Swollen', sharedWith: ['Apollo'] },
+        { patient: 'alice', title: 'Cough', disease: 'Cold', details: 'Dry', sharedWith: ['Apollo'] },
+      ],
+    }));
     [alice, rao] = await Promise.all([login(app, 'patient', 'alice', PASSWORD), login(app, 'doctor', 'drrao', PASSWORD)]);
-    reportId = (await addReport(alice, { title: 'Knee', disease: 'Sprain', details: 'Swollen', hospitalIds: [hospitalId] })).id;
-    otherId = (await addReport(alice, { title: 'Cough', disease: 'Cold', details: 'Dry', hospitalIds: [hospitalId] })).id;
   });
   after(async () => {
     await services?.background.settled();

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
 import { startTestApp } from '../support/context';
+import { userIdOf } from '../support/world';
 
 describe('concurrent writes', function () {
   this.timeout(180_000);
@@ -14,7 +15,7 @@ describe('concurrent writes', function () {
   let services: Services;
   let hospitalId: number;
 
-  const userId = (username: string) => context.db.prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username)!.id;
+  const userId = (username: string) => userIdOf(context, username);
   const addressOf = (username: string) => context.db.prepare<[string], { address: string }>('SELECT address FROM users WHERE username = ?').get(username)!.address;
   const nonceOf = async (hash: string) => Number((await context.ledger.web3.eth.getTransaction(hash)).nonce);
 

@@ -9,8 +9,6 @@ import supertest from 'supertest';
 import type { AppContext } from '../../src/context';
 import { startTestApp } from '../support/context';
 import {
-  addDoctor,
-  addHospital,
   addReport,
   escapeHtml,
   fieldErrors,
@@ -19,9 +17,9 @@ import {
   login,
   page,
   post,
-  signupPatient,
   type Agent,
 } from '../support/http';
+import { seedWorld } from '../support/world';
 
 const PASSWORD = 'demo1234';
 const long = (n: number, seed = 'x') => seed.repeat(Math.ceil(n / seed.length)).slice(0, n);
@@ -40,12 +38,18 @@ describe('forms: limits and taken names', function () {
     const started = await startTestApp();
     context = started.context;
     app = started.app;
+    const world = await seedWorld(context, started.services, {
+      hospitals: [{ name: 'Apollo', address: '21 Greams Lane, Chennai', phone: '+91 44 2829 0200' }],
+      doctors: [{ fullName: 'John Smith', username: 'drsmith', password: PASSWORD, email: 'smith@apollo.example', hospital: 'Apollo' }],
+      patients: [{ username: 'alice', password: PASSWORD, email: 'alice@example.org', fullName: 'Alice Kumar', phone: '+91 98765 43210' }],
+      reports: [{ patient: 'alice', title: 'Blood test', disease: 'Diabetes', details: 'HbA1c 7.9 %', sharedWith: ['Apollo'] }],
+    });
+    ({
+      hospitals: { Apollo: hospitalId },
+      reports: [reportId],
+    } = world);
     admin = await login(app, 'admin', 'admin', 'admin');
-    hospitalId = (await addHospital(admin, { name: 'Apollo', address: '21 Greams Lane, Chennai', phone: '+91 44 2829 0200' })).id;
-    await addDoctor(admin, { fullName: 'John Smith', username: 'drsmith', password: PASSWORD, email: 'smith@apollo.example', specialty: 'GP', hospitalId });
-    await signupPatient(app, { username: 'alice', password: PASSWORD, email: 'alice@example.org', fullName: 'Alice Kumar', phone: '+91 98765 43210' });
     patient = await login(app, 'patient', 'alice', PASSWORD);
-    reportId = (await addReport(patient, { title: 'Blood test', disease: 'Diabetes', details: 'HbA1c 7.9 %', hospitalIds: [hospitalId] })).id;
     doctor = await login(app, 'doctor', 'drsmith', PASSWORD);
   });
 

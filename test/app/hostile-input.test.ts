@@ -13,8 +13,9 @@ import type { AppContext } from '../../src/context';
 import { startTestContext } from '../support/context';
 import { createApp } from '../../src/app';
 import { createServices } from '../../src/services';
-import { addDoctor, addHospital, addReport, csrfFrom, login, page, signupPatient, type Agent } from '../support/http';
+import { csrfFrom, login, page, type Agent } from '../support/http';
 import { appRoutes } from '../support/security';
+import { seedWorld } from '../support/world';
 
 /** FC_SEED replays a failure (fast-check prints the seed); FC_RUNS multiplies the runs for a longer hunt. */
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
@@ -93,13 +94,18 @@ describe('hostile input (fast-check)', function () {
     await services.auth.ensureAdminPassword(context.config.adminPassword);
     failures = [];
     app = createApp(context, services, { log: () => undefined });
+    ({
+      hospitals: { Apollo: hospitalId },
+      reports: [reportId],
+    } = await seedWorld(context, services, {
+      hospitals: [{ name: 'Apollo', address: 'A', phone: '111' }],
+      doctors: [{ fullName: 'John Smith', username: 'drsmith', email: 's@a.example', hospital: 'Apollo' }],
+      patients: [{ username: 'alice', email: 'a@x.example', fullName: 'Alice' }],
+      reports: [{ patient: 'alice', title: 'First', sharedWith: ['Apollo'] }],
+    }));
     const admin = await login(app, 'admin', 'admin', 'admin');
-    ({ id: hospitalId } = await addHospital(admin, { name: 'Apollo', address: 'A', phone: '111' }));
-    await addDoctor(admin, { fullName: 'John Smith', username: 'drsmith', password: 'password1', email: 's@a.example', specialty: 'GP', hospitalId });
-    await signupPatient(app, { username: 'alice', password: 'password1', email: 'a@x.example', fullName: 'Alice', phone: '123' });
     const patient = await login(app, 'patient', 'alice', 'password1');
     const doctor = await login(app, 'doctor', 'drsmith', 'password1');
-    ({ id: reportId } = await addReport(patient, { title: 'First', disease: 'D', details: 'X', hospitalIds: [hospitalId] }));
     agents = { admin, patient, doctor };
     tokens = { admin: csrfFrom(await page(admin, '/admin')), patient: csrfFrom(await page(patient, '/patient')), doctor: csrfFrom(await page(doctor, '/doctor')) };
   });

@@ -5,6 +5,7 @@ import { createApp } from '../../src/app';
 import { startContext } from '../../src/context';
 import { createServices } from '../../src/services';
 import { freePort, testConfig } from '../support/context';
+import { seedWorld, userIdOf } from '../support/world';
 
 describe('integrity of stored records', function () {
   this.timeout(120_000);
@@ -13,12 +14,16 @@ describe('integrity of stored records', function () {
     const config = await testConfig();
     let context = await startContext(config);
     let services = createServices(context, { bcryptCost: 4 });
-    const { hospitalId } = await services.admin.addHospital({ name: 'Apollo', address: 'A', phone: '111' });
-    await services.admin.addDoctor({ fullName: 'Doc', username: 'doc', password: 'password1', email: 'd@x.example', specialty: 'GP', hospitalId });
-    await services.patients.signup({ username: 'pat', password: 'password1', email: 'p@x.example', fullName: 'Pat', phone: '123' });
-    const userId = (name: string) => context.db.prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(name)!.id;
     const secret = 'Secret details 8c1f';
-    const { reportId } = await services.patients.addReport(userId('pat'), { title: 'Kept', disease: 'D', details: secret, hospitalIds: [hospitalId] });
+    const {
+      reports: [reportId],
+    } = await seedWorld(context, services, {
+      hospitals: [{ name: 'Apollo', address: 'A', phone: '111' }],
+      doctors: [{ fullName: 'Doc', username: 'doc', email: 'd@x.example', hospital: 'Apollo' }],
+      patients: [{ username: 'pat', email: 'p@x.example', fullName: 'Pat' }],
+      reports: [{ patient: 'pat', title: 'Kept', details: secret, sharedWith: ['Apollo'] }],
+    });
+    const userId = (name: string) => userIdOf(context, name);
     assert.equal((await services.patients.report(userId('pat'), reportId)).checked.integrity, 'verified');
     await context.close();
 

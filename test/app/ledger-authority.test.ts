@@ -16,6 +16,7 @@ import { startTestApp } from '../support/context';
 import {
   addDoctor, addHospital, addReport, assertExcludes, assertIncludes, extractReportIds, followSaved, login, page, post, rowWith, signupPatient, type Agent,
 } from '../support/http';
+import { addressOf as addressOfUser, userIdOf } from '../support/world';
 
 const PASSWORD = 'ledger-pass-42';
 const marked = (label: string) => `${label}-${randomUUID()}`;
@@ -31,8 +32,8 @@ describe('the ledger as the authority for reads', function () {
   let ownReport: { id: number; title: string }, fortisReport: { id: number; title: string; details: string };
 
   const db = () => context.db;
-  const addressOf = (username: string) => db().prepare<[string], { address: string }>('SELECT address FROM users WHERE username = ?').get(username)!.address;
-  const idOf = (username: string) => db().prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username)!.id;
+  const addressOf = (username: string) => addressOfUser(context, username);
+  const idOf = (username: string) => userIdOf(context, username);
   const commitmentOfReport = (id: number) => db().prepare<[number], { commitment: string }>('SELECT commitment FROM ledger_reports WHERE id = ?').get(id)!.commitment;
   const integrityPage = () => page(admin, '/admin/integrity');
   const differences = (html: string) => Number(/Read model against the ledger: (\d+) difference/.exec(html)?.[1]);

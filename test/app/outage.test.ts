@@ -16,6 +16,7 @@ import { createBodyRepository } from '../../src/store/bodies';
 import { createProjection } from '../../src/store/projection';
 import { freePort, startTestApp, tempDataDir } from '../support/context';
 import { addReport, csrfFrom, login, page, type Agent } from '../support/http';
+import { userIdOf } from '../support/world';
 
 /** A classroom node whose chain lives in `dbPath`, so that it can stop and start again. */
 function classroomNode(dbPath: string) {
@@ -54,7 +55,7 @@ describe('a node outage (RPC_URL to a node that stops)', function () {
   const count = (table: string) => context.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
   const counts = () => Object.fromEntries(['bodies', 'users', 'ledger_reports', 'ledger_grants', 'ledger_hospitals'].map(t => [t, count(t)]));
   const aliceAddress = () => context.db.prepare<[], { address: string }>("SELECT address FROM users WHERE username = 'alice'").get()!.address;
-  const aliceId = () => context.db.prepare<[], { id: number }>("SELECT id FROM users WHERE username = 'alice'").get()!.id;
+  const aliceId = () => userIdOf(context, 'alice');
 
   before(async () => {
     port = await freePort();

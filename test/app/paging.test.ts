@@ -10,6 +10,7 @@ import type { AppContext } from '../../src/context';
 import { PAGE_SIZE } from '../../src/web/paging';
 import { startTestApp } from '../support/context';
 import { extractReportIds, login, page, type Agent } from '../support/http';
+import { seedWorld } from '../support/world';
 
 const PASSWORD = 'paging-pass-42';
 const REPORTS = PAGE_SIZE + 2; // two pages: 25 and 2
@@ -38,10 +39,12 @@ describe('paged dashboards', function () {
     context = started.context;
     app = started.app;
     const { services } = started;
-    const { hospitalId } = await services.admin.addHospital({ name: 'Apollo', address: 'A', phone: '111' });
-    await services.admin.addDoctor({ fullName: 'Doc Page', username: 'docpage', password: PASSWORD, email: 'd@x.example', specialty: 'GP', hospitalId });
-    await services.patients.signup({ username: 'patpage', password: PASSWORD, email: 'p@x.example', fullName: 'Pat Page', phone: '123' });
-    const userId = context.db.prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get('patpage')!.id;
+    const world = await seedWorld(context, services, {
+      hospitals: [{ name: 'Apollo', address: 'A', phone: '111' }],
+      doctors: [{ fullName: 'Doc Page', username: 'docpage', password: PASSWORD, email: 'd@x.example', hospital: 'Apollo' }],
+      patients: [{ username: 'patpage', password: PASSWORD, email: 'p@x.example', fullName: 'Pat Page' }],
+    });
+    const [hospitalId, userId] = [world.hospitals.Apollo, world.users.patpage];
     for (let i = 1; i <= REPORTS; i++) {
       const { reportId } = await services.patients.addReport(userId, { title: `Report ${i}`, disease: 'D', details: 'x', hospitalIds: [hospitalId] });
       ids.unshift(reportId);

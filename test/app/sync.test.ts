@@ -4,8 +4,10 @@ import { createVault } from '../../src/features/records/vault';
 import type { Services } from '../../src/services';
 import { createBodyRepository } from '../../src/store/bodies';
 import { startTestApp } from '../support/context';
+import { seedWorld } from '../support/world';
 
-const TABLES = ['ledger_hospitals', 'ledger_doctors', 'ledger_patients', 'ledger_reports', 'ledger_grants', 'ledger_prescriptions'];
+// ledger_acts too: after a reindex the acts are the same rows (its key, tx_hash and log_index, sorts them).
+const TABLES = ['ledger_hospitals', 'ledger_doctors', 'ledger_patients', 'ledger_reports', 'ledger_grants', 'ledger_prescriptions', 'ledger_acts'];
 
 describe('ledger sync', function () {
   this.timeout(120_000);
@@ -14,19 +16,20 @@ describe('ledger sync', function () {
   let alice: number;
   let drSmith: number;
 
-  const idOf = (username: string) => context.db.prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username)!.id;
   const snapshot = () => Object.fromEntries(TABLES.map(table => [table, context.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()]));
   const statusOf = (commitment: string) => context.db.prepare<[string], { status: string }>('SELECT status FROM bodies WHERE commitment = ?').get(commitment)?.status;
 
   before(async () => {
     ({ context, services } = await startTestApp());
-    const { hospitalId: apollo } = await services.admin.addHospital({ name: 'Apollo', address: 'A', phone: '111' });
-    const { hospitalId: care } = await services.admin.addHospital({ name: 'Care', address: 'C', phone: '222' });
-    await services.admin.addDoctor({ fullName: 'John Smith', username: 'drsmith', password: 'password1', email: 's@a.example', specialty: 'GP', hospitalId: apollo });
-    await services.patients.signup({ username: 'alice', password: 'password1', email: 'a@x.example', fullName: 'Alice', phone: '123' });
-    [alice, drSmith] = [idOf('alice'), idOf('drsmith')];
-    const { reportId } = await services.patients.addReport(alice, { title: 'T', disease: 'D', details: 'X', hospitalIds: [apollo, care] });
-    await services.patients.revoke(alice, reportId, care);
+    const world = await seedWorld(context, services, {
+      hospitals: [{ name: 'Apollo', address: 'A', phone: '111' }, { name: 'Care', address: 'C', phone: '222' }],
+      doctors: [{ fullName: 'John Smith', username: 'drsmith', email: 's@a.example', hospital: 'Apollo' }],
+      patients: [{ username: 'alice', email: 'a@x.example', fullName: 'Alice' }],
+      reports: [{ patient: 'alice', title: 'T', sharedWith: ['Apollo', 'Care'] }],
+    });
+    [alice, drSmith] = [world.users.alice, world.users.drsmith];
+    const [reportId] = world.reports;
+    await services.patients.revoke(alice, reportId, world.hospitals.Care);
     await services.doctors.prescribe(drSmith, reportId, { medicines: 'M', dosage: 'D', instructions: 'I' });
   });
   after(async () => context?.close());
@@ -36,6 +39,7 @@ describe('ledger sync', function () {
     const before = snapshot();
     assert.equal(before.ledger_reports.length, 1);
     assert.equal(before.ledger_grants.length, 2);
+    assert.ok(before.ledger_acts.length >= 8, `${before.ledger_acts.length} acts`);
     const dashboard = await services.patients.dashboard(alice);
     for (const table of TABLES) context.db.exec(`DELETE FROM ${table}`);
     assert.deepEqual(await services.patients.dashboard(alice), [], 'the pages read the read model');

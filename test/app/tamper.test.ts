@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
 import { startTestApp, tempDataDir } from '../support/context';
+import { seedWorld } from '../support/world';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -35,10 +36,13 @@ describe('npm run tamper', function () {
   before(async () => {
     ({ context, services } = await startTestApp());
     dataDir = context.config.dataDir;
-    const { hospitalId } = await services.admin.addHospital({ name: 'Apollo', address: 'Chennai', phone: '111' });
-    await services.patients.signup({ username: 'pat', password: 'password1', email: 'p@x.example', fullName: 'Pat', phone: '123' });
-    patientId = context.db.prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get('pat')!.id;
-    ({ reportId } = await services.patients.addReport(patientId, { title: 'Blood test', disease: 'Diabetes', details: secret, hospitalIds: [hospitalId] }));
+    const world = await seedWorld(context, services, {
+      hospitals: [{ name: 'Apollo', address: 'Chennai', phone: '111' }],
+      patients: [{ username: 'pat', email: 'p@x.example', fullName: 'Pat' }],
+      reports: [{ patient: 'pat', title: 'Blood test', disease: 'Diabetes', details: secret, sharedWith: ['Apollo'] }],
+    });
+    patientId = world.users.pat;
+    [reportId] = world.reports;
     storedEnvelope = () =>
       context.db
         .prepare<[number], { envelope: string }>('SELECT b.envelope FROM ledger_reports r JOIN bodies b ON b.commitment = r.commitment WHERE r.id = ?')
