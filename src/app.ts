@@ -7,6 +7,7 @@ import session from 'express-session';
 import { csrfSync } from 'csrf-sync';
 import helmet from 'helmet';
 import type { AppContext } from './context';
+import { ROLE_NAMES, ROLES } from './domain/roles';
 import { facadeOf } from './ledger';
 import { accessLogRoutes } from './features/access-log/routes';
 import { adminRoutes } from './features/admin/routes';
@@ -52,6 +53,9 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.set('views', VIEWS_DIR);
   app.set('trust proxy', context.config.trustProxy);
   app.locals.chain = { chainId: ledger.chainId, contract: ledger.deployment.address };
+  // The role registry, for the navigation, the login pages and the home page's links.
+  app.locals.roles = ROLES;
+  app.locals.roleNames = ROLE_NAMES;
 
   app.use(requestLog(options.log));
   app.use(
