@@ -10,6 +10,7 @@ import supertest from 'supertest';
 import { DATABASE_FILE } from '../../src/store/database';
 import { freePort, tempDataDir } from '../support/context';
 import { csrfFrom, followSaved, page, post } from '../support/http';
+import { pollUntil } from '../support/poll';
 import { startServerProcess } from '../support/process';
 
 /** Resolves with the error code of a new TCP connection to `port`, or 'connected'. */
@@ -60,13 +61,11 @@ describe('shutdown (SIGTERM)', function () {
           (error: Error) => ({ status: error.message, at: Date.now() }),
         ),
     );
-    while (stored() < WRITES) {
-      assert.ok(Date.now() - sent < 30_000, `only ${stored()} of ${WRITES} requests reached the server`);
-      await new Promise(resolve => setTimeout(resolve, 5));
-    }
+    await pollUntil(() => stored() >= WRITES, `not all ${WRITES} requests reached the server`, { timeoutMs: 30_000, everyMs: 5 });
     const signalled = Date.now();
     server.child.kill('SIGTERM');
-    await new Promise(resolve => setTimeout(resolve, 100));
+    // The server says it takes no new requests in the same turn as it closes its listener.
+    await pollUntil(() => /SIGTERM: no new requests/.test(server.stdout()), 'the server did not take up SIGTERM', { everyMs: 5 });
     assert.equal(await connectTo(port), 'ECONNREFUSED', 'a new connection after SIGTERM is refused');
 
     const answers = await Promise.all(writes);
