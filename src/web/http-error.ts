@@ -55,10 +55,17 @@ export interface NodeInfo {
   readonly embedded: boolean;
 }
 
-const UNKNOWN_NODE: NodeInfo = { description: 'the blockchain node', embedded: false };
+const UNKNOWN_NODE: NodeInfo = { description: '', embedded: false };
+
+/** " (at http://…)" — which node was tried, when it is known. */
+function where(node: NodeInfo): string {
+  if (!node.description) return '';
+  return node.embedded ? ` (${node.description})` : ` (tried at ${node.description})`;
+}
 
 /** How to bring a node back, in one sentence. */
 function howToStart(node: NodeInfo): string {
+  if (!node.description) return 'Please try again shortly.';
   return node.embedded
     ? 'The embedded node runs inside this server: restart it with npm start.'
     : `Start the node at ${node.description} again (a classroom Ganache: open Ganache, or run npx ganache with its --database.dbPath, on that port), then reload this page.`;
@@ -80,13 +87,11 @@ function fromUnavailable(error: LedgerUnavailableError, write: boolean, node: No
     return new HttpError(
       503,
       'Ledger unavailable',
-      `${node.description} stopped answering while this was being saved, so it may or may not have been saved. Open the page again in a minute to see whether it was before you try again.`,
+      `The blockchain node${where(node)} stopped answering while this was being saved, so it may or may not have been saved. Open the page again in a minute to see whether it was before you try again.`,
     );
   }
-  return new HttpError(503, 'Ledger unavailable', `${capitalise(node.description)} cannot be reached right now, so nothing was changed. ${howToStart(node)}`);
+  return new HttpError(503, 'Ledger unavailable', `The blockchain node cannot be reached right now${where(node)}. Nothing was changed. ${howToStart(node)}`);
 }
-
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * The page for an error, or undefined for an unexpected one (a 500). `write`: the request meant to

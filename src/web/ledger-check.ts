@@ -27,7 +27,7 @@ export function ledgerRequired(ledger: Pick<Ledger, 'health' | 'lastProblem'>, t
     // Refused before anything was attempted: nothing of this request can have reached the ledger.
     check().then(
       () => next(),
-      (error: unknown) => next(error instanceof LedgerUnavailableError ? error : new LedgerUnavailableError('the node is out of reach', { cause: error, notSent: true })),
+      (error: unknown) => next(error instanceof WrongChainError ? error : new LedgerUnavailableError(error instanceof Error ? error.message : 'the node is out of reach', { cause: error, notSent: true })),
     );
   };
 }

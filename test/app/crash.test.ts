@@ -5,7 +5,6 @@
  * such, the ledger agrees with the pages, and the embedded chain kept its blocks.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import supertest from 'supertest';
@@ -123,7 +122,7 @@ describe('crash safety (kill -9 during writes)', function () {
 
       // The ledger agrees with the pages, and the embedded chain kept its blocks.
       const health = (await (await fetch(`${restartedUrl}/healthz`)).json()) as { blockNumber: number };
-      const deployment = JSON.parse(fs.readFileSync(path.join(dataDir, 'deployment.json'), 'utf8')) as { address: string; blockNumber: number; chainId: number };
+      const deployment = deploymentOf(dataDir);
       const web3 = new Web3(`http://127.0.0.1:${env.CHAIN_PORT}`);
       const codec = new ContractCodec(loadArtifact('EHR').abi);
       const client = new EhrClient(new TransactionSender({ web3, chainId: BigInt(deployment.chainId), codec }), codec, deployment.address);
@@ -136,6 +135,18 @@ describe('crash safety (kill -9 during writes)', function () {
     }
   });
 });
+
+/** The contract this data set was recorded with, as the database keeps it (the chain's identity). */
+function deploymentOf(dataDir: string): { address: string; blockNumber: number; chainId: number } {
+  const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true });
+  try {
+    const row = db.prepare<[], { value: string }>("SELECT value FROM settings WHERE key = 'chain.identity'").get();
+    const identity = JSON.parse(row!.value) as { contract: string; deploymentBlock: number; chainId: number };
+    return { address: identity.contract, blockNumber: identity.deploymentBlock, chainId: identity.chainId };
+  } finally {
+    db.close();
+  }
+}
 
 async function addressOf(dataDir: string): Promise<string> {
   const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true });
