@@ -8,12 +8,11 @@
  * html-validate. The phone screens are saved to docs/screenshots/.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
-import { startTestApp } from '../support/context';
+import { serveTestApp } from '../support/context';
 import { checkPage, checkTargetSize, launch, screenshot, screenshotFailure } from './browser';
 
 /** One word of `length` characters, no space or hyphen in it, starting with `label`. */
@@ -60,12 +59,7 @@ describe('pages that hold any text on any screen', function () {
   let transactionHash: string;
 
   before(async () => {
-    const started = await startTestApp();
-    context = started.context;
-    services = started.services;
-    server = started.app.listen(0, '127.0.0.1');
-    await new Promise(resolve => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ context, services, server, base } = await serveTestApp());
 
     // The ledger takes any name; the forms' limits are lower, so these come in by the services.
     const added = await services.admin.addHospital({ name: LONG.hospital, address: word('Street'), phone: '+91 44 2829 0200' });

@@ -6,12 +6,11 @@
  * html-validate; each screen of the walkthrough is saved to docs/screenshots/.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
-import { startTestApp } from '../support/context';
+import { serveTestApp } from '../support/context';
 import { checkPage, launch, screenshot, screenshotFailure } from './browser';
 
 describe('the walkthrough in Chromium', function () {
@@ -25,12 +24,7 @@ describe('the walkthrough in Chromium', function () {
   let page: Page;
 
   before(async () => {
-    const started = await startTestApp();
-    context = started.context;
-    services = started.services;
-    server = started.app.listen(0, '127.0.0.1');
-    await new Promise(resolve => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ context, services, server, base } = await serveTestApp());
     browser = await launch();
   });
 

@@ -2,6 +2,7 @@
  * Test fixtures: a real embedded Ganache and a real SQLite file in a temporary DATA_DIR.
  */
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
@@ -42,4 +43,12 @@ export async function startTestApp(overrides: Record<string, string> = {}, servi
   const services = createServices(context, { bcryptCost: 4, log: line => serviceLog.push(line), ...serviceOptions });
   await services.auth.ensureAdminPassword(context.config.adminPassword);
   return { context, services, serviceLog, app: createApp(context, services, { log: () => undefined }) };
+}
+
+/** `startTestApp`, listening on a free port of 127.0.0.1 (for a browser): `base` is its URL. */
+export async function serveTestApp(overrides: Record<string, string> = {}, serviceOptions: ServiceOptions = {}) {
+  const started = await startTestApp(overrides, serviceOptions);
+  const server = started.app.listen(0, '127.0.0.1');
+  await new Promise(resolve => server.once('listening', resolve));
+  return { ...started, server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
