@@ -54,7 +54,7 @@ export interface SenderOptions {
   readonly codec: ContractCodec;
   /** Called once when a send fails for lack of funds, before it is tried again. */
   readonly topUp?: (address: string) => Promise<void>;
-  /** How long to wait for a transaction to be mined. */
+  /** How long to wait for a transaction to be mined (default RECEIPT_TIMEOUT_MS). */
   readonly receiptTimeoutMs?: number;
   /**
    * Estimate and hand over transactions one at a time, across all accounts. Needed for the
@@ -73,6 +73,10 @@ const GAS_MARGIN_PERCENT = 125n; // state may change between estimate and mining
 // fresh slot), and unused gas is refunded, so a generous limit costs nothing.
 const GAS_REUSE_FACTOR = 2n;
 const GAS_PRICE_TTL_MS = 15_000;
+// Ganache mines at once and a consortium network within a few seconds: a transaction not mined
+// after this is stuck (a nonce gap, a node that dropped it). The write answers 503 "may or may
+// not have been saved", and the account's next write asks the node for its nonce again.
+export const RECEIPT_TIMEOUT_MS = 30_000;
 
 export class TransactionSender {
   private readonly queues = new Map<string, AccountQueue>();
@@ -95,7 +99,13 @@ export class TransactionSender {
   /** Sends `request` from `signer` and resolves once it is mined with success. */
   async send(signer: Signer, request: TransactionRequest, estimatedAfresh = false): Promise<MinedTransaction> {
     const hash = await this.enqueue(signer.address, queue => this.submit(signer, request, queue));
-    const receipt = await this.waitForReceipt(hash);
+    const receipt = await this.waitForReceipt(hash).catch((error: unknown) => {
+      // Not mined in time (or the node went away): the account's next write asks the node for
+      // its nonce again rather than building on one that may never be mined.
+      const queue = this.queues.get(signer.address.toLowerCase());
+      if (queue) queue.nextNonce = undefined;
+      throw error;
+    });
     if (receipt.status !== 1n) {
       await this.throwRevertReason(signer, request, receipt.blockNumber);
       // No revert: it ran out of gas under a limit learnt from earlier writes. Once, afresh.
@@ -269,7 +279,7 @@ export class TransactionSender {
   }
 
   private async waitForReceipt(hash: string) {
-    const deadline = Date.now() + (this.options.receiptTimeoutMs ?? 120_000);
+    const deadline = Date.now() + (this.options.receiptTimeoutMs ?? RECEIPT_TIMEOUT_MS);
     for (let delay = 0; ; delay = Math.min(Math.max(delay * 2, 20), 1000)) {
       if (delay) await new Promise(resolve => setTimeout(resolve, delay));
       try {

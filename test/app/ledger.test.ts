@@ -5,8 +5,8 @@ import { loadConfig } from '../../src/config';
 import { startContext, type AppContext } from '../../src/context';
 import { DecryptionError } from '../../src/crypto/envelope';
 import { createCustodian } from '../../src/keys/custodian';
-import { LedgerRevertError } from '../../src/ledger/errors';
-import type { Signer } from '../../src/ledger/transactions';
+import { LedgerRevertError, LedgerUnavailableError } from '../../src/ledger/errors';
+import { TransactionSender, type Signer } from '../../src/ledger/transactions';
 import { createAccountRepository } from '../../src/store/accounts';
 import { freePort, testConfig } from '../support/context';
 
@@ -106,6 +106,21 @@ describe('custodial ledger client', function () {
       const { reportId } = await context.ledger.client.addReport(patient, randomCommitment(), []);
       await context.ledger.client.shareReport(patient, reportId, hospitalId);
       assert.deepEqual(await context.ledger.client.reportHospitals(reportId), [hospitalId]);
+    });
+
+    it('gives up on a write not mined in time, and the next write asks the node for its nonce again', async () => {
+      const { web3, chainId, codec, admin } = context.ledger;
+      const sender = new TransactionSender({ web3, chainId: BigInt(chainId), codec, receiptTimeoutMs: 1500, oneSendAtATime: true });
+      const patient = await newPatient();
+      await sender.send(patient, { to: admin.address, value: 1n });
+      // What the review's evm_revert did to a user: the sender's nonce ahead of the chain's, so
+      // the next transaction waits in the node's queued pool for ever, and every write behind it.
+      const queues = (sender as unknown as { queues: Map<string, { nextNonce?: bigint }> }).queues;
+      queues.get(patient.address)!.nextNonce! += 1n;
+      const started = Date.now();
+      await assert.rejects(sender.send(patient, { to: admin.address, value: 1n }), LedgerUnavailableError);
+      assert.ok(Date.now() - started < 5000, `gave up after ${Date.now() - started} ms`);
+      await sender.send(patient, { to: admin.address, value: 1n }); // resynchronised from the node: lands
     });
 
     it('returns what a write did: hash, block, gas and decoded events', async () => {
