@@ -52,8 +52,11 @@ export function createLedgerReads(client: Reader, { ttlMs = DEFAULT_TTL_MS, maxR
     const key = grantKey(reportId, hospitalId);
     if ((grants.get(key) ?? 0) > now()) return true;
     const yes = await client.canRead(reportId, hospitalId);
-    if (yes) grants.set(key, now() + ttlMs);
-    else grants.delete(key);
+    grants.delete(key); // re-inserted last: the map's order is the order of expiry
+    if (yes) {
+      if (grants.size >= maxReports) grants.delete(grants.keys().next().value as string); // bounded, like `reports`
+      grants.set(key, now() + ttlMs);
+    }
     return yes;
   }
 
