@@ -45,7 +45,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
   const now = options.now ?? Date.now;
   const ledger = facadeOf(context.ledger);
   // Its sweeper runs on a timer: stopped when the context closes, before the database does.
-  const sessionStore = new SqliteSessionStore(context.db, now);
+  const sessionStore = new SqliteSessionStore(context.db, context.masterKey, now);
   context.closeWith(() => sessionStore.close());
   const app = express();
   app.disable('x-powered-by');

@@ -5,9 +5,14 @@
  * Rows are keyed by the sha256 of the session id, never the id itself: a copy of the database
  * (a backup, a stolen disk) then holds nothing that a cookie could be made from. Each row also
  * names its user (`role:id`), so that a password change can end that user's other sessions.
+ *
+ * A session's data is sealed (AES-256-GCM under a key derived from the master key, bound to its
+ * row): it can hold what a user typed (a report kept across a login that its session outlived,
+ * the title in a "saved" message), and such text is never stored in the clear.
  */
 import { createHash } from 'node:crypto';
 import session from 'express-session';
+import { DecryptionError, deriveKey, open, seal } from '../crypto/envelope';
 import type { Db } from './database';
 
 const DEFAULT_TTL_MS = 8 * 60 * 60 * 1000;
@@ -22,9 +27,11 @@ export const sessionUserKey = (user: { role: string; id: number } | undefined) =
 export class SqliteSessionStore extends session.Store {
   private readonly statements;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly key: Buffer;
 
-  constructor(db: Db, private readonly now: () => number = Date.now) {
+  constructor(db: Db, masterKey: Buffer, private readonly now: () => number = Date.now) {
     super();
+    this.key = deriveKey(masterKey, 'sessions');
     this.statements = {
       get: db.prepare<[string, number], { data: string }>('SELECT data FROM sessions WHERE sid = ? AND expires > ?'),
       set: db.prepare(
@@ -43,13 +50,15 @@ export class SqliteSessionStore extends session.Store {
 
   override get(sid: string, callback: (error: unknown, session?: session.SessionData | null) => void): void {
     this.attempt(callback, () => {
-      const row = this.statements.get.get(hashSessionId(sid), this.now());
-      return row ? (JSON.parse(row.data) as session.SessionData) : null;
+      const key = hashSessionId(sid);
+      const row = this.statements.get.get(key, this.now());
+      return row ? this.opened(row.data, key) : null;
     });
   }
 
   override set(sid: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
-    this.attempt(callback, () => void this.statements.set.run(hashSessionId(sid), JSON.stringify(data), this.expiry(data), sessionUserKey(data.user)));
+    const key = hashSessionId(sid);
+    this.attempt(callback, () => void this.statements.set.run(key, seal(this.key, JSON.stringify(data), `session:${key}`), this.expiry(data), sessionUserKey(data.user)));
   }
 
   override touch(sid: string, data: session.SessionData, callback?: () => void): void {
@@ -63,6 +72,16 @@ export class SqliteSessionStore extends session.Store {
   /** Ends every session of `user` but the one of `keepSid` (a password change); returns how many. */
   destroyOthers(user: { role: string; id: number }, keepSid: string): number {
     return this.statements.destroyOthers.run(sessionUserKey(user), hashSessionId(keepSid)).changes;
+  }
+
+  /** A row's data; null (no session: a new one starts) for a row that does not open under this key. */
+  private opened(data: string, key: string): session.SessionData | null {
+    try {
+      return JSON.parse(open(this.key, data, `session:${key}`).toString('utf8')) as session.SessionData;
+    } catch (error) {
+      if (error instanceof DecryptionError) return null;
+      throw error;
+    }
   }
 
   /** Removes expired sessions; returns how many. */

@@ -187,6 +187,9 @@ describe('sessions, passwords and forms', function () {
       assert.equal(res.headers.location, '/patient/login');
       const login = await agent.get('/patient/login');
       assert.match(login.text, /Your session ended; log in to continue — what you typed is kept\./);
+      // Kept sealed: the sessions table holds none of it in the clear.
+      const rows = context.db.prepare<[], { data: string }>('SELECT data FROM sessions').all();
+      assert.ok(rows.length > 0 && rows.every(row => !row.data.includes('Typed') && !row.data.includes('Migraine')), 'typed text stored in the clear');
 
       const back = await agent.post('/patient/login').type('form').send({ _csrf: csrfFrom(login.text), username, password: PASSWORD });
       assert.equal(back.status, 303);
