@@ -68,9 +68,10 @@ function onSignals(server: Server, context: AppContext, services: Services, stop
       process.exit(1);
     }
     closing = true;
-    say('stop', `${signal}: no new requests; finishing those under way (up to ${DRAIN_MS / 1000} s)`);
     const deadline = Date.now() + DRAIN_MS;
     const closed = new Promise<void>(resolve => server.close(() => resolve()));
+    // Said once the listener is closed, so that whoever reads it finds new connections refused.
+    say('stop', `${signal}: no new requests; finishing those under way (up to ${DRAIN_MS / 1000} s)`);
     server.closeIdleConnections();
     const idle = setInterval(() => server.closeIdleConnections(), 100); // keep-alive sockets whose response just went out
     if (!(await settledBy(closed, deadline))) {
