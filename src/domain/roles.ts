@@ -85,7 +85,10 @@ const REGISTRY = {
       note: 'Doctors get their login from the admin.',
     },
     home: '/doctor',
-    nav: [{ label: 'Shared reports', path: '/doctor' }],
+    nav: [
+      { label: 'Shared reports', path: '/doctor' },
+      { label: 'Password', path: '/account/password' },
+    ],
     may: ['read-shared-reports', 'prescribe'],
   },
   patient: {
@@ -95,6 +98,7 @@ const REGISTRY = {
     nav: [
       { label: 'My reports', path: '/patient' },
       { label: 'Access log', path: '/patient/access-log' },
+      { label: 'Password', path: '/account/password' },
     ],
     signup: { path: '/patient/signup', entry: { label: 'Patient Signup', blurb: 'Create your record' } },
     keptForms: { '/patient/reports': '/patient' },
