@@ -132,7 +132,7 @@ export async function connectLedger(config: Config, { report = () => undefined, 
     );
 
     const admin = await adminSigner(web3, node);
-    const identity = await ensureDeployed({ web3, node, dataDir: config.dataDir, chainId, admin, record, report });
+    const identity = await ensureDeployed({ web3, node, dataDir: config.dataDir, chainId, admin, record, recorded, report });
     const deployment: Deployment = {
       address: identity.contract,
       transactionHash: identity.deploymentTransaction,
@@ -202,6 +202,8 @@ interface DeployContext {
   chainId: number;
   admin: Signer;
   record: DeploymentRecord;
+  /** What the database recorded, read once at start. */
+  recorded: ChainIdentity | undefined;
   report: StageReporter;
 }
 
@@ -212,8 +214,12 @@ interface DeployContext {
  * otherwise: a release-1 app would have deployed a new contract over it without a word.
  */
 async function ensureDeployed(context: DeployContext): Promise<ChainIdentity> {
-  const { web3, node, record, report, chainId } = context;
-  const recorded = record.load() ?? (await adoptLegacyDeployment(context));
+  const { web3, node, record, recorded, report, chainId } = context;
+  const adopted = recorded ? undefined : await adoptLegacyDeployment(context);
+  if (adopted) {
+    report('migrate', `contract at ${adopted.contract} (adopted from the first release's deployment.json)`);
+    return adopted;
+  }
   if (recorded) {
     const observed = await observeChain(web3, recorded.contract);
     if (chainMismatch(recorded, observed)) throw new WrongChainError(recorded, observed, node.description).toConfigError();
@@ -232,7 +238,8 @@ async function ensureDeployed(context: DeployContext): Promise<ChainIdentity> {
   const deployed = readJson<{ address: string; transactionHash: string; blockNumber: number; chainId: number }>(file);
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
   if (!deployed || deployed.chainId !== chainId) throw new Error('the migration did not record a deployment');
-  const identity = await identityOf(web3, deployed.address.toLowerCase(), deployed.transactionHash, deployed.blockNumber, chainId);
+  const contract = deployed.address.toLowerCase();
+  const identity = identityOf(await observeChain(web3, contract), contract, deployed.transactionHash, deployed.blockNumber, chainId);
   record.save(identity);
   report('migrate', `contract deployed at ${identity.contract}`);
   return identity;
@@ -241,19 +248,18 @@ async function ensureDeployed(context: DeployContext): Promise<ChainIdentity> {
 async function adoptLegacyDeployment({ web3, node, record, dataDir, chainId }: DeployContext): Promise<ChainIdentity | undefined> {
   const legacy = readJson<Deployment>(path.join(dataDir, LEGACY_DEPLOYMENT_FILE));
   if (!legacy) return undefined;
-  const identity = await identityOf(web3, legacy.address.toLowerCase(), legacy.transactionHash, legacy.blockNumber, legacy.chainId);
-  const code = await web3.eth.getCode(identity.contract);
-  if (legacy.chainId !== chainId || code === '0x') {
+  const contract = legacy.address.toLowerCase();
+  const observed = await observeChain(web3, contract);
+  const identity = identityOf(observed, contract, legacy.transactionHash, legacy.blockNumber, legacy.chainId);
+  if (legacy.chainId !== chainId || observed.codeHash === web3.utils.keccak256('0x')) {
     // Release 1 kept no genesis hash: what is known is that this node does not hold the contract.
-    const observed = await observeChain(web3, identity.contract);
     throw new WrongChainError({ ...identity, genesisHash: '(not recorded by release 1)' }, observed, node.description).toConfigError();
   }
   record.save(identity);
   return identity;
 }
 
-async function identityOf(web3: Web3, contract: string, deploymentTransaction: string, deploymentBlock: number, chainId: number): Promise<ChainIdentity> {
-  const observed = await observeChain(web3, contract);
+function identityOf(observed: ObservedChain, contract: string, deploymentTransaction: string, deploymentBlock: number, chainId: number): ChainIdentity {
   return { chainId, genesisHash: observed.genesisHash, contract, codeHash: observed.codeHash, deploymentTransaction, deploymentBlock };
 }
 

@@ -73,3 +73,12 @@ export async function screenshotFailure(page: Page | undefined, title: string): 
   await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
   return file;
 }
+
+/** An `afterEach` hook: a screenshot of the page of a failed test, named in the output. */
+export function screenshotOnFailure(currentPage: () => Page | undefined) {
+  return async function (this: Mocha.Context): Promise<void> {
+    if (this.currentTest?.state !== 'failed') return;
+    const file = await screenshotFailure(currentPage(), this.currentTest.fullTitle());
+    if (file) console.error(`    screenshot of the failed step: ${file}`);
+  };
+}

@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
 import { serveTestApp } from '../support/context';
-import { checkPage, checkTargetSize, launch, screenshot, screenshotFailure } from './browser';
+import { checkPage, checkTargetSize, launch, screenshot, screenshotOnFailure } from './browser';
 
 /** One word of `length` characters, no space or hyphen in it, starting with `label`. */
 const word = (label: string, length = 300) => (label + 'Pneumonoultramicroscopicsilicovolcanoconiosis'.repeat(10)).slice(0, length);
@@ -89,12 +89,7 @@ describe('pages that hold any text on any screen', function () {
     }
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const file = await screenshotFailure(page, this.currentTest.fullTitle());
-      if (file) console.error(`    screenshot of the failed step: ${file}`);
-    }
-  });
+  afterEach(screenshotOnFailure(() => page));
 
   after(async () => {
     await browser?.close();

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
 import { serveTestApp } from '../support/context';
-import { checkPage, launch, screenshot, screenshotFailure } from './browser';
+import { checkPage, launch, screenshot, screenshotOnFailure } from './browser';
 
 describe('the walkthrough in Chromium', function () {
   this.timeout(180_000);
@@ -33,12 +33,7 @@ describe('the walkthrough in Chromium', function () {
     page ??= await session.newPage();
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const file = await screenshotFailure(page, this.currentTest.fullTitle());
-      if (file) console.error(`    screenshot of the failed step: ${file}`);
-    }
-  });
+  afterEach(screenshotOnFailure(() => page));
 
   after(async () => {
     await browser?.close();

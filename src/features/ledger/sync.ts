@@ -28,8 +28,7 @@ export function createLedgerSync(db: Db, ledger: Ledger, projection: Projection,
 
   async function catchUp(): Promise<number> {
     // Never events of another chain: a node swapped for a new chain fails here (WrongChainError).
-    await ledger.health(5000);
-    const latest = await ledger.client.latestBlock();
+    const { blockNumber: latest } = await ledger.health(5000);
     let next = Number(settings.get(CURSOR) ?? ledger.deployment.blockNumber);
     let applied = 0;
     while (next <= latest) {
