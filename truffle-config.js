@@ -27,7 +27,9 @@ function ehrNetwork() {
 
 module.exports = {
   contracts_directory: './contracts',
-  contracts_build_directory: './build/contracts',
+  // `npm start` migrates against a private copy of the build (EHR_BUILD_DIR): Truffle rewrites the
+  // artifacts it deploys, not atomically, and the app and parallel starts read the shared build.
+  contracts_build_directory: process.env.EHR_BUILD_DIR || './build/contracts',
   migrations_directory: './migrations',
   test_directory: './test/contracts',
   networks: {

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { BUILD_DIR, CONTRACTS_DIR, PROJECT_ROOT } from '../paths';
@@ -39,10 +40,20 @@ function sourcesHash(): string {
   return hash.digest('hex');
 }
 
+/** Every artifact parses: a build a release before this one let a killed migration truncate is rebuilt. */
+function buildIsWhole(): boolean {
+  try {
+    for (const file of fs.readdirSync(BUILD_DIR).filter(name => name.endsWith('.json'))) JSON.parse(fs.readFileSync(path.join(BUILD_DIR, file), 'utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Compiles the contracts unless the build already matches the sources; says whether it compiled. */
 export async function ensureCompiled(): Promise<boolean> {
   const hash = sourcesHash();
-  if (fs.existsSync(SOURCES_STAMP) && fs.readFileSync(SOURCES_STAMP, 'utf8') === hash) return false;
+  if (fs.existsSync(SOURCES_STAMP) && fs.readFileSync(SOURCES_STAMP, 'utf8') === hash && buildIsWhole()) return false;
   await truffle(['compile', '--all', '--quiet']);
   fs.writeFileSync(SOURCES_STAMP, hash);
   return true;
@@ -59,10 +70,23 @@ export interface MigrateOptions {
 /** A migration deploys one contract in a few transactions: minutes mean the node is gone. */
 const MIGRATE_TIMEOUT_MS = 180_000;
 
+/**
+ * Deploys with `truffle migrate`, against a private copy of the build. Truffle writes the network
+ * into each artifact it deploys with a plain writeFile: on the shared build, a start killed (or a
+ * second start reading) at that moment finds a truncated EHR.json ("Unexpected end of JSON input")
+ * that the sources stamp still calls up to date.
+ */
 export async function migrate(options: MigrateOptions): Promise<void> {
-  await truffle(['migrate', '--network', 'ehr', '--reset', '--compile-none', '--quiet'], {
-    EHR_RPC_URL: options.rpcUrl,
-    EHR_DEPLOYMENT_FILE: options.deploymentFile,
-    ...(options.deployerKey ? { EHR_DEPLOYER_KEY: options.deployerKey } : {}),
-  }, MIGRATE_TIMEOUT_MS);
+  const buildCopy = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-build-'));
+  try {
+    fs.cpSync(BUILD_DIR, buildCopy, { recursive: true });
+    await truffle(['migrate', '--network', 'ehr', '--reset', '--compile-none', '--quiet'], {
+      EHR_RPC_URL: options.rpcUrl,
+      EHR_DEPLOYMENT_FILE: options.deploymentFile,
+      EHR_BUILD_DIR: buildCopy,
+      ...(options.deployerKey ? { EHR_DEPLOYER_KEY: options.deployerKey } : {}),
+    }, MIGRATE_TIMEOUT_MS);
+  } finally {
+    fs.rmSync(buildCopy, { recursive: true, force: true });
+  }
 }

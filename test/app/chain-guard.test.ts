@@ -13,6 +13,7 @@ import { ConfigError } from '../../src/config';
 import { deriveKey, open } from '../../src/crypto/envelope';
 import { startContext } from '../../src/context';
 import { READ_METHODS } from '../../src/ledger/rpc-gate';
+import { BUILD_DIR } from '../../src/paths';
 import { freePort, startTestApp, tempDataDir, testConfig } from '../support/context';
 import { csrfFrom, login, page, post } from '../support/http';
 import { startServerProcess } from '../support/process';
@@ -272,6 +273,9 @@ describe('a first start that failed half-way', function () {
 
   it('finishes what a start killed (kill -9) right after starting its node began', async () => {
     const dataDir = tempDataDir();
+    // The kill lands during the migration: Truffle must not be writing the shared build then.
+    const artifact = path.join(BUILD_DIR, 'EHR.json');
+    const built = fs.readFileSync(artifact, 'utf8');
     const env = { DATA_DIR: dataDir, PORT: String(await freePort()), CHAIN_PORT: String(await freePort()) };
     const first = startServerProcess(env, { direct: true });
     await until(() => /^node /m.test(first.stdout()) || first.child.exitCode !== null, 90_000, 'the node stage');
@@ -289,6 +293,7 @@ describe('a first start that failed half-way', function () {
         .type('form')
         .send({ _csrf: token, username: 'after', password: 'password1', email: 'a@x.example', fullName: 'After', phone: '123' });
       assert.equal(signup.status, 303, signup.text.slice(0, 500));
+      assert.equal(fs.readFileSync(artifact, 'utf8'), built, 'a migration rewrote the shared build');
     } finally {
       second.child.kill('SIGTERM');
       await second.exited();
