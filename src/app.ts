@@ -19,8 +19,7 @@ import { healthRoutes, homeRoutes } from './features/home/routes';
 import { patientRoutes } from './features/patient/routes';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import type { Services } from './services';
-import { SqliteSessionStore } from './store/session-store';
-import { createThrottleEvents } from './store/throttle-events';
+import { SealedSessionStore } from './store/session-store';
 import { accountRoutes } from './features/account/routes';
 import { keepTypedForm, sessionLifetime, SESSION_IDLE_MS } from './web/auth';
 import { lazyText } from './web/session';
@@ -45,7 +44,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
   const now = options.now ?? Date.now;
   const ledger = facadeOf(context.ledger);
   // Its sweeper runs on a timer: stopped when the context closes, before the database does.
-  const sessionStore = new SqliteSessionStore(context.db, context.masterKey, now);
+  const sessionStore = new SealedSessionStore(context.store.sessions, context.masterKey, now);
   context.closeWith(() => sessionStore.close());
   const app = express();
   app.disable('x-powered-by');
@@ -114,7 +113,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use(ledgerRequired(ledger)); // signed-in pages and signups: 503 while the node is out of reach or the wrong chain
 
   app.use(homeRoutes());
-  app.use(authRoutes(services.auth, createLoginThrottle({ events: createThrottleEvents(context.db), secret: context.sessionSecret, now })));
+  app.use(authRoutes(services.auth, createLoginThrottle({ events: context.store.throttle, secret: context.sessionSecret, now })));
   app.use(accountRoutes(services.auth));
   app.use(adminRoutes(services.admin, services.auth));
   app.use(patientRoutes(services.patients));

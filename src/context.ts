@@ -7,14 +7,14 @@ import { deriveKey, open, seal } from './crypto/envelope';
 import { loadMasterKey, loadSessionSecret } from './crypto/secrets';
 import { connectLedger, type LedgerConnection, type StageReporter } from './ledger';
 import { checkMasterKey, createCustodian, type Custodian } from './keys/custodian';
-import { createAccountRepository } from './store/accounts';
 import { createDeploymentRecord } from './store/deployment';
-import { createSettings } from './store/settings';
-import { openDatabase, type Db } from './store/database';
+import { openStore } from './store';
+import type { Store } from './store/ports';
 
 export interface AppContext {
   readonly config: Config;
-  readonly db: Db;
+  /** Everything kept off the ledger, behind the store's ports. */
+  readonly store: Store;
   /** The whole ledger adapter; features get its facade (`facadeOf`), wired in services.ts and app.ts. */
   readonly ledger: LedgerConnection;
   readonly custodian: Custodian;
@@ -38,16 +38,15 @@ function seedCipher(masterKey: Buffer) {
 export async function startContext(config: Config, report?: StageReporter): Promise<AppContext> {
   const masterKey = loadMasterKey(config.dataDir, config.masterKey);
   const sessionSecret = loadSessionSecret(config.dataDir, config.sessionSecret);
-  const db = openDatabase(config.dataDir);
+  const store = await openStore(config);
   try {
-    const accounts = createAccountRepository(db);
-    checkMasterKey(accounts, masterKey); // before the node starts: a wrong key stops at once
-    const ledger = await connectLedger(config, { report, record: createDeploymentRecord(createSettings(db)), seedCipher: seedCipher(masterKey) });
-    const custodian = createCustodian({ accounts, masterKey });
+    await checkMasterKey(store.accounts, masterKey); // before the node starts: a wrong key stops at once
+    const ledger = await connectLedger(config, { report, record: createDeploymentRecord(store.settings), seedCipher: seedCipher(masterKey) });
+    const custodian = createCustodian({ accounts: store.accounts, masterKey });
     const closers: (() => void)[] = [];
     return {
       config,
-      db,
+      store,
       ledger,
       custodian,
       masterKey,
@@ -56,11 +55,11 @@ export async function startContext(config: Config, report?: StageReporter): Prom
       async close() {
         for (const close of closers.splice(0)) close();
         await ledger.close();
-        db.close();
+        await store.close();
       },
     };
   } catch (error) {
-    db.close();
+    await store.close();
     throw error;
   }
 }

@@ -8,15 +8,14 @@ import path from 'node:path';
 import type { AppContext } from './context';
 import { run, say } from './main';
 import type { Services } from './services';
-import { createSettings } from './store/settings';
 
 export const DEMO_PASSWORD = 'demo1234';
 const SEEDED = 'demo.seeded';
 
 export async function seedDemo(context: AppContext, services: Services): Promise<void> {
-  const settings = createSettings(context.db);
-  const hasUsers = context.db.prepare('SELECT 1 FROM users LIMIT 1').get() !== undefined;
-  if (settings.get(SEEDED)) {
+  const { settings, users: userStore } = context.store;
+  const hasUsers = await userStore.any();
+  if (await settings.get(SEEDED)) {
     say('demo', 'classroom data set already in place');
   } else if (hasUsers) {
     say('demo', `${context.config.dataDir} holds other data (or a demo set cut short): delete it to make the demo set anew`);
@@ -29,7 +28,7 @@ export async function seedDemo(context: AppContext, services: Services): Promise
     await services.patients.signup({ username: 'alice', password: DEMO_PASSWORD, email: 'alice@example.org', fullName: 'Alice Kumar', phone: '+91 98765 43210' });
     await services.patients.signup({ username: 'bob', password: DEMO_PASSWORD, email: 'bob@example.org', fullName: 'Bob Reddy', phone: '+91 91234 56780' });
     const users = Object.fromEntries(
-      ['drsmith', 'drrao', 'alice', 'bob'].map(username => [username, context.db.prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username)!.id]),
+      await Promise.all(['drsmith', 'drrao', 'alice', 'bob'].map(async username => [username, (await userStore.findByUsername(username))!.id] as const)),
     );
     const a1 = await services.patients.addReport(users.alice, { title: 'Blood test, March', disease: 'Type 2 diabetes', details: 'HbA1c 7.9 %. Fasting glucose 142 mg/dL.\nTired in the afternoons.', hospitalIds: [apollo, care] });
     await services.patients.addReport(users.alice, { title: 'Knee X-ray', disease: 'Osteoarthritis', details: 'Mild joint-space narrowing, right knee. Pain on stairs.', hospitalIds: [apollo] });
@@ -37,12 +36,12 @@ export async function seedDemo(context: AppContext, services: Services): Promise
     const b1 = await services.patients.addReport(users.bob, { title: 'ECG after chest pain', disease: 'Suspected angina', details: 'ST depression on exertion. BP 148/92.', hospitalIds: [care] });
     await services.patients.addReport(users.bob, { title: 'Annual check-up', disease: 'Hypertension', details: 'BP 150/95 on two visits. Non-smoker.', hospitalIds: [apollo, care] });
     // The doctors open the reports they prescribe for, as they would: the patients' access logs.
-    services.doctors.recordAccess(users.drsmith, a1.reportId);
-    services.doctors.recordAccess(users.drrao, b1.reportId);
+    await services.doctors.recordAccess(users.drsmith, a1.reportId);
+    await services.doctors.recordAccess(users.drrao, b1.reportId);
     await services.background.settled();
     await services.doctors.prescribe(users.drsmith, a1.reportId, { medicines: 'Metformin 500 mg', dosage: 'One tablet twice a day with meals', instructions: 'Walk 30 minutes daily. Recheck HbA1c in 3 months.' });
     await services.doctors.prescribe(users.drrao, b1.reportId, { medicines: 'Aspirin 75 mg; Atorvastatin 20 mg', dosage: 'Aspirin once a day; atorvastatin at night', instructions: 'Stress test next week. Go to the emergency room if pain lasts over 5 minutes.' });
-    settings.set(SEEDED, new Date().toISOString());
+    await settings.set(SEEDED, new Date().toISOString());
   }
   say('demo', `logins (password ${DEMO_PASSWORD} for all but the admin): admin / ${context.config.adminPassword === 'admin' ? 'admin' : '(ADMIN_PASSWORD)'}; doctors drsmith (Apollo), drrao (Care); patients alice, bob`);
 }

@@ -17,13 +17,6 @@ import { createBackgroundTasks } from './features/records/background';
 import { createLedgerReads } from './features/records/ledger-reads';
 import { createVault } from './features/records/vault';
 import { createLedgerWriter } from './features/records/writer';
-import { createActs } from './store/acts';
-import { createBodyRepository } from './store/bodies';
-import { createProjection } from './store/projection';
-import { createReadModel } from './store/read-model';
-import { createSettings } from './store/settings';
-import { createThrottleEvents } from './store/throttle-events';
-import { createUserRepository } from './store/users';
 
 export interface ServiceOptions {
   /** bcrypt's cost factor (tests lower it). */
@@ -35,30 +28,25 @@ export interface ServiceOptions {
 }
 
 export function createServices(context: AppContext, options: ServiceOptions = {}) {
-  const { db, custodian, masterKey } = context;
+  const { store, custodian, masterKey } = context;
+  const { users, bodies, readModel, acts } = store;
   const ledger = facadeOf(context.ledger); // the features' view: no web3, codec, sender or node
-  const users = createUserRepository(db);
-  const bodies = createBodyRepository(db);
-  const readModel = createReadModel(db);
   const vault = createVault(bodies, masterKey, options.log, { chainId: ledger.chainId, contract: ledger.deployment.address });
   const reads = createLedgerReads(ledger.client);
-  const projection = createProjection(db);
-  const settings = createSettings(db);
-  const writer = createLedgerWriter(db, vault, bodies, projection, events => reads.forget(events));
-  const auth = createAuthService(users, settings, options.bcryptCost);
+  const writer = createLedgerWriter(store, vault, events => reads.forget(events));
+  const auth = createAuthService(users, store.settings, options.bcryptCost);
   const background = createBackgroundTasks(options.log);
-  const acts = createActs(db);
-  const sync = createLedgerSync(db, ledger, projection, settings);
+  const sync = createLedgerSync(store, ledger);
   return {
     auth,
     background,
     sync,
-    admin: createAdminService({ db, ledger, custodian, users, readModel, writer, auth }),
-    patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups: createSignupLimit(createThrottleEvents(db)) }),
+    admin: createAdminService({ ledger, custodian, users, readModel, writer, auth }),
+    patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups: createSignupLimit(store.throttle) }),
     doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings: createOpenings(acts, options.now) }),
     accessLog: createAccessLogService(acts, users, vault),
     audit: createAuditService(acts, users),
-    integrity: createIntegrityCheck(db, ledger, vault, () => sync.catchUp()),
+    integrity: createIntegrityCheck(readModel, ledger, vault, () => sync.catchUp()),
     explorer: createExplorerService(ledger, createNames(ledger, users, readModel)),
   };
 }

@@ -4,15 +4,13 @@
  * with or without the app running. Exit codes: 0 done (or nothing to do), 1 no such report or
  * data set, 2 wrong arguments.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { loadConfig } from './config';
 import { restoreReport, tamperWithReport, TamperError } from './features/records/tamper';
-import { DATABASE_FILE, openDatabase } from './store/database';
+import { openStore, storeExists } from './store';
 
 const USAGE = 'usage: npm run tamper -- <reportId> [--undo]   (the data set is DATA_DIR, default ./data)';
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const undo = argv.includes('--undo');
   const rest = argv.filter(arg => arg !== '--undo');
   if (rest.length !== 1 || !/^[1-9][0-9]{0,9}$/.test(rest[0])) {
@@ -29,15 +27,16 @@ function main(argv: readonly string[]): number {
     return 2;
   }
   // Never make a new, empty data set where the user meant an existing one.
-  if (!fs.existsSync(path.join(dataDir, DATABASE_FILE))) {
-    console.error(`tamper: there is no data set in ${dataDir} (no ${DATABASE_FILE}); set DATA_DIR to the app's data directory, e.g. DATA_DIR=data/demo`);
+  const missing = storeExists({ dataDir });
+  if (missing !== true) {
+    console.error(`tamper: there is no data set in ${dataDir} (${missing}); set DATA_DIR to the app's data directory, e.g. DATA_DIR=data/demo`);
     return 1;
   }
 
-  const db = openDatabase(dataDir);
+  const store = await openStore({ dataDir });
   try {
     if (undo) {
-      const { commitment, restored } = restoreReport(db, reportId);
+      const { commitment, restored } = await restoreReport(store, reportId);
       if (!restored) {
         console.log(`report ${reportId} in ${dataDir} is not tampered: its stored body matches ${commitment} on the ledger. Nothing to undo.`);
       } else {
@@ -46,7 +45,7 @@ function main(argv: readonly string[]): number {
       }
       return 0;
     }
-    const { commitment, alreadyTampered } = tamperWithReport(db, reportId);
+    const { commitment, alreadyTampered } = await tamperWithReport(store, reportId);
     if (alreadyTampered) {
       console.log(`report ${reportId} in ${dataDir} is already tampered: its stored body does not match ${commitment} on the ledger. Nothing changed; undo with npm run tamper -- ${reportId} --undo`);
       return 0;
@@ -59,8 +58,8 @@ function main(argv: readonly string[]): number {
     console.error(`tamper: ${error.message} (${dataDir})`);
     return 1;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+void main(process.argv.slice(2)).then(code => (process.exitCode = code));

@@ -6,7 +6,7 @@
 import { eth } from 'web3';
 import { ConfigError } from '../config';
 import { DecryptionError, deriveKey, open, seal } from '../crypto/envelope';
-import type { AccountRepository } from '../store/accounts';
+import type { AccountStore } from '../store/ports';
 import type { Signer } from '../ledger/transactions';
 
 export interface Custodian {
@@ -16,12 +16,12 @@ export interface Custodian {
    * half-way leaves no ether behind in an account nobody uses.
    */
   createAccount(): Promise<string>;
-  /** The signer of an account this server keeps; throws DecryptionError under a wrong master key. */
-  signer(address: string): Signer;
+  /** The signer of an account this server keeps; rejects with DecryptionError under a wrong master key. */
+  signer(address: string): Promise<Signer>;
 }
 
 export interface CustodianOptions {
-  readonly accounts: AccountRepository;
+  readonly accounts: AccountStore;
   readonly masterKey: Buffer;
 }
 
@@ -32,8 +32,8 @@ export function createCustodian({ accounts, masterKey }: CustodianOptions): Cust
   const key = deriveKey(masterKey, ACCOUNT_KEYS);
   const aad = accountAad;
 
-  function signer(address: string): Signer {
-    const row = accounts.findByAddress(address);
+  async function signer(address: string): Promise<Signer> {
+    const row = await accounts.findByAddress(address);
     if (!row) throw new Error(`no custodial account ${address}`);
     return { address: row.address, privateKey: open(key, row.encryptedKey, aad(row.address)).toString('utf8') };
   }
@@ -43,7 +43,7 @@ export function createCustodian({ accounts, masterKey }: CustodianOptions): Cust
       const account = eth.accounts.create();
       const address = account.address.toLowerCase();
       // Stored before anything is sent, so a key is never lost after its account holds funds.
-      accounts.insert(address, seal(key, account.privateKey, aad(address)));
+      await accounts.insert(address, seal(key, account.privateKey, aad(address)));
       return address;
     },
     signer,
@@ -51,8 +51,8 @@ export function createCustodian({ accounts, masterKey }: CustodianOptions): Cust
 }
 
 /** Throws a ConfigError when `masterKey` does not open the keys already stored. */
-export function checkMasterKey(accounts: AccountRepository, masterKey: Buffer): void {
-  const first = accounts.first();
+export async function checkMasterKey(accounts: AccountStore, masterKey: Buffer): Promise<void> {
+  const first = await accounts.first();
   if (!first) return;
   try {
     open(deriveKey(masterKey, ACCOUNT_KEYS), first.encryptedKey, accountAad(first.address));

@@ -21,8 +21,8 @@ export interface ChainIdentity {
 
 /** Where the identity is kept: the store's settings (the ledger itself never imports store/). */
 export interface DeploymentRecord {
-  load(): ChainIdentity | undefined;
-  save(identity: ChainIdentity): void;
+  load(): Promise<ChainIdentity | undefined>;
+  save(identity: ChainIdentity): Promise<void>;
 }
 
 /** What the node says it is now. */

@@ -110,7 +110,7 @@ export async function connectLedger(config: Config, { report = () => undefined, 
   const compiled = await ensureCompiled();
   report('compile', compiled ? 'contracts compiled' : 'contracts up to date');
 
-  const recorded = record.load();
+  const recorded = await record.load();
   const node = config.rpcUrl
     ? await connectExternalNode(config.rpcUrl, config.adminPrivateKey)
     : await startEmbeddedNode({
@@ -240,7 +240,7 @@ async function ensureDeployed(context: DeployContext): Promise<ChainIdentity> {
   if (!deployed || deployed.chainId !== chainId) throw new Error('the migration did not record a deployment');
   const contract = deployed.address.toLowerCase();
   const identity = identityOf(await observeChain(web3, contract), contract, deployed.transactionHash, deployed.blockNumber, chainId);
-  record.save(identity);
+  await record.save(identity);
   report('migrate', `contract deployed at ${identity.contract}`);
   return identity;
 }
@@ -255,7 +255,7 @@ async function adoptLegacyDeployment({ web3, node, record, dataDir, chainId }: D
     // Release 1 kept no genesis hash: what is known is that this node does not hold the contract.
     throw new WrongChainError({ ...identity, genesisHash: '(not recorded by release 1)' }, observed, node.description).toConfigError();
   }
-  record.save(identity);
+  await record.save(identity);
   return identity;
 }
 

@@ -1,6 +1,7 @@
 /**
- * express-session's store in SQLite, so sessions survive restarts and are never kept in
- * MemoryStore. Expired sessions are removed on a timer.
+ * express-session's store over the store's session rows (SQLite, or any other implementation of
+ * SessionRows), so sessions survive restarts and are never kept in MemoryStore. Expired
+ * sessions are removed on a timer.
  *
  * Rows are keyed by the sha256 of the session id, never the id itself: a copy of the database
  * (a backup, a stolen disk) then holds nothing that a cookie could be made from. Each row also
@@ -13,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import session from 'express-session';
 import { DecryptionError, deriveKey, open, seal } from '../crypto/envelope';
-import type { Db } from './database';
+import type { SessionRows } from './ports';
 
 const DEFAULT_TTL_MS = 8 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
@@ -24,54 +25,43 @@ export const hashSessionId = (sid: string) => createHash('sha256').update(sid).d
 /** Who a session belongs to, as stored with it: `admin:0`, `patient:12`…; null while anonymous. */
 export const sessionUserKey = (user: { role: string; id: number } | undefined) => (user ? `${user.role}:${user.id}` : null);
 
-export class SqliteSessionStore extends session.Store {
-  private readonly statements;
+export class SealedSessionStore extends session.Store {
   private readonly sweeper: NodeJS.Timeout;
   private readonly key: Buffer;
+  private closed = false;
 
-  constructor(db: Db, masterKey: Buffer, private readonly now: () => number = Date.now) {
+  constructor(private readonly rows: SessionRows, masterKey: Buffer, private readonly now: () => number = Date.now) {
     super();
     this.key = deriveKey(masterKey, 'sessions');
-    this.statements = {
-      get: db.prepare<[string, number], { data: string }>('SELECT data FROM sessions WHERE sid = ? AND expires > ?'),
-      set: db.prepare(
-        `INSERT INTO sessions (sid, data, expires, user_key) VALUES (?, ?, ?, ?)
-         ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires = excluded.expires, user_key = excluded.user_key`,
-      ),
-      touch: db.prepare('UPDATE sessions SET expires = ? WHERE sid = ?'),
-      destroy: db.prepare('DELETE FROM sessions WHERE sid = ?'),
-      destroyOthers: db.prepare('DELETE FROM sessions WHERE user_key = ? AND sid <> ?'),
-      sweep: db.prepare('DELETE FROM sessions WHERE expires <= ?'),
-    };
-    // close() stops it (the app's context calls it at shutdown); a database closed without it
-    // stops it too, rather than throwing from a timer.
-    this.sweeper = setInterval(() => (db.open ? this.sweep() : this.close()), SWEEP_INTERVAL_MS).unref();
+    // close() stops it (the app's context calls it at shutdown); a sweep that fails (a closed
+    // database) stops it too, rather than throwing from a timer.
+    this.sweeper = setInterval(() => void this.sweep().catch(() => this.close()), SWEEP_INTERVAL_MS).unref();
   }
 
   override get(sid: string, callback: (error: unknown, session?: session.SessionData | null) => void): void {
-    this.attempt(callback, () => {
-      const key = hashSessionId(sid);
-      const row = this.statements.get.get(key, this.now());
-      return row ? this.opened(row.data, key) : null;
+    const key = hashSessionId(sid);
+    this.attempt(callback, async () => {
+      const data = await this.rows.get(key, this.now());
+      return data === undefined ? null : this.opened(data, key);
     });
   }
 
   override set(sid: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
     const key = hashSessionId(sid);
-    this.attempt(callback, () => void this.statements.set.run(key, seal(this.key, JSON.stringify(data), `session:${key}`), this.expiry(data), sessionUserKey(data.user)));
+    this.attempt(callback, () => this.rows.set(key, seal(this.key, JSON.stringify(data), `session:${key}`), this.expiry(data), sessionUserKey(data.user)));
   }
 
   override touch(sid: string, data: session.SessionData, callback?: () => void): void {
-    this.attempt(callback, () => void this.statements.touch.run(this.expiry(data), hashSessionId(sid)));
+    this.attempt(callback, () => this.rows.touch(hashSessionId(sid), this.expiry(data)));
   }
 
   override destroy(sid: string, callback?: (error?: unknown) => void): void {
-    this.attempt(callback, () => void this.statements.destroy.run(hashSessionId(sid)));
+    this.attempt(callback, () => this.rows.destroy(hashSessionId(sid)));
   }
 
-  /** Ends every session of `user` but the one of `keepSid` (a password change); returns how many. */
-  destroyOthers(user: { role: string; id: number }, keepSid: string): number {
-    return this.statements.destroyOthers.run(sessionUserKey(user), hashSessionId(keepSid)).changes;
+  /** Ends every session of `user` but the one of `keepSid` (a password change); resolves to how many. */
+  destroyOthers(user: { role: string; id: number }, keepSid: string): Promise<number> {
+    return this.rows.destroyOthers(sessionUserKey(user)!, hashSessionId(keepSid));
   }
 
   /** A row's data; null (no session: a new one starts) for a row that does not open under this key. */
@@ -84,14 +74,20 @@ export class SqliteSessionStore extends session.Store {
     }
   }
 
-  /** Removes expired sessions; returns how many. */
-  sweep(): number {
-    return this.statements.sweep.run(this.now()).changes;
+  /** Removes expired sessions; resolves to how many. */
+  sweep(): Promise<number> {
+    return this.rows.sweep(this.now());
   }
 
   /** Stops the sweeper. */
   close(): void {
+    this.closed = true;
     clearInterval(this.sweeper);
+  }
+
+  /** Whether close() has run (the app's context closes the store at shutdown). */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /**
@@ -102,14 +98,10 @@ export class SqliteSessionStore extends session.Store {
     return this.now() + (data.cookie?.originalMaxAge ?? DEFAULT_TTL_MS);
   }
 
-  private attempt<T>(callback: ((error: unknown, value?: T) => void) | undefined, work: () => T): void {
-    let value: T;
-    try {
-      value = work();
-    } catch (error) {
-      callback?.(error);
-      return;
-    }
-    callback?.(null, value);
+  private attempt<T>(callback: ((error: unknown, value?: T) => void) | undefined, work: () => Promise<T>): void {
+    work().then(
+      value => callback?.(null, value),
+      (error: unknown) => callback?.(error),
+    );
   }
 }

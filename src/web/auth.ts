@@ -1,7 +1,7 @@
 /** Who may see a route, and starting and ending a session. */
 import type { Request, RequestHandler } from 'express';
 import { KEPT_FORMS, LOGIN_PAGES, type SessionRole, type SessionUser } from '../domain/roles';
-import { SqliteSessionStore } from '../store/session-store';
+import { SealedSessionStore } from '../store/session-store';
 import { flash } from './flash';
 import { forbidden } from './http-error';
 import type { KeptForm } from './session';
@@ -68,9 +68,9 @@ export function endSession(req: Request): Promise<void> {
  * Ends every other session of the signed-in user (after a password change: whoever held the old
  * password is signed out everywhere), keeping this one. Returns how many were ended.
  */
-export function endOtherSessions(req: Request): number {
+export async function endOtherSessions(req: Request): Promise<number> {
   const store = req.sessionStore;
-  if (!(store instanceof SqliteSessionStore)) throw new Error('the session store cannot end other sessions');
+  if (!(store instanceof SealedSessionStore)) throw new Error('the session store cannot end other sessions');
   return store.destroyOthers(currentUser(req), req.sessionID);
 }
 

@@ -18,7 +18,7 @@ import type { Request, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { rateLimit } from '../features/auth/rate-limit';
 import type { SessionRole } from '../domain/roles';
-import type { ThrottleEvents } from '../store/throttle-events';
+import type { ThrottleEvents } from '../store/ports';
 
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 export const LOGIN_FAILURES_ALLOWED = 10;
@@ -72,17 +72,17 @@ export function createLoginThrottle({ events, secret, now = Date.now }: LoginThr
 
   return {
     /** When this login may be tried again, or undefined when it may be tried now. */
-    refusal(req: Request, role: LoginRole, username: string): number | undefined {
+    async refusal(req: Request, role: LoginRole, username: string): Promise<number | undefined> {
       const at = now();
       const { account, address, device } = keys(req, role, username);
-      if (device !== undefined && perAccount.retryAt(`device:${device}`, at) === undefined) return undefined;
-      return latest(perAccount.retryAt(account, at), perAddress.retryAt(address, at));
+      if (device !== undefined && (await perAccount.retryAt(`device:${device}`, at)) === undefined) return undefined;
+      return latest(await perAccount.retryAt(account, at), await perAddress.retryAt(address, at));
     },
 
     /** Counts a failed login against its account, its address and its known-device tag. */
-    failed(req: Request, role: LoginRole, username: string): void {
+    failed(req: Request, role: LoginRole, username: string): Promise<void> {
       const { account, address, device } = keys(req, role, username);
-      events.record(device === undefined ? [account, address] : [account, address, `device:${device}`], now());
+      return events.record(device === undefined ? [account, address] : [account, address, `device:${device}`], now());
     },
 
     /** Marks this browser as known to the account (newest tag first). */

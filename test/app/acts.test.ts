@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import { ACT_LABELS, ACT_NAMES, ACT_VOCABULARY, actOfEvent, AUDIT_FILTER_ACTS } from '../../src/domain/acts';
 import { loadArtifact } from '../../src/ledger/abi';
 import { ensureCompiled } from '../../src/ledger/truffle';
-import { openDatabase } from '../../src/store/database';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { openDatabase } from '../../src/store/sqlite/database';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations';
 import { tempDataDir } from '../support/context';
 
 /** The values of `act … CHECK (act IN (…))` in a CREATE TABLE statement. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
-import { startTestApp } from '../support/context';
+import { sqlOf, startTestApp } from '../support/context';
 import { userIdOf } from '../support/world';
 
 describe('concurrent writes', function () {
@@ -16,7 +16,7 @@ describe('concurrent writes', function () {
   let hospitalId: number;
 
   const userId = (username: string) => userIdOf(context, username);
-  const addressOf = (username: string) => context.db.prepare<[string], { address: string }>('SELECT address FROM users WHERE username = ?').get(username)!.address;
+  const addressOf = (username: string) => sqlOf(context).prepare<[string], { address: string }>('SELECT address FROM users WHERE username = ?').get(username)!.address;
   const nonceOf = async (hash: string) => Number((await context.ledger.web3.eth.getTransaction(hash)).nonce);
 
   async function signup(username: string): Promise<number> {
@@ -42,7 +42,7 @@ describe('concurrent writes', function () {
     assert.deepEqual(nonces, nonces.map((_, i) => nonces[0] + i), 'nonces are consecutive, in the order of sending');
     assert.deepEqual([...(await context.ledger.client.reportsOf(addressOf('many')))].sort((a, b) => a - b), ids);
 
-    const bodies = context.db.prepare<[string], { status: string; n: number }>('SELECT status, count(*) AS n FROM bodies WHERE author = ? GROUP BY status').all(addressOf('many'));
+    const bodies = sqlOf(context).prepare<[string], { status: string; n: number }>('SELECT status, count(*) AS n FROM bodies WHERE author = ? GROUP BY status').all(addressOf('many'));
     assert.deepEqual(bodies, [{ status: 'confirmed', n: 100 }]);
     const shown = await services.patients.dashboard(patient, { limit: 200, offset: 0 });
     assert.deepEqual(

@@ -12,7 +12,7 @@ import { Web3 } from 'web3';
 import { ContractCodec, loadArtifact } from '../../src/ledger/abi';
 import { EhrClient } from '../../src/ledger/ehr-client';
 import { TransactionSender } from '../../src/ledger/transactions';
-import { DATABASE_FILE } from '../../src/store/database';
+import { DATABASE_FILE } from '../../src/store/sqlite/database';
 import { freePort, tempDataDir } from '../support/context';
 import { csrfFrom, followSaved, page, post, rows, type Agent } from '../support/http';
 import { startServerProcess } from '../support/process';

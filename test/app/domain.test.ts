@@ -14,10 +14,9 @@ import { HOMES, isUserRole, KEPT_FORMS, LOGIN_PAGES, may, ROLE_NAMES, ROLES, USE
 import { createLedgerReads } from '../../src/features/records/ledger-reads';
 import { createRecordPolicy } from '../../src/features/records/policy';
 import type { Services } from '../../src/services';
-import { createUserRepository } from '../../src/store/users';
 import { toHttpError } from '../../src/web/http-error';
 import { LOGIN_PAGES as WEB_LOGIN_PAGES } from '../../src/web/auth';
-import { startTestApp } from '../support/context';
+import { sqlOf, startTestApp } from '../support/context';
 import { appRoutes } from '../support/security';
 
 const SRC = path.resolve(__dirname, '../../src');
@@ -93,7 +92,7 @@ describe('domain', function () {
     });
 
     it('allows in the users table exactly the registry\'s patient and staff roles (the CHECK of a landed migration)', () => {
-      const { sql } = context.db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'").get()!;
+      const { sql } = sqlOf(context).prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'").get()!;
       const check = /CHECK\s*\(\s*role\s+IN\s*\(([^)]*)\)\s*\)/i.exec(sql);
       assert.ok(check, `no CHECK on users.role in ${sql}`);
       const allowed = [...check[1].matchAll(/'([^']*)'/g)].map(match => match[1]).sort();
@@ -109,7 +108,7 @@ describe('domain', function () {
 
       before(async () => {
         const tag = randomUUID().slice(0, 8);
-        const users = createUserRepository(context.db);
+        const users = context.store.users;
         const { hospitalId: hospitalA } = await services.admin.addHospital({ name: `Policy A ${tag}`, address: '1 A Road', phone: '+1 555 0100' });
         const { hospitalId: hospitalB } = await services.admin.addHospital({ name: `Policy B ${tag}`, address: '1 B Road', phone: '+1 555 0101' });
         for (const [username, hospitalId] of [[`pda${tag}`, hospitalA], [`pdb${tag}`, hospitalB]] as const) {
@@ -118,7 +117,8 @@ describe('domain', function () {
         for (const username of [`ppa${tag}`, `ppb${tag}`]) {
           await services.patients.signup({ username, password: PASSWORD, email: `${username}@example.org`, fullName: `Patient ${username}`, phone: '+1 555 0102' });
         }
-        const user = (username: string) => users.findByUsername(username)!;
+        const found = new Map((await Promise.all(['ppa', 'ppb', 'pda', 'pdb'].map(prefix => users.findByUsername(`${prefix}${tag}`)))).map(u => [u!.username, u!]));
+        const user = (username: string) => found.get(username)!;
         policy = createRecordPolicy(context.ledger.client, createLedgerReads(context.ledger.client));
         [patientA, patientB, doctorA, doctorB] = await Promise.all([
           policy.actor(user(`ppa${tag}`), 'patient'), policy.actor(user(`ppb${tag}`), 'patient'),
@@ -174,7 +174,7 @@ describe('domain', function () {
       });
 
       it('refuses a body\'s page at once after a revoke, though a list may keep its "yes" a few seconds', async () => {
-        const userId = createUserRepository(context.db).byAddress([patientA.address]).get(patientA.address)!.id;
+        const userId = (await context.store.users.byAddress([patientA.address])).get(patientA.address)!.id;
         const shared = (await services.patients.addReport(userId, { title: 'Revoked', disease: 'Flu', details: 'x', hospitalIds: [doctorB.hospitalId!] })).reportId;
         assert.equal((await policy.decide(doctorB, { id: shared }, 'read')).allowed, true);
         assert.deepEqual([...(await policy.visible(doctorB, [shared]))], [shared]); // kept a few seconds by this policy's reads
@@ -249,6 +249,17 @@ describe('domain', function () {
 
     it('keeps store/ out of ledger/', () => {
       assert.deepEqual(offending(files(path.join(SRC, 'ledger')), under('store')), []);
+    });
+
+    it('lets only store/ see an implementation of the store: the rest sees its ports', () => {
+      const outside = files(SRC).filter(file => !under('store')(path.relative(SRC, file)));
+      assert.deepEqual(offending(outside, under('store/sqlite')), []);
+    });
+
+    it('keeps every SQL statement and the SQLite driver in store/', () => {
+      const outside = files(SRC).filter(file => !under('store')(path.relative(SRC, file)));
+      const sql = outside.filter(file => /\.prepare\(|\.exec\(\s*['"`]|better-sqlite3|\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\s/.test(fs.readFileSync(file, 'utf8')));
+      assert.deepEqual(sql.map(file => path.relative(SRC, file)), []);
     });
   });
 });

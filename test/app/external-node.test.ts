@@ -35,7 +35,7 @@ describe('an external node (RPC_URL)', function () {
   });
 
   it('signs custodial accounts\' transactions itself', async () => {
-    const patient = context.custodian.signer(await context.custodian.createAccount());
+    const patient = (await context.custodian.signer(await context.custodian.createAccount()));
     await context.ledger.client.registerPatient(patient);
     assert.equal(await context.ledger.client.isPatient(patient.address), true);
   });

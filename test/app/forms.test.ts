@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import type { AppContext } from '../../src/context';
-import { startTestApp } from '../support/context';
+import { sqlOf, startTestApp } from '../support/context';
 import {
   addReport,
   escapeHtml,
@@ -129,7 +129,7 @@ describe('forms: limits and taken names', function () {
   });
 
   describe('a hospital name already taken', () => {
-    const hospitalCount = () => (context.db.prepare('SELECT count(*) AS n FROM ledger_hospitals').get() as { n: number }).n;
+    const hospitalCount = () => (sqlOf(context).prepare('SELECT count(*) AS n FROM ledger_hospitals').get() as { n: number }).n;
 
     it('is refused in any case or spacing with a 400 that keeps what was typed, and nothing goes on the ledger', async () => {
       const before = hospitalCount();

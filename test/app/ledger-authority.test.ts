@@ -10,9 +10,8 @@ import type { Express } from 'express';
 import type { AppContext } from '../../src/context';
 import { deriveKey, seal, commitment as commitmentOf } from '../../src/crypto/envelope';
 import { createVault } from '../../src/features/records/vault';
-import { createBodyRepository } from '../../src/store/bodies';
 import type { Services } from '../../src/services';
-import { startTestApp } from '../support/context';
+import { sqlOf, startTestApp } from '../support/context';
 import {
   addDoctor, addHospital, addReport, assertExcludes, assertIncludes, extractReportIds, followSaved, login, page, post, rowWith, signupPatient, type Agent,
 } from '../support/http';
@@ -31,7 +30,7 @@ describe('the ledger as the authority for reads', function () {
   let apolloId: number, fortisId: number;
   let ownReport: { id: number; title: string }, fortisReport: { id: number; title: string; details: string };
 
-  const db = () => context.db;
+  const db = () => sqlOf(context);
   const addressOf = (username: string) => addressOfUser(context, username);
   const idOf = (username: string) => userIdOf(context, username);
   const commitmentOfReport = (id: number) => db().prepare<[number], { commitment: string }>('SELECT commitment FROM ledger_reports WHERE id = ?').get(id)!.commitment;
@@ -163,7 +162,7 @@ describe('the ledger as the authority for reads', function () {
       const secondId = (await addReport(alice, { ...second, hospitalIds: [apolloId] })).id;
       // The doctor re-submits the first prescription's commitment (its stored envelope) on the other report.
       const { commitment } = db().prepare<[number], { commitment: string }>('SELECT commitment FROM ledger_prescriptions WHERE report_id = ?').get(ownReport.id)!;
-      await context.ledger.client.addPrescription(context.custodian.signer(addressOf('drrao')), secondId, commitment);
+      await context.ledger.client.addPrescription(await context.custodian.signer(addressOf('drrao')), secondId, commitment);
       await services.sync.catchUp();
 
       const copied = await page(alice, `/patient/reports/${secondId}`);
@@ -175,10 +174,10 @@ describe('the ledger as the authority for reads', function () {
     });
 
     it("refuses a body sealed for another deployment (another chain's data set under the same key)", async () => {
-      const elsewhere = createVault(createBodyRepository(db()), context.masterKey, () => undefined, { chainId: 1, contract: `0x${'12'.repeat(20)}` });
+      const elsewhere = createVault(context.store.bodies, context.masterKey, () => undefined, { chainId: 1, contract: `0x${'12'.repeat(20)}` });
       const body = newReport();
-      const commitment = elsewhere.storePending('report', addressOf('alice'), body);
-      const { reportId } = await context.ledger.client.addReport(context.custodian.signer(addressOf('alice')), commitment, []);
+      const commitment = await elsewhere.storePending('report', addressOf('alice'), body);
+      const { reportId } = await context.ledger.client.addReport(await context.custodian.signer(addressOf('alice')), commitment, []);
       await services.sync.reconcile();
       const html = await page(alice, `/patient/reports/${reportId}`);
       assertIncludes(html, 'Tampered');
@@ -187,19 +186,19 @@ describe('the ledger as the authority for reads', function () {
 
     it('still opens bodies sealed by the first release (v1: kind and author only)', async () => {
       const key = deriveKey(context.masterKey, 'record-bodies');
-      const bodies = createBodyRepository(db());
+      const bodies = context.store.bodies;
       const alicesAddress = addressOf('alice');
       const body = newReport();
       const envelope = seal(key, JSON.stringify(body), `report:${alicesAddress}`);
       assert.match(envelope, /^v1\./);
-      bodies.insertPending(commitmentOf(envelope), 'report', alicesAddress, envelope);
-      const { reportId } = await context.ledger.client.addReport(context.custodian.signer(alicesAddress), commitmentOf(envelope), [apolloId]);
+      await bodies.insertPending(commitmentOf(envelope), 'report', alicesAddress, envelope);
+      const { reportId } = await context.ledger.client.addReport(await context.custodian.signer(alicesAddress), commitmentOf(envelope), [apolloId]);
 
       const raoAddress = addressOf('drrao');
       const rx = { medicines: marked('old-medicines'), dosage: 'twice', instructions: 'walk' };
       const rxEnvelope = seal(key, JSON.stringify(rx), `prescription:${raoAddress}`);
-      bodies.insertPending(commitmentOf(rxEnvelope), 'prescription', raoAddress, rxEnvelope);
-      await context.ledger.client.addPrescription(context.custodian.signer(raoAddress), reportId, commitmentOf(rxEnvelope));
+      await bodies.insertPending(commitmentOf(rxEnvelope), 'prescription', raoAddress, rxEnvelope);
+      await context.ledger.client.addPrescription(await context.custodian.signer(raoAddress), reportId, commitmentOf(rxEnvelope));
       await services.sync.reconcile();
 
       const own = await page(alice, `/patient/reports/${reportId}`);

@@ -10,8 +10,8 @@ import { createApp } from '../../src/app';
 import { startContext, type AppContext } from '../../src/context';
 import { tamperWithReport } from '../../src/features/records/tamper';
 import { createServices, type Services } from '../../src/services';
-import { openDatabase } from '../../src/store/database';
-import { freePort, startTestApp } from '../support/context';
+import { openDatabase } from '../../src/store/sqlite/database';
+import { freePort, sqlOf, startTestApp } from '../support/context';
 import {
   addDoctor, addHospital, addReport, assertExcludes, assertIncludes, escapeHtml, fieldErrors, fieldValue, followSaved, login, page, post,
   rows, rowWith, signupPatient, type Agent,
@@ -253,7 +253,7 @@ describe('the ledger made visible', function () {
 
     it('a database from before the acts table fills it from the ledger (migration 3)', async () => {
       const config = context.config;
-      const acts = context.db.prepare('SELECT count(*) AS n FROM ledger_acts').get() as { n: number };
+      const acts = sqlOf(context).prepare('SELECT count(*) AS n FROM ledger_acts').get() as { n: number };
       await services.background.settled();
       await context.close();
       // Back to schema 2, as a database written by the previous release would be (migration 4's
@@ -266,7 +266,7 @@ describe('the ledger made visible', function () {
       services = createServices(context, { bcryptCost: 4, log: line => serviceLog.push(line) });
       app = createApp(context, services, { log: () => undefined });
       await services.sync.catchUp();
-      assert.deepEqual(context.db.prepare('SELECT count(*) AS n FROM ledger_acts').get(), acts);
+      assert.deepEqual(sqlOf(context).prepare('SELECT count(*) AS n FROM ledger_acts').get(), acts);
       admin = await login(app, 'admin', 'admin', 'admin');
       alice = await login(app, 'patient', 'alice', PASSWORD);
       bob = await login(app, 'patient', 'bob', PASSWORD);
@@ -282,7 +282,7 @@ describe('the ledger made visible', function () {
     });
 
     it('marks each verified body with the block and transaction that wrote its commitment', async () => {
-      const prescription = context.db.prepare<[number], { tx: string; block: number }>('SELECT tx_hash AS tx, block_number AS block FROM ledger_prescriptions WHERE report_id = ?').get(report.id)!;
+      const prescription = sqlOf(context).prepare<[number], { tx: string; block: number }>('SELECT tx_hash AS tx, block_number AS block FROM ledger_prescriptions WHERE report_id = ?').get(report.id)!;
       for (const [agent, path] of [[alice, `/patient/reports/${report.id}`], [drsmith, `/doctor/reports/${report.id}`]] as const) {
         const html = await page(agent, path);
         for (const [block, tx] of [[report.blockNumber, report.transactionHash], [prescription.block, prescription.tx]] as const) {
@@ -292,10 +292,10 @@ describe('the ledger made visible', function () {
     });
 
     it('finds an altered body, an altered commitment in the read model and a deleted body, and logs the tampering', async () => {
-      tamperWithReport(context.db, report.id);
-      const bobsReport = context.db.prepare<[string], { id: number; commitment: string }>('SELECT id, commitment FROM ledger_reports WHERE patient = ?').get(await userAddress('bob'))!;
-      context.db.prepare('DELETE FROM bodies WHERE commitment = ?').run(bobsReport.commitment);
-      context.db.prepare('UPDATE ledger_prescriptions SET commitment = ? WHERE report_id = ?').run(`0x${'11'.repeat(32)}`, report.id);
+      await tamperWithReport(context.store, report.id);
+      const bobsReport = sqlOf(context).prepare<[string], { id: number; commitment: string }>('SELECT id, commitment FROM ledger_reports WHERE patient = ?').get(await userAddress('bob'))!;
+      sqlOf(context).prepare('DELETE FROM bodies WHERE commitment = ?').run(bobsReport.commitment);
+      sqlOf(context).prepare('UPDATE ledger_prescriptions SET commitment = ? WHERE report_id = ?').run(`0x${'11'.repeat(32)}`, report.id);
 
       const html = await page(admin, '/admin/integrity');
       assertIncludes(html, '<dt>Verified</dt><dd>0</dd>', '<dt>Tampered</dt><dd>2</dd>', '<dt>Missing</dt><dd>1</dd>');
@@ -335,7 +335,7 @@ describe('the ledger made visible', function () {
 
     it('keeps no record content in the clear in any file under DATA_DIR', async () => {
       await services.background.settled();
-      context.db.pragma('wal_checkpoint(PASSIVE)');
+      sqlOf(context).pragma('wal_checkpoint(PASSIVE)');
       const dataDir = context.config.dataDir;
       assert.notDeepEqual(filesContaining(dataDir, [Buffer.from('drsmith')]), [], 'the search finds nothing it should');
       assert.deepEqual(filesContaining(dataDir, [Buffer.from(SECRET), Buffer.from(TITLE)]), []);
@@ -343,7 +343,7 @@ describe('the ledger made visible', function () {
   });
 
   async function userAddress(username: string): Promise<string> {
-    return (context.db.prepare<[string], { address: string }>('SELECT address FROM users WHERE username = ?').get(username))!.address;
+    return (sqlOf(context).prepare<[string], { address: string }>('SELECT address FROM users WHERE username = ?').get(username))!.address;
   }
 });
 

@@ -7,7 +7,6 @@ import { DecryptionError } from '../../src/crypto/envelope';
 import { createCustodian } from '../../src/keys/custodian';
 import { LedgerRevertError, LedgerUnavailableError } from '../../src/ledger/errors';
 import { TransactionSender, type Signer } from '../../src/ledger/transactions';
-import { createAccountRepository } from '../../src/store/accounts';
 import { freePort, testConfig } from '../support/context';
 
 const randomCommitment = () => utils.randomHex(32);
@@ -36,7 +35,7 @@ describe('custodial ledger client', function () {
 
   async function newPatient(): Promise<Signer> {
     const address = await context.custodian.createAccount();
-    const patient = context.custodian.signer(address);
+    const patient = await context.custodian.signer(address);
     await context.ledger.client.registerPatient(patient);
     return patient;
   }
@@ -45,19 +44,19 @@ describe('custodial ledger client', function () {
     it('creates an account whose key is stored only encrypted, funded by its first write', async () => {
       const address = await context.custodian.createAccount();
       assert.equal(await context.ledger.web3.eth.getBalance(address), 0n, 'funded before it wrote anything');
-      const row = createAccountRepository(context.db).findByAddress(address);
+      const row = await context.store.accounts.findByAddress(address);
       assert.ok(row);
-      const { privateKey } = context.custodian.signer(address);
+      const { privateKey } = await context.custodian.signer(address);
       assert.match(privateKey ?? '', /^0x[0-9a-f]{64}$/);
       assert.ok(!row.encryptedKey.includes(privateKey!.slice(2)), 'the key is stored in the clear');
-      await context.ledger.client.registerPatient(context.custodian.signer(address));
+      await context.ledger.client.registerPatient(await context.custodian.signer(address));
       assert.ok((await context.ledger.web3.eth.getBalance(address)) > 0n, 'the account has no gas money');
     });
 
     it('refuses to open a key under another master key', async () => {
       const address = await context.custodian.createAccount();
-      const other = createCustodian({ accounts: createAccountRepository(context.db), masterKey: randomBytes(32) });
-      assert.throws(() => other.signer(address), DecryptionError);
+      const other = createCustodian({ accounts: context.store.accounts, masterKey: randomBytes(32) });
+      await assert.rejects(other.signer(address), DecryptionError);
     });
 
     it('tops up an account that runs out of gas money, and retries', async () => {
@@ -173,7 +172,7 @@ describe('restart', function () {
     const config = await testConfig();
     const first = await startContext(config);
     const address = await first.custodian.createAccount();
-    const patient = first.custodian.signer(address);
+    const patient = await first.custodian.signer(address);
     await first.ledger.client.registerPatient(patient);
     const { hospitalId } = await first.ledger.client.addHospital(first.ledger.admin, 'Care');
     const { reportId } = await first.ledger.client.addReport(patient, randomCommitment(), [hospitalId]);
@@ -184,11 +183,11 @@ describe('restart', function () {
     try {
       assert.equal(second.ledger.chainId, chainId);
       assert.deepEqual(second.ledger.deployment, deployment);
-      assert.equal(second.custodian.signer(address).privateKey, patient.privateKey);
+      assert.equal((await second.custodian.signer(address)).privateKey, patient.privateKey);
       assert.equal(await second.ledger.client.isPatient(address), true);
       assert.deepEqual(await second.ledger.client.reportsOf(address), [reportId]);
       // The account's nonce carries on after the restart.
-      await second.ledger.client.shareReport(second.custodian.signer(address), reportId, (await second.ledger.client.addHospital(second.ledger.admin, 'Third')).hospitalId);
+      await second.ledger.client.shareReport(await second.custodian.signer(address), reportId, (await second.ledger.client.addHospital(second.ledger.admin, 'Third')).hospitalId);
     } finally {
       await second.close();
     }

@@ -15,7 +15,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app';
 import type { AppContext } from '../../src/context';
 import { createServices, type Services } from '../../src/services';
-import { openDatabase } from '../../src/store/database';
+import { openStore } from '../../src/store';
 import { ADDRESS_FAILURES_ALLOWED, KNOWN_DEVICE_COOKIE, LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW_MS } from '../../src/web/throttle';
 import { startTestApp } from '../support/context';
 import { LOGIN_PAGES, postForm, requestIdOf, setCookies, uniqueIp, withTrustProxy, type Agent, type LoginRole, type Response } from '../support/security';
@@ -166,15 +166,15 @@ describe('logins that never lock out a class', function () {
 
     // A second app over the same DATA_DIR, with a database connection and services of its own:
     // nothing of the first app's memory is shared, only what the database holds.
-    const db = openDatabase(context.config.dataDir);
+    const store = await openStore(context.config);
     try {
-      const reopened: AppContext = { ...context, db };
+      const reopened: AppContext = { ...context, store };
       const second = behindProxy(undefined, { context: reopened, services: createServices(reopened, { bcryptCost: 4 }) });
       assertLocked(await attempt(second, 'patient', username, PASSWORD, uniqueIp()));
       const [other] = await patients(1, 'restart-other');
       assert.equal((await attempt(second, 'patient', other, PASSWORD, uniqueIp())).status, 303);
     } finally {
-      db.close();
+      await store.close();
     }
   });
 });

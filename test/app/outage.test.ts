@@ -12,9 +12,7 @@ import { toHttpError } from '../../src/web/http-error';
 import type { Services } from '../../src/services';
 import { createLedgerWriter } from '../../src/features/records/writer';
 import { createVault } from '../../src/features/records/vault';
-import { createBodyRepository } from '../../src/store/bodies';
-import { createProjection } from '../../src/store/projection';
-import { freePort, startTestApp, tempDataDir } from '../support/context';
+import { freePort, sqlOf, startTestApp, tempDataDir } from '../support/context';
 import { addReport, csrfFrom, login, page, type Agent } from '../support/http';
 import { userIdOf } from '../support/world';
 
@@ -52,9 +50,9 @@ describe('a node outage (RPC_URL to a node that stops)', function () {
   let hospitalId: number;
   let stopFollowing: () => void = () => undefined;
 
-  const count = (table: string) => context.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
+  const count = (table: string) => sqlOf(context).prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
   const counts = () => Object.fromEntries(['bodies', 'users', 'ledger_reports', 'ledger_grants', 'ledger_hospitals'].map(t => [t, count(t)]));
-  const aliceAddress = () => context.db.prepare<[], { address: string }>("SELECT address FROM users WHERE username = 'alice'").get()!.address;
+  const aliceAddress = () => sqlOf(context).prepare<[], { address: string }>("SELECT address FROM users WHERE username = 'alice'").get()!.address;
   const aliceId = () => userIdOf(context, 'alice');
 
   before(async () => {
@@ -129,15 +127,14 @@ describe('a node outage (RPC_URL to a node that stops)', function () {
     });
 
     it('keeps the pending body of a write whose outcome is unknown, for reconciliation', async () => {
-      const bodies = createBodyRepository(context.db);
-      const writer = createLedgerWriter(context.db, createVault(bodies, context.masterKey), bodies, createProjection(context.db));
+      const writer = createLedgerWriter(context.store, createVault(context.store.bodies, context.masterKey));
       const maybeSent = writer.writeWithBody('report', aliceAddress(), { title: 'Maybe', disease: 'D', details: 'M' }, () =>
         Promise.reject(new LedgerUnavailableError('transaction 0x… was not mined in time')),
       );
       await assert.rejects(maybeSent, LedgerUnavailableError);
-      const pending = context.db.prepare<[], { commitment: string }>("SELECT commitment FROM bodies WHERE status = 'pending'").all();
+      const pending = sqlOf(context).prepare<[], { commitment: string }>("SELECT commitment FROM bodies WHERE status = 'pending'").all();
       assert.equal(pending.length, 1);
-      context.db.prepare('DELETE FROM bodies WHERE commitment = ?').run(pending[0].commitment); // not part of the later checks
+      sqlOf(context).prepare('DELETE FROM bodies WHERE commitment = ?').run(pending[0].commitment); // not part of the later checks
     });
 
     it('refuses a signup with 503 and stores no login', async () => {
@@ -148,7 +145,7 @@ describe('a node outage (RPC_URL to a node that stops)', function () {
         .type('form')
         .send({ _csrf: signupToken, username: 'bob', password: 'password1', email: 'b@x.example', fullName: 'Bob', phone: '123' });
       assert.equal(res.status, 503);
-      assert.equal(context.db.prepare("SELECT 1 FROM users WHERE username = 'bob'").get(), undefined);
+      assert.equal(sqlOf(context).prepare("SELECT 1 FROM users WHERE username = 'bob'").get(), undefined);
     });
   });
 
@@ -163,8 +160,8 @@ describe('a node outage (RPC_URL to a node that stops)', function () {
       assert.ok(saved.id > reportId);
       // Written elsewhere (not through the app): the follower brings it into the read model.
       const { hospitalId: elsewhere } = await context.ledger.client.addHospital(context.ledger.admin, 'Written elsewhere');
-      context.db.prepare('DELETE FROM ledger_hospitals WHERE id = ?').run(elsewhere); // as if the app had not seen its receipt
-      await until(async () => services.admin.hospitals().some(h => h.id === elsewhere), 10_000, 'the follower catching up');
+      sqlOf(context).prepare('DELETE FROM ledger_hospitals WHERE id = ?').run(elsewhere); // as if the app had not seen its receipt
+      await until(async () => (await services.admin.hospitals()).some(h => h.id === elsewhere), 10_000, 'the follower catching up');
       const recovered = Date.now() - restarted;
       console.log(`      /healthz back after ${healthy} ms; all recovered after ${recovered} ms`);
       assert.ok(recovered < 10_000, `recovered after ${recovered} ms`);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 import { loadMasterKey, loadSessionSecret, SECRET_FILES } from '../../src/crypto/secrets';
-import { DATABASE_FILE, openDatabase } from '../../src/store/database';
+import { DATABASE_FILE, openDatabase } from '../../src/store/sqlite/database';
 
 const KEY = 'ab'.repeat(32);
 const SECRET = 'a session secret from a file, long enough';

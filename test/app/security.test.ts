@@ -18,7 +18,6 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
-import { createUserRepository } from '../../src/store/users';
 import { SESSION_IDLE_MS, SESSION_LIFETIME_MS } from '../../src/web/auth';
 import { ADDRESS_FAILURES_ALLOWED, LOGIN_FAILURES_ALLOWED } from '../../src/web/throttle';
 import { startTestApp } from '../support/context';
@@ -698,9 +697,9 @@ describe('security', function () {
       assert.ok(!refused.text.includes(password), 'the 400 page types the password back');
       assert.equal((await failLogin(supertest.agent(app), 'patient', username, `${password}!`)).status, 401);
 
-      const user = createUserRepository(context.db).findByUsername(username);
+      const user = await context.store.users.findByUsername(username);
       assert.ok(user, 'the patient is not stored');
-      const privateKey = context.custodian.signer(user.address).privateKey;
+      const privateKey = (await context.custodian.signer(user.address)).privateKey;
       assert.match(privateKey ?? '', /^0x[0-9a-f]{64}$/);
       const keyHex = privateKey!.slice(2);
 

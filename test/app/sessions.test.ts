@@ -15,10 +15,7 @@ import { createAuthService } from '../../src/features/auth/service';
 import { SIGNUPS_ALLOWED } from '../../src/features/auth/rate-limit';
 import { SIGNUP_RESERVATION_MS } from '../../src/features/patient/service';
 import type { Services } from '../../src/services';
-import { createSettings } from '../../src/store/settings';
-import { createThrottleEvents } from '../../src/store/throttle-events';
-import { createUserRepository } from '../../src/store/users';
-import { startTestApp } from '../support/context';
+import { sqlOf, startTestApp } from '../support/context';
 import { addHospital, checkedBoxes, fieldErrors, fieldValue } from '../support/http';
 import {
   csrfFrom, escapeHtml, filesContaining, followed, loginAgent, postForm, sessionCookie, uniqueIp, withTrustProxy, type Agent,
@@ -27,7 +24,7 @@ import {
 const PASSWORD = 'session-pass-42';
 const MINUTE = 60 * 1000;
 const name = (label: string) => `${label}-${randomUUID().slice(0, 8)}`.toLowerCase();
-const count = (context: AppContext, table: string) => (context.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const count = (context: AppContext, table: string) => (sqlOf(context).prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 describe('sessions, passwords and forms', function () {
   this.timeout(240_000);
@@ -84,7 +81,7 @@ describe('sessions, passwords and forms', function () {
       assert.ok(cookie);
       const sid = /^s:([^.]+)\./.exec(decodeURIComponent(cookie.value))?.[1];
       assert.ok(sid, `cannot read the session id of ${cookie.value}`);
-      const stored = context.db.prepare('SELECT sid FROM sessions').all() as { sid: string }[];
+      const stored = sqlOf(context).prepare('SELECT sid FROM sessions').all() as { sid: string }[];
       assert.ok(!stored.some(row => row.sid === sid), 'the sessions table holds the clear session id');
       assert.ok(stored.some(row => row.sid === createHash('sha256').update(sid).digest('hex')), 'no row for the session');
       assert.deepEqual(filesContaining(context.config.dataDir, [Buffer.from(sid)]), [], 'a file in DATA_DIR holds the session id');
@@ -138,7 +135,7 @@ describe('sessions, passwords and forms', function () {
 
     it('warns at start, in one line, when ADMIN_PASSWORD differs from the stored password (the stored one wins)', async () => {
       const lines: string[] = [];
-      const auth = createAuthService(createUserRepository(context.db), createSettings(context.db), 4, line => lines.push(line));
+      const auth = createAuthService(context.store.users, context.store.settings, 4, line => lines.push(line));
       await auth.ensureAdminPassword('admin'); // unset or the stored one: nothing to say
       assert.deepEqual(lines, []);
       await auth.ensureAdminPassword('a different password');
@@ -188,7 +185,7 @@ describe('sessions, passwords and forms', function () {
       const login = await agent.get('/patient/login');
       assert.match(login.text, /Your session ended; log in to continue — what you typed is kept\./);
       // Kept sealed: the sessions table holds none of it in the clear.
-      const rows = context.db.prepare<[], { data: string }>('SELECT data FROM sessions').all();
+      const rows = sqlOf(context).prepare<[], { data: string }>('SELECT data FROM sessions').all();
       assert.ok(rows.length > 0 && rows.every(row => !row.data.includes('Typed') && !row.data.includes('Migraine')), 'typed text stored in the clear');
 
       const back = await agent.post('/patient/login').type('form').send({ _csrf: csrfFrom(login.text), username, password: PASSWORD });
@@ -237,24 +234,24 @@ describe('sessions, passwords and forms', function () {
     });
 
     it('takes over the reservation of a signup that died, and honours a live one', async () => {
-      const users = createUserRepository(context.db);
+      const users = context.store.users;
       const dead = name('dead');
       const longAgo = Date.now() - SIGNUP_RESERVATION_MS - MINUTE;
-      assert.ok(users.reserve(dead, longAgo, longAgo - SIGNUP_RESERVATION_MS));
+      assert.ok(await users.reserve(dead, longAgo, longAgo - SIGNUP_RESERVATION_MS));
       assert.equal((await signup(dead)).status, 303, 'a dead signup keeps the name');
       const live = name('live');
-      assert.ok(users.reserve(live, Date.now(), Date.now() - SIGNUP_RESERVATION_MS));
+      assert.ok(await users.reserve(live, Date.now(), Date.now() - SIGNUP_RESERVATION_MS));
       const refused = await signup(live);
       assert.equal(refused.status, 400);
       assert.equal(fieldErrors(refused.text)['f-username'], 'This username is taken');
-      users.release(live);
+      await users.release(live);
     });
 
     it(`answers signups past ${SIGNUPS_ALLOWED} an hour from one address with 429 and when to try again`, async () => {
       const ip = uniqueIp();
-      const events = createThrottleEvents(context.db);
+      const events = context.store.throttle;
       const start = Date.now() - 30 * MINUTE;
-      for (let i = 0; i < SIGNUPS_ALLOWED; i++) events.record([`signup:${ip}`], start + i); // as many signups, half an hour ago
+      for (let i = 0; i < SIGNUPS_ALLOWED; i++) await events.record([`signup:${ip}`], start + i); // as many signups, half an hour ago
       const res = await signup(name('flood'), {}, supertest.agent(app), ip);
       assert.equal(res.status, 429);
       const retryAfter = Number(res.headers['retry-after']);

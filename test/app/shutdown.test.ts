@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import supertest from 'supertest';
-import { DATABASE_FILE } from '../../src/store/database';
+import { DATABASE_FILE } from '../../src/store/sqlite/database';
 import { freePort, tempDataDir } from '../support/context';
 import { csrfFrom, followSaved, page, post } from '../support/http';
 import { pollUntil } from '../support/poll';

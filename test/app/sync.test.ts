@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import type { AppContext } from '../../src/context';
 import { createVault } from '../../src/features/records/vault';
 import type { Services } from '../../src/services';
-import { createBodyRepository } from '../../src/store/bodies';
-import { startTestApp } from '../support/context';
+import { sqlOf, startTestApp } from '../support/context';
 import { seedWorld } from '../support/world';
 
 // ledger_acts too: after a reindex the acts are the same rows (its key, tx_hash and log_index, sorts them).
@@ -16,8 +15,8 @@ describe('ledger sync', function () {
   let alice: number;
   let drSmith: number;
 
-  const snapshot = () => Object.fromEntries(TABLES.map(table => [table, context.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()]));
-  const statusOf = (commitment: string) => context.db.prepare<[string], { status: string }>('SELECT status FROM bodies WHERE commitment = ?').get(commitment)?.status;
+  const snapshot = () => Object.fromEntries(TABLES.map(table => [table, sqlOf(context).prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()]));
+  const statusOf = (commitment: string) => sqlOf(context).prepare<[string], { status: string }>('SELECT status FROM bodies WHERE commitment = ?').get(commitment)?.status;
 
   before(async () => {
     ({ context, services } = await startTestApp());
@@ -41,7 +40,7 @@ describe('ledger sync', function () {
     assert.equal(before.ledger_grants.length, 2);
     assert.ok(before.ledger_acts.length >= 8, `${before.ledger_acts.length} acts`);
     const dashboard = await services.patients.dashboard(alice);
-    for (const table of TABLES) context.db.exec(`DELETE FROM ${table}`);
+    for (const table of TABLES) sqlOf(context).exec(`DELETE FROM ${table}`);
     assert.deepEqual(await services.patients.dashboard(alice), [], 'the pages read the read model');
     const applied = await services.sync.reindex();
     assert.ok(applied >= 8, `applied ${applied} events`);
@@ -52,19 +51,19 @@ describe('ledger sync', function () {
   it('applies events written by someone else as blocks arrive', async () => {
     await services.sync.catchUp();
     const { hospitalId } = await context.ledger.client.addHospital(context.ledger.admin, 'Written elsewhere');
-    assert.equal(services.admin.hospitals().some(h => h.id === hospitalId), false);
+    assert.equal((await services.admin.hospitals()).some(h => h.id === hospitalId), false);
     assert.equal(await services.sync.catchUp(), 1);
-    assert.equal(services.admin.hospitals().find(h => h.id === hospitalId)?.name, 'Written elsewhere');
+    assert.equal((await services.admin.hospitals()).find(h => h.id === hospitalId)?.name, 'Written elsewhere');
   });
 
   it('confirms a body whose transaction landed before a crash, and fails one never sent', async () => {
-    const vault = createVault(createBodyRepository(context.db), context.masterKey);
-    const address = context.db.prepare<[number], { address: string }>('SELECT address FROM users WHERE id = ?').get(alice)!.address;
+    const vault = createVault(context.store.bodies, context.masterKey);
+    const address = sqlOf(context).prepare<[number], { address: string }>('SELECT address FROM users WHERE id = ?').get(alice)!.address;
     // Landed: stored as pending and sent, but the process "died" before confirming it.
-    const landed = vault.storePending('report', address, { title: 'Landed', disease: 'D', details: 'X' });
-    await context.ledger.client.addReport(context.custodian.signer(address), landed, []);
+    const landed = await vault.storePending('report', address, { title: 'Landed', disease: 'D', details: 'X' });
+    await context.ledger.client.addReport(await context.custodian.signer(address), landed, []);
     // Never sent: stored as pending only.
-    const unsent = vault.storePending('report', address, { title: 'Unsent', disease: 'D', details: 'X' });
+    const unsent = await vault.storePending('report', address, { title: 'Unsent', disease: 'D', details: 'X' });
     assert.equal(statusOf(landed), 'pending');
 
     const { failed } = await services.sync.reconcile(Date.now() + 1);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
-import { startTestApp, tempDataDir } from '../support/context';
+import { sqlOf, startTestApp, tempDataDir } from '../support/context';
 import { seedWorld } from '../support/world';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -44,7 +44,7 @@ describe('npm run tamper', function () {
     patientId = world.users.pat;
     [reportId] = world.reports;
     storedEnvelope = () =>
-      context.db
+      sqlOf(context)
         .prepare<[number], { envelope: string }>('SELECT b.envelope FROM ledger_reports r JOIN bodies b ON b.commitment = r.commitment WHERE r.id = ?')
         .get(reportId)!.envelope;
   });
@@ -81,7 +81,7 @@ describe('npm run tamper', function () {
     assert.equal(await integrity(), 'verified');
     const report = await services.patients.report(patientId, reportId);
     assert.equal(report.checked.integrity === 'verified' && report.checked.body.details, secret);
-    const kept = context.db.prepare("SELECT count(*) AS n FROM settings WHERE key LIKE 'tamper.%'").get() as { n: number };
+    const kept = sqlOf(context).prepare("SELECT count(*) AS n FROM settings WHERE key LIKE 'tamper.%'").get() as { n: number };
     assert.equal(kept.n, 0, 'the kept original is forgotten once restored');
   });
 
@@ -98,7 +98,7 @@ describe('npm run tamper', function () {
     const ciphertext = Buffer.from(parts[3], 'base64url');
     ciphertext[0] ^= 0x01;
     parts[3] = ciphertext.toString('base64url');
-    context.db.prepare('UPDATE bodies SET envelope = ? WHERE envelope = ?').run(parts.join('.'), envelope);
+    sqlOf(context).prepare('UPDATE bodies SET envelope = ? WHERE envelope = ?').run(parts.join('.'), envelope);
     assert.equal(await integrity(), 'tampered');
     const run = tamper(dataDir, String(reportId), '--undo');
     assert.equal(run.status, 0, run.stderr);

@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
-import { serveTestApp } from '../support/context';
+import { serveTestApp, sqlOf } from '../support/context';
 import { checkPage, checkTargetSize, launch, screenshot, screenshotOnFailure } from './browser';
 
 /** One word of `length` characters, no space or hyphen in it, starting with `label`. */
@@ -67,11 +67,11 @@ describe('pages that hold any text on any screen', function () {
     const care = await services.admin.addHospital({ name: 'Care', address: 'Banjara Hills, Hyderabad', phone: '+91 40 3041 8888' });
     await services.admin.addDoctor({ fullName: LONG.doctor, username: 'drlong', password: PASSWORD, email: 'long@apollo.example', specialty: word('Specialty'), hospitalId });
     await services.patients.signup({ username: 'alice', password: PASSWORD, email: 'alice@example.org', fullName: LONG.patient, phone: '+91 98765 43210' });
-    const userId = (username: string) => context.db.prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username)!.id;
+    const userId = (username: string) => sqlOf(context).prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username)!.id;
     ({ reportId } = await services.patients.addReport(userId('alice'), { title: LONG.title, disease: LONG.disease, details: LONG.details, hospitalIds: [hospitalId, care.hospitalId] }));
     await services.patients.addReport(userId('alice'), { title: 'Knee X-ray', disease: 'Osteoarthritis', details: 'Mild narrowing.', hospitalIds: [] });
     await services.doctors.prescribe(userId('drlong'), reportId, { medicines: LONG.medicines, dosage: LONG.dosage, instructions: 'Recheck in 3 months' });
-    services.doctors.recordAccess(userId('drlong'), reportId);
+    await services.doctors.recordAccess(userId('drlong'), reportId);
     await services.background.settled();
 
     browser = await launch();

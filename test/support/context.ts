@@ -9,10 +9,22 @@ import { loadConfig, type Config } from '../../src/config';
 import { createApp } from '../../src/app';
 import { startContext, type AppContext } from '../../src/context';
 import { createServices, type ServiceOptions } from '../../src/services';
+import type { SqliteStore } from '../../src/store/sqlite';
+import type { Db } from '../../src/store/sqlite/database';
 import { freePort } from './ports';
 import { PRODUCTION_SECRETS } from './process';
 
 export { freePort };
+
+/**
+ * The SQLite connection under a test's store, for the tests that look into the file or alter it
+ * the way an attacker with the database would. (The app itself sees only the store's ports.)
+ */
+export function sqlOf(context: Pick<AppContext, 'store'>): Db {
+  const { db } = context.store as Partial<SqliteStore>;
+  if (!db) throw new Error(`the store is not SQLite: ${context.store.description}`);
+  return db;
+}
 
 export function tempDataDir(label = 'ehr'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));

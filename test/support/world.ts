@@ -6,6 +6,7 @@
  */
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
+import { sqlOf } from './context';
 
 export const WORLD_PASSWORD = 'password1';
 
@@ -60,18 +61,18 @@ export interface World {
 }
 
 /** Where a test's users live: a context, or anything with its database. */
-type HasDb = Pick<AppContext, 'db'>;
+type HasDb = Pick<AppContext, 'store'>;
 
 /** The id of the user `username` (a patient or a doctor); throws when there is none. */
 export function userIdOf(context: HasDb, username: string): number {
-  const row = context.db.prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username);
+  const row = sqlOf(context).prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username);
   if (!row) throw new Error(`no user ${username}`);
   return row.id;
 }
 
 /** The account address of the user `username`. */
 export function addressOf(context: HasDb, username: string): string {
-  const row = context.db.prepare<[string], { address: string }>('SELECT address FROM users WHERE username = ?').get(username);
+  const row = sqlOf(context).prepare<[string], { address: string }>('SELECT address FROM users WHERE username = ?').get(username);
   if (!row) throw new Error(`no user ${username}`);
   return row.address;
 }

@@ -12,14 +12,14 @@
  * servers each keep their own queue, so two of them may each record one opening of the same
  * visit: the log then says more, never less.
  */
-import type { Acts } from '../../store/acts';
+import type { ActStore } from '../../store/ports';
 
 export const OPENING_WINDOW_MS = 10 * 60 * 1000;
 
 // Past this many remembered pairs, those older than the window are swept out.
 const SWEEP_AT = 10_000;
 
-export function createOpenings(acts: Pick<Acts, 'lastOpening'>, now: () => number = Date.now) {
+export function createOpenings(acts: Pick<ActStore, 'lastOpening'>, now: () => number = Date.now) {
   const queued = new Set<string>();
   const queuedAt = new Map<string, number>(); // pair → when this server last queued its opening (ms)
 
@@ -34,13 +34,16 @@ export function createOpenings(acts: Pick<Acts, 'lastOpening'>, now: () => numbe
      * recorded or queued; otherwise a function to call once its write has settled, saying whether
      * it was recorded (a failed one may be tried again at the next opening).
      */
-    claim(doctor: string, reportId: number): ((recorded: boolean) => void) | undefined {
+    async claim(doctor: string, reportId: number): Promise<((recorded: boolean) => void) | undefined> {
       const key = `${doctor.toLowerCase()}:${reportId}`;
       if (queued.has(key)) return undefined;
-      const last = Math.max((acts.lastOpening(doctor.toLowerCase(), reportId) ?? 0) * 1000, queuedAt.get(key) ?? 0);
-      if (now() - last < OPENING_WINDOW_MS) return undefined;
+      queued.add(key); // held while the last opening is looked up: a second tab waits for no answer
+      const last = Math.max(((await acts.lastOpening(doctor.toLowerCase(), reportId)) ?? 0) * 1000, queuedAt.get(key) ?? 0);
+      if (now() - last < OPENING_WINDOW_MS) {
+        queued.delete(key);
+        return undefined;
+      }
       sweep();
-      queued.add(key);
       queuedAt.set(key, now());
       return recorded => {
         queued.delete(key);

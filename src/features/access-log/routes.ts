@@ -6,8 +6,8 @@ import type { AccessLogService } from './service';
 
 export function accessLogRoutes(accessLog: AccessLogService): Router {
   const router = Router();
-  router.get('/patient/access-log', requireRole('patient'), (req, res) => {
-    res.render('patient/access-log', { title: 'Who opened my reports', ...accessLog.page(currentUser(req).id, pageNumber(req)) });
+  router.get('/patient/access-log', requireRole('patient'), async (req, res) => {
+    res.render('patient/access-log', { title: 'Who opened my reports', ...(await accessLog.page(currentUser(req).id, pageNumber(req))) });
   });
   return router;
 }

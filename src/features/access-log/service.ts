@@ -3,8 +3,7 @@
  * `ReportAccessed` events record it (doctor, hospital, report id, block) — named here with the
  * doctor's name and the report's title, which only this app knows.
  */
-import type { Acts } from '../../store/acts';
-import type { UserRepository } from '../../store/users';
+import type { ActStore, UserStore } from '../../store/ports';
 import type { Vault } from '../records/vault';
 
 export const ACCESSES_PER_PAGE = 25;
@@ -20,17 +19,17 @@ export interface Access {
   readonly blockNumber: number;
 }
 
-export function createAccessLogService(acts: Acts, users: UserRepository, vault: Vault) {
+export function createAccessLogService(acts: ActStore, users: UserStore, vault: Vault) {
   return {
-    page(userId: number, requested: number) {
-      const patient = users.findById(userId);
+    async page(userId: number, requested: number) {
+      const patient = await users.findById(userId);
       if (!patient || patient.role !== 'patient') return { accesses: [], page: 1, pages: 1, total: 0 };
-      const total = acts.accessCount(patient.address);
+      const total = await acts.accessCount(patient.address);
       const pages = Math.max(1, Math.ceil(total / ACCESSES_PER_PAGE));
       const page = Math.min(requested, pages);
-      const rows = acts.accessLog(patient.address, ACCESSES_PER_PAGE, (page - 1) * ACCESSES_PER_PAGE);
+      const rows = await acts.accessLog(patient.address, ACCESSES_PER_PAGE, (page - 1) * ACCESSES_PER_PAGE);
       // The patient's own reports: each title checked against the report's commitment, in one query.
-      const bodies = vault.readMany('report', rows.map(row => ({ author: patient.address, commitment: row.reportCommitment ?? '' })));
+      const bodies = await vault.readMany('report', rows.map(row => ({ author: patient.address, commitment: row.reportCommitment ?? '' })));
       const accesses: Access[] = rows.map((row, i) => ({
         time: new Date(row.time * 1000),
         doctorName: row.doctorName ?? row.doctor ?? 'unknown doctor',

@@ -43,7 +43,7 @@ export function accountRoutes(auth: AuthService): Router {
       if (!(error instanceof FieldError)) throw error;
       return render(res, 400, { [error.field]: error.message });
     }
-    const ended = endOtherSessions(req);
+    const ended = await endOtherSessions(req);
     flash(req, { kind: 'success', message: `Your password was changed${ended > 0 ? `; your ${ended} other session${ended === 1 ? ' was' : 's were'} ended` : ''}.` });
     res.redirect(303, HOMES[user.role]);
   });

@@ -32,13 +32,13 @@ export function adminRoutes(admin: AdminService, auth: AuthService): Router {
   router.use('/admin', (req, res, next) => (req.path === '/login' ? next() : requireRole('admin')(req, res, next)));
 
   async function render(res: Response, status = 200, failed?: { form: Form; values: Record<string, unknown>; errors: FieldErrors }) {
-    const funds = await admin.funds();
+    const [funds, hospitals, doctors] = await Promise.all([admin.funds(), admin.hospitals(), admin.doctors()]);
     res.status(status).render('admin/index', {
       funds: funds ?? null,
       title: 'Admin console',
-      hospitals: admin.hospitals(),
-      doctors: admin.doctors(),
-      defaultPassword: auth.adminPasswordIsDefault(),
+      hospitals,
+      doctors,
+      defaultPassword: await auth.adminPasswordIsDefault(),
       failed: failed ?? null,
     });
   }
@@ -78,7 +78,7 @@ export function adminRoutes(admin: AdminService, auth: AuthService): Router {
       return render(res, 400, { form: 'password', values: {}, errors: { currentPassword: 'The current password is not correct' } });
     }
     await auth.changeAdminPassword(parsed.value.newPassword);
-    endOtherSessions(req); // whoever held the old password is signed out everywhere else
+    await endOtherSessions(req); // whoever held the old password is signed out everywhere else
     flash(req, { kind: 'success', message: 'The admin password was changed.' });
     res.redirect(303, '/admin');
   });

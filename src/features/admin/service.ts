@@ -2,9 +2,7 @@
 import { FUNDER_LOW_WATER, type Ledger } from '../../ledger';
 import type { Custodian } from '../../keys/custodian';
 import type { LedgerReceipt } from '../../ledger/ehr-client';
-import type { Db } from '../../store/database';
-import type { ReadModel } from '../../store/read-model';
-import type { UserRepository } from '../../store/users';
+import type { ReadModel, UserStore } from '../../store/ports';
 import type { AuthService } from '../auth/service';
 import type { LedgerWriter } from '../records/writer';
 import { FieldError } from '../../domain/errors';
@@ -25,10 +23,9 @@ export interface NewDoctor {
 }
 
 export interface AdminServiceDeps {
-  readonly db: Db;
   readonly ledger: Ledger;
   readonly custodian: Custodian;
-  readonly users: UserRepository;
+  readonly users: UserStore;
   readonly readModel: ReadModel;
   readonly writer: LedgerWriter;
   readonly auth: AuthService;
@@ -40,8 +37,7 @@ export function sameHospitalName(a: string, b: string): boolean {
   return key(a) === key(b);
 }
 
-export function createAdminService({ db, ledger, custodian, users, readModel, writer, auth }: AdminServiceDeps) {
-  const insertDetails = db.prepare('INSERT OR REPLACE INTO hospital_details (hospital_id, address, phone) VALUES (?, ?, ?)');
+export function createAdminService({ ledger, custodian, users, readModel, writer, auth }: AdminServiceDeps) {
   // Hospitals are added one at a time, so two forms sent at once with one name cannot both pass
   // the check before either is on the ledger.
   let hospitalQueue: Promise<unknown> = Promise.resolve();
@@ -65,10 +61,10 @@ export function createAdminService({ db, ledger, custodian, users, readModel, wr
      */
     addHospital(hospital: NewHospital): Promise<LedgerReceipt & { hospitalId: number }> {
       const added = hospitalQueue.then(async () => {
-        const taken = readModel.hospitals().find(h => sameHospitalName(h.name, hospital.name));
+        const taken = (await readModel.hospitals()).find(h => sameHospitalName(h.name, hospital.name));
         if (taken) throw new FieldError('name', `A hospital named "${taken.name}" already exists (hospital #${taken.id}); choose another name`);
         const receipt = await writer.write(() => ledger.client.addHospital(ledger.admin, hospital.name));
-        insertDetails.run(receipt.hospitalId, hospital.address, hospital.phone);
+        await readModel.saveHospitalDetails(receipt.hospitalId, { address: hospital.address, phone: hospital.phone });
         return receipt;
       });
       hospitalQueue = added.catch(() => undefined);
@@ -80,11 +76,11 @@ export function createAdminService({ db, ledger, custodian, users, readModel, wr
      * stored only once the ledger has the doctor, so a refused write leaves no login behind.
      */
     async addDoctor(doctor: NewDoctor): Promise<LedgerReceipt> {
-      if (users.usernameTaken(doctor.username)) throw new FieldError('username', 'This username is taken');
-      if (!readModel.hospitalExists(doctor.hospitalId)) throw new FieldError('hospitalId', 'Choose a hospital from the list');
+      if (await users.usernameTaken(doctor.username)) throw new FieldError('username', 'This username is taken');
+      if (!(await readModel.hospitalExists(doctor.hospitalId))) throw new FieldError('hospitalId', 'Choose a hospital from the list');
       const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashPassword(doctor.password)]);
       const receipt = await writer.write(() => ledger.client.addDoctor(ledger.admin, address, doctor.hospitalId));
-      users.insert({
+      await users.insert({
         username: doctor.username,
         passwordHash,
         role: 'doctor',

@@ -1,5 +1,5 @@
 /** How acts on the ledger read to people: labels of acts and of who did them. */
-import type { ActRow } from '../../store/acts';
+import type { ActRow } from '../../store/ports';
 
 /** Each act's label, from the act vocabulary. */
 export { ACT_LABELS } from '../../domain/acts';

@@ -9,7 +9,7 @@
  */
 import type { Ledger } from '../../ledger';
 import { LOG_BLOCKS_PER_REQUEST } from '../../ledger/ehr-client';
-import type { Db } from '../../store/database';
+import type { ReadModel } from '../../store/ports';
 import type { Vault } from '../records/vault';
 
 export interface RecordCheck {
@@ -78,17 +78,7 @@ function differences(table: ReadModelFinding['table'], onLedger: RowStates, inRe
  * `catchUp` brings the read model up to the ledger first, so that a block mined a moment ago
  * and not yet followed is not reported as a difference.
  */
-export function createIntegrityCheck(db: Db, ledger: Ledger, vault: Vault, catchUp: () => Promise<unknown> = async () => undefined) {
-  const readModelCommitments = db.prepare<[], { key: string; commitment: string }>(`
-    SELECT id || ':' AS key, commitment FROM ledger_reports
-    UNION ALL SELECT report_id || ':' || idx, commitment FROM ledger_prescriptions`);
-  // Rows written after the events were read (block > latest) are left to the next check.
-  const reportRows = db.prepare<[number], { id: number; patient: string; commitment: string }>(
-    'SELECT id, patient, commitment FROM ledger_reports WHERE block_number <= ?',
-  );
-  const grantRows = db.prepare<[number], { reportId: number; hospitalId: number; active: number }>(
-    'SELECT report_id AS reportId, hospital_id AS hospitalId, active FROM ledger_grants WHERE block_number <= ?',
-  );
+export function createIntegrityCheck(readModel: ReadModel, ledger: Ledger, vault: Vault, catchUp: () => Promise<unknown> = async () => undefined) {
 
   async function eventsUpTo(latest: number) {
     const all = [];
@@ -110,7 +100,7 @@ export function createIntegrityCheck(db: Db, ledger: Ledger, vault: Vault, catch
   }
 
   /** The read model's reports and grants against the state the events leave, in event order. */
-  function readModelFindings(events: Awaited<ReturnType<typeof eventsUpTo>>, latest: number): ReadModelFinding[] {
+  async function readModelFindings(events: Awaited<ReturnType<typeof eventsUpTo>>, latest: number): Promise<ReadModelFinding[]> {
     const reports: RowStates = new Map();
     const grants: RowStates = new Map();
     const grantRecord = (reportId: number, hospitalId: number) => `report #${reportId}, hospital ${hospitalId}`;
@@ -124,13 +114,15 @@ export function createIntegrityCheck(db: Db, ledger: Ledger, vault: Vault, catch
         grants.set(`${reportId}:${hospitalId}`, { record: grantRecord(reportId, hospitalId), state: grantState(event.name === 'ReportShared') });
       }
     }
+    // Rows written after the events were read (block > latest) are left to the next check.
+    const [reportRows, grantRows] = await Promise.all([readModel.reportsUpTo(latest), readModel.grantsUpTo(latest)]);
     const modelReports: RowStates = new Map(
-      reportRows.all(latest).map(row => [String(row.id), { record: `report #${row.id}`, state: reportState(row.patient, row.commitment) }]),
+      reportRows.map(row => [String(row.id), { record: `report #${row.id}`, state: reportState(row.patient, row.commitment) }]),
     );
     const modelGrants: RowStates = new Map(
-      grantRows.all(latest).map(row => [
+      grantRows.map(row => [
         `${row.reportId}:${row.hospitalId}`,
-        { record: grantRecord(row.reportId, row.hospitalId), state: grantState(row.active === 1) },
+        { record: grantRecord(row.reportId, row.hospitalId), state: grantState(row.active) },
       ]),
     );
     return [...differences('reports', reports, modelReports), ...differences('grants', grants, modelGrants)];
@@ -144,10 +136,14 @@ export function createIntegrityCheck(db: Db, ledger: Ledger, vault: Vault, catch
       await catchUp();
       const events = await eventsUpTo(latestBlock);
       const records = recordsIn(events);
-      const copies = new Map(readModelCommitments.all().map(row => [row.key, row.commitment]));
-      const checks = (['report', 'prescription'] as const).flatMap(kind => {
-        const ofKind = records.filter(record => record.kind === kind);
-        const bodies = vault.readMany(kind, ofKind);
+      const copies = await readModel.commitments();
+      const checked = await Promise.all(
+        (['report', 'prescription'] as const).map(async kind => {
+          const ofKind = records.filter(record => record.kind === kind);
+          return { kind, ofKind, bodies: await vault.readMany(kind, ofKind) };
+        }),
+      );
+      const checks = checked.flatMap(({ kind, ofKind, bodies }) => {
         return ofKind.map((record, i): RecordCheck => {
           const { transactionHash, blockNumber, reportId, index } = record;
           const where = { kind, reportId, index, transactionHash, blockNumber };
@@ -168,7 +164,7 @@ export function createIntegrityCheck(db: Db, ledger: Ledger, vault: Vault, catch
         tampered: count('tampered'),
         missing: count('missing'),
         problems: checks.filter(check => check.integrity !== 'verified'),
-        findings: readModelFindings(events, latestBlock),
+        findings: await readModelFindings(events, latestBlock),
       };
     },
   };

@@ -1,7 +1,8 @@
 /** The admin's reports over the whole ledger: the audit of every act, and the integrity check. */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { ACT_NAMES, ACT_SORTS } from '../../store/acts';
+import { ACT_NAMES } from '../../domain/acts';
+import { ACT_SORTS } from '../../store/ports';
 import { requireRole } from '../../web/auth';
 import { parseForm, typedValues, type FieldErrors } from '../../web/validate';
 import { FieldError } from '../../domain/errors';
@@ -37,11 +38,11 @@ export function auditRoutes(audit: AuditService, integrity: IntegrityCheck): Rou
   const router = Router();
   const adminOnly = requireRole('admin');
 
-  function renderAudit(res: Response, status: number, values: Record<string, string | string[]>, errors: FieldErrors, result?: ReturnType<AuditService['search']>) {
+  function renderAudit(res: Response, status: number, values: Record<string, string | string[]>, errors: FieldErrors, result?: Awaited<ReturnType<AuditService['search']>>) {
     res.status(status).render('audit/index', { title: 'Audit report', values, errors, result, acts: ACT_LABELS, query: searchParams(values) });
   }
 
-  router.get('/admin/audit', adminOnly, (req, res) => {
+  router.get('/admin/audit', adminOnly, async (req, res) => {
     const values = typedValues(req.query, []);
     const parsed = parseForm(AUDIT_QUERY, req.query);
     if (!parsed.ok) return renderAudit(res, 400, values, parsed.errors);
@@ -49,10 +50,10 @@ export function auditRoutes(audit: AuditService, integrity: IntegrityCheck): Rou
     try {
       if (format === 'csv') {
         const day = new Date().toISOString().slice(0, 10);
-        res.type('text/csv; charset=utf-8').attachment(`ehr-audit-${day}.csv`).send(audit.csv(query));
+        res.type('text/csv; charset=utf-8').attachment(`ehr-audit-${day}.csv`).send(await audit.csv(query));
         return;
       }
-      renderAudit(res, 200, values, {}, audit.search(query));
+      renderAudit(res, 200, values, {}, await audit.search(query));
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;
       renderAudit(res, 400, values, { [error.field]: error.message });

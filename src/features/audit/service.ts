@@ -2,8 +2,8 @@
  * The audit report: every act on the ledger (from the read model's `ledger_acts`), filtered by
  * period, actor, patient and act, sorted, paged, and as CSV. Periods are whole days in UTC.
  */
-import type { ActFilter, ActName, ActRow, Acts, ActSort } from '../../store/acts';
-import type { UserRepository } from '../../store/users';
+import type { ActName } from '../../domain/acts';
+import type { ActFilter, ActRow, ActSort, ActStore, UserStore } from '../../store/ports';
 import { FieldError } from '../../domain/errors';
 import { ACT_LABELS, actorLabel } from './acts';
 
@@ -31,9 +31,9 @@ export interface AuditRow extends ActRow {
 const DAY = 86_400;
 const dayStart = (date: string) => Date.parse(`${date}T00:00:00Z`) / 1000;
 
-export function createAuditService(acts: Acts, users: UserRepository) {
-  function account(field: 'actor' | 'patient', username: string): string {
-    const user = users.findByUsername(username.toLowerCase());
+export function createAuditService(acts: ActStore, users: UserStore) {
+  async function account(field: 'actor' | 'patient', username: string): Promise<string> {
+    const user = await users.findByUsername(username.toLowerCase());
     if (!user || (field === 'patient' && user.role !== 'patient')) {
       throw new FieldError(field, field === 'patient' ? `There is no patient named "${username}"` : `There is no user named "${username}"`);
     }
@@ -41,13 +41,13 @@ export function createAuditService(acts: Acts, users: UserRepository) {
   }
 
   /** The query's filter, with usernames turned into addresses; FieldError for an unknown name. */
-  function filter(query: AuditQuery): ActFilter {
+  async function filter(query: AuditQuery): Promise<ActFilter> {
     if (query.from && query.to && query.to < query.from) throw new FieldError('to', 'The end of the period is before its start');
     return {
       from: query.from ? dayStart(query.from) : undefined,
       to: query.to ? dayStart(query.to) + DAY : undefined,
-      actor: query.actor === undefined ? undefined : query.actor.toLowerCase() === 'admin' ? 'admin' : account('actor', query.actor),
-      patient: query.patient === undefined ? undefined : account('patient', query.patient),
+      actor: query.actor === undefined ? undefined : query.actor.toLowerCase() === 'admin' ? 'admin' : await account('actor', query.actor),
+      patient: query.patient === undefined ? undefined : await account('patient', query.patient),
       act: query.act,
     };
   }
@@ -55,18 +55,18 @@ export function createAuditService(acts: Acts, users: UserRepository) {
   const present = (row: ActRow): AuditRow => ({ ...row, actLabel: ACT_LABELS[row.act], actorLabel: actorLabel(row) });
 
   return {
-    search(query: AuditQuery) {
-      const where = filter(query);
-      const total = acts.count(where);
+    async search(query: AuditQuery) {
+      const where = await filter(query);
+      const total = await acts.count(where);
       const pages = Math.max(1, Math.ceil(total / ACTS_PER_PAGE));
       const page = Math.min(query.page, pages);
-      const rows = acts.find(where, query.sort, query.order === 'desc', { limit: ACTS_PER_PAGE, offset: (page - 1) * ACTS_PER_PAGE });
+      const rows = await acts.find(where, query.sort, query.order === 'desc', { limit: ACTS_PER_PAGE, offset: (page - 1) * ACTS_PER_PAGE });
       return { rows: rows.map(present), total, page, pages };
     },
 
     /** Every matching act as CSV (RFC 4180), one line per act. */
-    csv(query: AuditQuery): string {
-      const rows = acts.find(filter(query), query.sort, query.order === 'desc').map(present);
+    async csv(query: AuditQuery): Promise<string> {
+      const rows = (await acts.find(await filter(query), query.sort, query.order === 'desc')).map(present);
       const header = ['time_utc', 'act', 'actor', 'actor_role', 'patient', 'report_id', 'hospital', 'doctor', 'block', 'transaction'];
       const lines = rows.map(row => [
         new Date(row.time * 1000).toISOString(),

@@ -1,10 +1,10 @@
 /**
- * Sliding-window limits over the counted events of the database (see store/throttle-events),
+ * Sliding-window limits over the counted events of the store (ThrottleEvents),
  * and the domain error a service throws when one is reached: the web layer answers it with 429
  * and Retry-After.
  */
 import { ipKeyGenerator } from 'express-rate-limit';
-import type { ThrottleEvents } from '../../store/throttle-events';
+import type { ThrottleEvents } from '../../store/ports';
 
 /** Too many attempts of something; `retryAt` (ms) is when the next one will be let through. */
 export class TooManyAttempts extends Error {
@@ -18,16 +18,23 @@ export class TooManyAttempts extends Error {
 
 export interface RateLimit {
   /** When `key` may act again, or undefined while it is under its limit at `now`. */
-  retryAt(key: string, now: number): number | undefined;
+  retryAt(key: string, now: number): Promise<number | undefined>;
+  /** Counts an act of `key` at `now` when under the limit (undefined), else says when it may act again. */
+  take(key: string, now: number): Promise<number | undefined>;
 }
+
+/** The count falls under the limit when the (n - limit + 1)th oldest event leaves the window. */
+const reopensAt = (times: readonly number[], limit: number, windowMs: number) => times[times.length - limit] + windowMs;
 
 export function rateLimit(events: ThrottleEvents, limit: number, windowMs: number): RateLimit {
   return {
-    retryAt(key, now) {
-      const times = events.since(key, now - windowMs);
-      if (times.length < limit) return undefined;
-      // The count falls under the limit when the (n - limit + 1)th oldest event leaves the window.
-      return times[times.length - limit] + windowMs;
+    async retryAt(key, now) {
+      const times = await events.since(key, now - windowMs);
+      return times.length < limit ? undefined : reopensAt(times, limit, windowMs);
+    },
+    async take(key, now) {
+      const times = await events.admit(key, now, limit, windowMs);
+      return times === undefined ? undefined : reopensAt(times, limit, windowMs);
     },
   };
 }
@@ -45,13 +52,11 @@ export const SIGNUPS_ALLOWED = 100;
 export function createSignupLimit(events: ThrottleEvents, now: () => number = Date.now) {
   const limit = rateLimit(events, SIGNUPS_ALLOWED, SIGNUP_WINDOW_MS);
   return {
-    take(address: string): void {
+    async take(address: string): Promise<void> {
       const key = `signup:${ipKeyGenerator(address)}`; // an IPv6 /56 is one address
-      const at = now();
-      // No await between the check and the record: two signups at once cannot both slip through.
-      const retryAt = limit.retryAt(key, at);
+      // Checked and counted in one step: two signups at once cannot both slip through.
+      const retryAt = await limit.take(key, now());
       if (retryAt !== undefined) throw new TooManyAttempts(retryAt, 'Too many signups from your network.');
-      events.record([key], at);
     },
   };
 }

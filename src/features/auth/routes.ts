@@ -24,11 +24,11 @@ export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
     const parsed = parseForm(LOGIN, req.body);
     if (!parsed.ok) return render(res, role, 400, { values: typedValues(req.body), errors: parsed.errors });
     const { username, password } = parsed.value;
-    const retryAt = throttle.refusal(req, role, username);
+    const retryAt = await throttle.refusal(req, role, username);
     if (retryAt !== undefined) return tooMany(res, retryAt, throttle.now(), 'Too many failed logins for this account or from your network.');
     const user = isUserRole(role) ? await auth.login(role, username.toLowerCase(), password) : await auth.loginAdmin(username, password);
     if (!user) {
-      throttle.failed(req, role, username); // counted only now that it has failed
+      await throttle.failed(req, role, username); // counted only now that it has failed
       return render(res, role, 401, { values: typedValues(req.body), errors: { form: 'The username or password is not correct.' } });
     }
     const kept = keptFor(req.session.kept, role);

@@ -4,9 +4,8 @@
  * and both get the same answer.
  */
 import bcrypt from 'bcrypt';
-import type { Settings } from '../../store/settings';
 import { isUserRole, type Role, type SessionUser } from '../../domain/roles';
-import type { UserRepository } from '../../store/users';
+import type { SettingsStore, UserStore } from '../../store/ports';
 import { FieldError } from '../../domain/errors';
 
 export const BCRYPT_COST = 12;
@@ -14,7 +13,7 @@ const ADMIN_HASH = 'admin.password_hash';
 const ADMIN_DEFAULT = 'admin.password_is_default';
 export const ADMIN_USERNAME = 'admin';
 
-export function createAuthService(users: UserRepository, settings: Settings, cost = BCRYPT_COST, warn: (line: string) => void = console.warn) {
+export function createAuthService(users: UserStore, settings: SettingsStore, cost = BCRYPT_COST, warn: (line: string) => void = console.warn) {
   // Computed once: the hash an unknown username is compared against.
   const dummyHash = bcrypt.hashSync('not a password of anyone', cost);
 
@@ -30,10 +29,10 @@ export function createAuthService(users: UserRepository, settings: Settings, cos
      * covers a default password.)
      */
     async ensureAdminPassword(initial: string): Promise<void> {
-      const stored = settings.get(ADMIN_HASH);
+      const stored = await settings.get(ADMIN_HASH);
       if (!stored) {
-        settings.set(ADMIN_HASH, await bcrypt.hash(initial, cost));
-        settings.set(ADMIN_DEFAULT, initial === 'admin' ? '1' : '0');
+        await settings.set(ADMIN_HASH, await bcrypt.hash(initial, cost));
+        await settings.set(ADMIN_DEFAULT, initial === 'admin' ? '1' : '0');
         return;
       }
       if (initial !== 'admin' && !(await bcrypt.compare(initial, stored))) {
@@ -44,11 +43,11 @@ export function createAuthService(users: UserRepository, settings: Settings, cos
       }
     },
 
-    adminPasswordIsDefault: () => settings.get(ADMIN_DEFAULT) === '1',
+    adminPasswordIsDefault: async () => (await settings.get(ADMIN_DEFAULT)) === '1',
 
     async changeAdminPassword(password: string): Promise<void> {
-      settings.set(ADMIN_HASH, await bcrypt.hash(password, cost));
-      settings.set(ADMIN_DEFAULT, password === 'admin' ? '1' : '0');
+      await settings.set(ADMIN_HASH, await bcrypt.hash(password, cost));
+      await settings.set(ADMIN_DEFAULT, password === 'admin' ? '1' : '0');
     },
 
     /**
@@ -59,17 +58,17 @@ export function createAuthService(users: UserRepository, settings: Settings, cos
       const checked = isUserRole(user.role) ? await service.login(user.role, user.username, currentPassword) : await service.loginAdmin(user.username, currentPassword);
       if (!checked) throw new FieldError('currentPassword', 'The current password is not correct');
       if (!isUserRole(user.role)) return service.changeAdminPassword(newPassword);
-      users.setPasswordHash(user.id, await bcrypt.hash(newPassword, cost));
+      await users.setPasswordHash(user.id, await bcrypt.hash(newPassword, cost));
     },
 
     async loginAdmin(username: string, password: string): Promise<SessionUser | undefined> {
-      const hash = username === ADMIN_USERNAME ? settings.get(ADMIN_HASH) : undefined;
+      const hash = username === ADMIN_USERNAME ? await settings.get(ADMIN_HASH) : undefined;
       const matches = await bcrypt.compare(password, hash ?? dummyHash);
       return matches && hash ? { role: 'admin', id: 0, username: ADMIN_USERNAME, displayName: 'Administrator' } : undefined;
     },
 
     async login(role: Role, username: string, password: string): Promise<SessionUser | undefined> {
-      const user = users.findByUsername(username);
+      const user = await users.findByUsername(username);
       const found = user?.role === role ? user : undefined;
       const matches = await bcrypt.compare(password, found?.passwordHash ?? dummyHash);
       return matches && found ? { role, id: found.id, username: found.username, displayName: found.fullName } : undefined;

@@ -38,7 +38,7 @@ export function doctorRoutes(doctors: DoctorService): Router {
   router.get('/doctor/reports/:id', doctorOnly, async (req, res) => {
     await renderReport(req, res);
     // Only a page that was shown counts as an access (renderReport throws on 403/404).
-    doctors.recordAccess(currentUser(req).id, pathId(req));
+    await doctors.recordAccess(currentUser(req).id, pathId(req));
   });
 
   router.post('/doctor/reports/:id/prescriptions', doctorOnly, async (req, res) => {

@@ -7,8 +7,8 @@
  * effect at once. Who may see what is the access policy's to say (`domain/access-policy.ts`).
  */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
-import type { PageWindow } from '../../store/read-model';
-import type { User } from '../../store/users';
+import type { PageWindow } from '../../store/ports';
+import type { User } from '../../store/ports';
 import type { Actor } from '../../domain/access-policy';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
 import type { Checked, PrescriptionBody, ReportBody } from '../records/vault';
@@ -43,18 +43,19 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
   const policy = createRecordPolicy(ledger.client, reads);
 
   /** The signed-in user's account, when it is a doctor's. */
-  const account = (userId: number): User => policy.member(users.findById(userId), 'doctor');
+  const account = async (userId: number): Promise<User> => policy.member(await users.findById(userId), 'doctor');
 
   /** The doctor with the hospital the ledger says they work at; Forbidden when the ledger knows no such doctor. */
   async function doctor(userId: number): Promise<User & { hospitalId: number; actor: Actor }> {
-    const user = account(userId);
+    const user = await account(userId);
     const actor = await policy.actor(user, 'doctor');
     return { ...user, hospitalId: actor.hospitalId as number, actor };
   }
 
   return {
     async hospitalName(userId: number): Promise<string> {
-      return readModel.hospitalNames().get((await doctor(userId)).hospitalId) ?? '';
+      const [names, user] = await Promise.all([readModel.hospitalNames(), doctor(userId)]);
+      return names.get(user.hospitalId) ?? '';
     },
 
     /**
@@ -64,16 +65,18 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
      */
     async dashboard(userId: number, window?: PageWindow): Promise<SharedReport[]> {
       const user = await doctor(userId);
-      const listed = readModel.reportsForHospital(user.hospitalId, window);
+      const listed = await readModel.reportsForHospital(user.hospitalId, window);
       const ids = listed.map(r => r.id);
       const [granted, identities] = await Promise.all([policy.visible(user.actor, ids), reads.identities(ids)]);
       const reports = listed.flatMap((row, i) => {
         const identity = identities[i];
         return identity && granted.has(row.id) ? [{ ...row, ...identity }] : [];
       });
-      const patients = users.byAddress(reports.map(r => r.patient));
-      const bodies = vault.readMany('report', reports.map(r => ({ author: r.patient, commitment: r.commitment })));
-      const latest = readModel.latestPrescriptions(reports.map(r => r.id));
+      const [patients, bodies, latest] = await Promise.all([
+        users.byAddress(reports.map(r => r.patient)),
+        vault.readMany('report', reports.map(r => ({ author: r.patient, commitment: r.commitment }))),
+        readModel.latestPrescriptions(reports.map(r => r.id)),
+      ]);
       return reports.map((report, i) => ({
         id: report.id,
         patientName: patients.get(report.patient)?.fullName ?? report.patient,
@@ -86,13 +89,22 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
     async report(userId: number, reportId: number): Promise<DoctorReport> {
       // The grant is asked afresh, never from the dashboard's cache: this page shows the whole body.
       await policy.require((await doctor(userId)).actor, { id: reportId }, 'read');
-      const [onLedger, prescriptions] = await Promise.all([ledger.client.report(reportId), ledger.client.prescriptions(reportId)]);
+      const [onLedger, prescriptions, hospitalNames] = await Promise.all([
+        ledger.client.report(reportId),
+        ledger.client.prescriptions(reportId),
+        readModel.hospitalNames(),
+      ]);
+      const [patients, checked, presented] = await Promise.all([
+        users.byAddress([onLedger.patient]),
+        vault.read('report', { author: onLedger.patient, commitment: onLedger.commitment }),
+        presentPrescriptions(prescriptions, vault, users, hospitalNames),
+      ]);
       return {
         id: reportId,
-        patientName: users.byAddress([onLedger.patient]).get(onLedger.patient)?.fullName ?? onLedger.patient,
+        patientName: patients.get(onLedger.patient)?.fullName ?? onLedger.patient,
         createdAt: onLedger.createdAt,
-        checked: vault.read('report', { author: onLedger.patient, commitment: onLedger.commitment }),
-        prescriptions: presentPrescriptions(prescriptions, vault, users, readModel.hospitalNames()),
+        checked,
+        prescriptions: presented,
       };
     },
 
@@ -100,13 +112,17 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
      * Puts "this doctor opened this report" on the ledger (`recordAccess`) without making the page
      * wait: the patient's access log reads it from the ledger's events once it is mined. A reload
      * or the page after a prescription within the same visit records nothing (see `openings`).
+     * Resolves once the write is queued, not mined.
      */
-    recordAccess(userId: number, reportId: number): void {
-      const user = account(userId);
-      const settle = openings.claim(user.address, reportId);
+    async recordAccess(userId: number, reportId: number): Promise<void> {
+      const user = await account(userId);
+      const settle = await openings.claim(user.address, reportId);
       if (!settle) return;
       background.run(`recordAccess of report ${reportId}`, () =>
-        writer.write(() => ledger.client.recordAccess(custodian.signer(user.address), reportId)).then(
+        custodian
+          .signer(user.address)
+          .then(signer => writer.write(() => ledger.client.recordAccess(signer, reportId)))
+          .then(
           () => settle(true),
           (error: unknown) => {
             settle(false);
@@ -119,13 +135,8 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
     async prescribe(userId: number, reportId: number, body: PrescriptionBody): Promise<LedgerReceipt> {
       const user = await doctor(userId);
       await policy.require(user.actor, { id: reportId }, 'prescribe');
-      return writer.writeWithBody(
-        'prescription',
-        user.address,
-        body,
-        commitment => ledger.client.addPrescription(custodian.signer(user.address), reportId, commitment),
-        reportId,
-      );
+      const signer = await custodian.signer(user.address);
+      return writer.writeWithBody('prescription', user.address, body, commitment => ledger.client.addPrescription(signer, reportId, commitment), reportId);
     },
   };
 }

@@ -3,8 +3,7 @@
  * contract) and hospitals. The names come from the app's own tables, never from the ledger.
  */
 import type { Ledger } from '../../ledger';
-import type { ReadModel } from '../../store/read-model';
-import type { UserRepository } from '../../store/users';
+import type { ReadModel, UserStore } from '../../store/ports';
 
 export interface AccountName {
   readonly name: string;
@@ -12,12 +11,12 @@ export interface AccountName {
   readonly kind: string;
 }
 
-export function createNames(ledger: Ledger, users: UserRepository, readModel: ReadModel) {
+export function createNames(ledger: Ledger, users: UserStore, readModel: ReadModel) {
   return {
-    accounts(addresses: readonly (string | null | undefined)[]): Map<string, AccountName> {
+    async accounts(addresses: readonly (string | null | undefined)[]): Promise<Map<string, AccountName>> {
       const known = addresses.filter((address): address is string => Boolean(address)).map(address => address.toLowerCase());
       const names = new Map<string, AccountName>();
-      for (const [address, user] of users.byAddress(known)) {
+      for (const [address, user] of await users.byAddress(known)) {
         names.set(address, { name: `${user.fullName} (${user.username})`, kind: user.role });
       }
       names.set(ledger.admin.address.toLowerCase(), { name: 'Admin', kind: 'admin' });

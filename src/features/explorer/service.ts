@@ -130,7 +130,7 @@ export function createExplorerService(ledger: Ledger, names: Names) {
         chain.latestBlockNumber(),
       ]);
       if (!found) throw new NotFound('block');
-      const known = names.accounts(found.transactions.flatMap(tx => [tx.from, tx.to]));
+      const known = await names.accounts(found.transactions.flatMap(tx => [tx.from, tx.to]));
       const transactions: TransactionRow[] = found.transactions.map(tx => ({
         hash: tx.hash,
         from: party(tx.from, known),
@@ -147,9 +147,11 @@ export function createExplorerService(ledger: Ledger, names: Names) {
       const call = chain.decodeCall(tx);
       const events = chain.decodeLogs(receipt.logs);
       const addresses = [tx.from, tx.to, ...[call, ...events].flatMap(item => Object.values(item?.args ?? {}).map(String))];
-      const known = names.accounts(addresses.filter(value => value !== null && /^0x[0-9a-fA-F]{40}$/.test(value)));
-      const hospitals = names.hospitals();
-      const block = await chain.block(tx.blockNumber);
+      const [known, hospitals, block] = await Promise.all([
+        names.accounts(addresses.filter(value => value !== null && /^0x[0-9a-fA-F]{40}$/.test(value))),
+        names.hospitals(),
+        chain.block(tx.blockNumber),
+      ]);
       return {
         hash: tx.hash,
         blockNumber: tx.blockNumber,

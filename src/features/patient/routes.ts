@@ -40,13 +40,17 @@ export function patientRoutes(patients: PatientService): Router {
   }
 
   async function renderDashboard(req: Request, res: Response, status = 200, failed?: { values: Record<string, unknown>; errors: FieldErrors }) {
-    const page = await readCheckedPage(pageNumber(req), window => patients.dashboard(currentUser(req).id, window));
+    const [page, hospitals, unsaved] = await Promise.all([
+      readCheckedPage(pageNumber(req), window => patients.dashboard(currentUser(req).id, window)),
+      patients.hospitals(),
+      patients.unsaved(currentUser(req).id),
+    ]);
     res.status(status).render('patient/index', {
       title: 'My health records',
       reports: page.items,
       page,
-      hospitals: patients.hospitals(),
-      unsaved: patients.unsaved(currentUser(req).id),
+      hospitals,
+      unsaved,
       values: failed?.values ?? {},
       errors: failed?.errors ?? {},
     });

@@ -1,7 +1,7 @@
 /** A patient's acts: signup, reports, sharing — and what the patient sees of them. */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
-import type { PageWindow } from '../../store/read-model';
-import type { User } from '../../store/users';
+import type { PageWindow } from '../../store/ports';
+import type { User } from '../../store/ports';
 import { FieldError } from '../../domain/errors';
 import type { SignupLimit } from '../auth/rate-limit';
 import type { AuthService } from '../auth/service';
@@ -53,7 +53,7 @@ export const SIGNUP_RESERVATION_MS = 5 * 60 * 1000;
 export function createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups }: PatientServiceDeps) {
   const policy = createRecordPolicy(ledger.client, reads);
 
-  const patient = (userId: number): User => policy.member(users.findById(userId), 'patient');
+  const patient = async (userId: number): Promise<User> => policy.member(await users.findById(userId), 'patient');
 
   /**
    * The report on the ledger, if the policy lets `user` `action` it as its owner; another
@@ -66,9 +66,9 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
     return report;
   }
 
-  function checkHospitals(hospitalIds: readonly number[]): void {
-    const unknown = hospitalIds.find(id => !readModel.hospitalExists(id));
-    if (unknown !== undefined) throw new FieldError('hospitalIds', 'Choose hospitals from the list');
+  async function checkHospitals(hospitalIds: readonly number[]): Promise<void> {
+    const known = await Promise.all(hospitalIds.map(id => readModel.hospitalExists(id)));
+    if (known.includes(false)) throw new FieldError('hospitalIds', 'Choose hospitals from the list');
   }
 
   /**
@@ -76,13 +76,13 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
    * second tab gets a plain 400 instead of the contract's refusal.
    */
   async function changeGrant(userId: number, reportId: number, hospitalId: number, action: 'share' | 'revoke'): Promise<LedgerReceipt> {
-    const user = patient(userId);
+    const user = await patient(userId);
     await ownReport(user, reportId, action);
-    checkHospitals([hospitalId]);
+    await checkHospitals([hospitalId]);
     const granted = await ledger.client.canRead(reportId, hospitalId);
     if (action === 'share' && granted) throw new FieldError('hospitalId', 'That hospital already has access to this report');
     if (action === 'revoke' && !granted) throw new FieldError('hospitalId', 'That hospital has no access to revoke');
-    const signer = custodian.signer(user.address);
+    const signer = await custodian.signer(user.address);
     return writer.write(() =>
       action === 'share' ? ledger.client.shareReport(signer, reportId, hospitalId) : ledger.client.revokeReport(signer, reportId, hospitalId),
     );
@@ -91,8 +91,9 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
   /** Makes, funds and registers the patient's account, then stores the login. */
   async function registerPatient(form: Signup): Promise<LedgerReceipt> {
     const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashPassword(form.password)]);
-    const receipt = await writer.write(() => ledger.client.registerPatient(custodian.signer(address)));
-    users.insert({
+    const signer = await custodian.signer(address);
+    const receipt = await writer.write(() => ledger.client.registerPatient(signer));
+    await users.insert({
       username: form.username,
       passwordHash,
       role: 'patient',
@@ -114,24 +115,24 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
      * "taken" and make nothing.
      */
     async signup(form: Signup, from = ''): Promise<LedgerReceipt> {
-      if (users.usernameTaken(form.username)) throw new FieldError('username', 'This username is taken');
-      signups?.take(from);
+      if (await users.usernameTaken(form.username)) throw new FieldError('username', 'This username is taken');
+      await signups?.take(from);
       const at = Date.now();
-      if (!users.reserve(form.username, at, at - SIGNUP_RESERVATION_MS)) throw new FieldError('username', 'This username is taken');
+      if (!(await users.reserve(form.username, at, at - SIGNUP_RESERVATION_MS))) throw new FieldError('username', 'This username is taken');
       try {
         // A signup of this name may have finished between the check above and the reservation.
-        if (users.usernameTaken(form.username)) throw new FieldError('username', 'This username is taken');
+        if (await users.usernameTaken(form.username)) throw new FieldError('username', 'This username is taken');
         return await registerPatient(form);
       } finally {
-        users.release(form.username);
+        await users.release(form.username);
       }
     },
 
     hospitals: () => readModel.hospitals(),
 
     /** The patient's reports that were stored but never reached the ledger (lost in a crash). */
-    unsaved(userId: number): { createdAt: Date; title: string | undefined }[] {
-      return vault.lost('report', patient(userId).address);
+    async unsaved(userId: number): Promise<{ createdAt: Date; title: string | undefined }[]> {
+      return vault.lost('report', (await patient(userId)).address);
     },
 
     /**
@@ -140,20 +141,23 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
      * the commitment the ledger holds.
      */
     async dashboard(userId: number, window?: PageWindow): Promise<ReportSummary[]> {
-      const user = patient(userId);
-      const listed = readModel.reportsOfPatient(user.address, window);
+      const user = await patient(userId);
+      const listed = await readModel.reportsOfPatient(user.address, window);
       const own = await policy.visible(await policy.actor(user, 'patient'), listed.map(r => r.id));
       const identities = await reads.identities(listed.map(r => r.id)); // kept by the policy's read: no second call
       const reports = listed.flatMap((row, i) => (own.has(row.id) && identities[i] ? [{ ...row, ...identities[i] }] : []));
       const ids = reports.map(r => r.id);
-      const grants = readModel.grants(ids);
-      const latest = readModel.latestPrescriptions(ids);
-      const bodies = vault.readMany('report', reports.map(r => ({ author: r.patient, commitment: r.commitment })));
-      const newest = presentPrescriptions(
+      const [grants, latest, bodies, hospitalNames] = await Promise.all([
+        readModel.grants(ids),
+        readModel.latestPrescriptions(ids),
+        vault.readMany('report', reports.map(r => ({ author: r.patient, commitment: r.commitment }))),
+        readModel.hospitalNames(),
+      ]);
+      const newest = await presentPrescriptions(
         [...latest.values()].map(p => ({ ...p, createdAt: new Date(p.createdAt * 1000) })),
         vault,
         users,
-        readModel.hospitalNames(),
+        hospitalNames,
       );
       const newestByReport = new Map([...latest.keys()].map((reportId, i) => [reportId, newest[i]]));
       return reports.map((report, i) => ({
@@ -166,27 +170,31 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
     },
 
     async addReport(userId: number, report: NewReport): Promise<LedgerReceipt & { reportId: number }> {
-      const user = patient(userId);
-      checkHospitals(report.hospitalIds);
+      const user = await patient(userId);
+      await checkHospitals(report.hospitalIds);
       const body: ReportBody = { title: report.title, disease: report.disease, details: report.details };
-      return writer.writeWithBody('report', user.address, body, commitment =>
-        ledger.client.addReport(custodian.signer(user.address), commitment, report.hospitalIds),
-      );
+      const signer = await custodian.signer(user.address);
+      return writer.writeWithBody('report', user.address, body, commitment => ledger.client.addReport(signer, commitment, report.hospitalIds));
     },
 
     /** One report, checked against the ledger itself (not the read model) before it is shown. */
     async report(userId: number, reportId: number): Promise<ReportDetail> {
-      const user = patient(userId);
+      const user = await patient(userId);
       const onLedger = await ownReport(user, reportId, 'read');
-      const [granted, prescriptions] = await Promise.all([ledger.client.reportHospitals(reportId), ledger.client.prescriptions(reportId)]);
-      const hospitals = readModel.hospitals();
+      const [granted, prescriptions, hospitals, grants, projected, checked] = await Promise.all([
+        ledger.client.reportHospitals(reportId),
+        ledger.client.prescriptions(reportId),
+        readModel.hospitals(),
+        readModel.grants([reportId]),
+        readModel.report(reportId),
+        vault.read('report', { author: user.address, commitment: onLedger.commitment }),
+      ]);
       const hospitalNames = new Map(hospitals.map(h => [h.id, h.name]));
-      const history = readModel.grants([reportId]).get(reportId) ?? [];
-      const projected = readModel.report(reportId);
+      const history = grants.get(reportId) ?? [];
       return {
         id: reportId,
         createdAt: onLedger.createdAt,
-        checked: vault.read('report', { author: user.address, commitment: onLedger.commitment }),
+        checked,
         transactionHash: projected?.transactionHash,
         blockNumber: projected?.blockNumber,
         hospitals: hospitals.map(h => ({
@@ -195,7 +203,7 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
           shared: granted.includes(h.id),
           revoked: !granted.includes(h.id) && history.some(g => g.hospitalId === h.id),
         })),
-        prescriptions: presentPrescriptions(prescriptions, vault, users, hospitalNames),
+        prescriptions: await presentPrescriptions(prescriptions, vault, users, hospitalNames),
       };
     },
 

@@ -1,8 +1,8 @@
 /** What the services that read and write records (patient, doctor) are built from. */
 import type { Ledger } from '../../ledger';
 import type { Custodian } from '../../keys/custodian';
-import type { ReadModel } from '../../store/read-model';
-import type { UserRepository } from '../../store/users';
+import type { ReadModel } from '../../store/ports';
+import type { UserStore } from '../../store/ports';
 import type { LedgerReads } from './ledger-reads';
 import type { Vault } from './vault';
 import type { LedgerWriter } from './writer';
@@ -10,7 +10,7 @@ import type { LedgerWriter } from './writer';
 export interface RecordServiceDeps {
   readonly ledger: Ledger;
   readonly custodian: Custodian;
-  readonly users: UserRepository;
+  readonly users: UserStore;
   readonly readModel: ReadModel;
   readonly writer: LedgerWriter;
   readonly vault: Vault;

@@ -8,7 +8,7 @@
  * with the ledger, which the integrity check lists and `npm run reindex` repairs.
  */
 import { NotFound } from '../../domain/errors';
-import type { PageWindow } from '../../store/read-model';
+import type { PageWindow } from '../../store/ports';
 
 export const PAGE_SIZE = 25;
 

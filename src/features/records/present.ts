@@ -3,7 +3,7 @@
  * ledger, people named by the users behind their addresses.
  */
 import type { PrescriptionOnLedger } from '../../ledger/ehr-client';
-import type { UserRepository } from '../../store/users';
+import type { UserStore } from '../../store/ports';
 import type { Checked, PrescriptionBody, Vault } from './vault';
 
 export interface PrescriptionView {
@@ -15,14 +15,16 @@ export interface PrescriptionView {
 }
 
 /** The prescriptions the ledger lists for a report, oldest first, each checked. */
-export function presentPrescriptions(
+export async function presentPrescriptions(
   onLedger: readonly PrescriptionOnLedger[],
   vault: Vault,
-  users: UserRepository,
+  users: UserStore,
   hospitalNames: ReadonlyMap<number, string>,
-): PrescriptionView[] {
-  const doctors = users.byAddress(onLedger.map(p => p.doctor));
-  const checked = vault.readMany('prescription', onLedger.map(p => ({ author: p.doctor, commitment: p.commitment, reportId: p.reportId })));
+): Promise<PrescriptionView[]> {
+  const [doctors, checked] = await Promise.all([
+    users.byAddress(onLedger.map(p => p.doctor)),
+    vault.readMany('prescription', onLedger.map(p => ({ author: p.doctor, commitment: p.commitment, reportId: p.reportId }))),
+  ]);
   return onLedger.map((p, i) => ({
     index: p.index,
     doctorName: doctors.get(p.doctor)?.fullName ?? p.doctor,

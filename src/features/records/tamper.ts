@@ -7,8 +7,9 @@
  * `restoreReport` puts back exactly what was there and the report is Verified again.
  */
 import { commitment as commitmentOf } from '../../crypto/envelope';
-import type { Db } from '../../store/database';
-import { createSettings } from '../../store/settings';
+import type { Store } from '../../store/ports';
+
+type TamperStore = Pick<Store, 'readModel' | 'bodies' | 'settings' | 'transaction'>;
 
 /** The report id is not a report of this data set, or its body is not stored here. */
 export class TamperError extends Error {
@@ -39,25 +40,24 @@ function flipFirstByte(envelope: string): string {
   return parts.join('.');
 }
 
-function storedBody(db: Db, reportId: number): { commitment: string; envelope: string } {
-  const report = db.prepare<[number], { commitment: string }>('SELECT commitment FROM ledger_reports WHERE id = ?').get(reportId);
+async function storedBody(store: TamperStore, reportId: number): Promise<{ commitment: string; envelope: string }> {
+  const report = await store.readModel.report(reportId);
   if (!report) throw new TamperError(`there is no report ${reportId} in this data set`);
-  const body = db.prepare<[string], { envelope: string }>('SELECT envelope FROM bodies WHERE commitment = ?').get(report.commitment);
+  const body = await store.bodies.get(report.commitment);
   if (!body) throw new TamperError(`report ${reportId} has no stored body here (it is Missing already)`);
   return { commitment: report.commitment, envelope: body.envelope };
 }
 
 const matches = (envelope: string, commitment: string) => commitmentOf(envelope) === commitment.toLowerCase();
 
-export function tamperWithReport(db: Db, reportId: number): TamperResult {
-  const settings = createSettings(db);
-  return db.transaction((): TamperResult => {
-    const { commitment, envelope } = storedBody(db, reportId);
+export function tamperWithReport(store: TamperStore, reportId: number): Promise<TamperResult> {
+  return store.transaction(async (): Promise<TamperResult> => {
+    const { commitment, envelope } = await storedBody(store, reportId);
     if (!matches(envelope, commitment)) return { commitment, alreadyTampered: true };
-    settings.set(originalKey(commitment), envelope);
-    db.prepare('UPDATE bodies SET envelope = ? WHERE commitment = ?').run(flipFirstByte(envelope), commitment);
+    await store.settings.set(originalKey(commitment), envelope);
+    await store.bodies.replaceEnvelope(commitment, flipFirstByte(envelope));
     return { commitment, alreadyTampered: false };
-  })();
+  });
 }
 
 /**
@@ -65,23 +65,21 @@ export function tamperWithReport(db: Db, reportId: number): TamperResult {
  * altered by an earlier version of this command (which kept nothing), the flipped byte flipped
  * back when that gives the committed body.
  */
-export function restoreReport(db: Db, reportId: number): RestoreResult {
-  const settings = createSettings(db);
-  return db.transaction((): RestoreResult => {
-    const { commitment, envelope } = storedBody(db, reportId);
+export function restoreReport(store: TamperStore, reportId: number): Promise<RestoreResult> {
+  return store.transaction(async (): Promise<RestoreResult> => {
+    const { commitment, envelope } = await storedBody(store, reportId);
     const key = originalKey(commitment);
-    const forget = () => db.prepare('DELETE FROM settings WHERE key = ?').run(key);
     if (matches(envelope, commitment)) {
-      forget();
+      await store.settings.delete(key);
       return { commitment, restored: false };
     }
-    const kept = settings.get(key);
+    const kept = await store.settings.get(key);
     const original = kept !== undefined && matches(kept, commitment) ? kept : flipFirstByte(envelope);
     if (!matches(original, commitment)) {
       throw new TamperError(`report ${reportId}'s stored body was altered by something other than this command; its original is not known here`);
     }
-    db.prepare('UPDATE bodies SET envelope = ? WHERE commitment = ?').run(original, commitment);
-    forget();
+    await store.bodies.replaceEnvelope(commitment, original);
+    await store.settings.delete(key);
     return { commitment, restored: true };
-  })();
+  });
 }

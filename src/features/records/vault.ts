@@ -18,7 +18,7 @@
  *   takes its commitment from the ledger's entry for that id.
  */
 import { commitment as commitmentOf, deriveKey, envelopeVersion, open, seal, type EnvelopeVersion } from '../../crypto/envelope';
-import type { BodyKind, BodyRepository, BodyRow } from '../../store/bodies';
+import type { BodyKind, BodyStore, BodyRow } from '../../store/ports';
 
 export interface ReportBody {
   readonly title: string;
@@ -64,7 +64,7 @@ export interface BodyRef {
  * ledger at hand) new bodies are sealed as the first release sealed them (v1).
  */
 export function createVault(
-  bodies: BodyRepository,
+  bodies: BodyStore,
   masterKey: Buffer,
   log: (line: string) => void = line => console.error(line),
   scope?: VaultScope,
@@ -92,21 +92,21 @@ export function createVault(
      * Encrypts a body and stores it as pending; resolves to the commitment for the ledger.
      * A prescription takes the id of its report.
      */
-    storePending<K extends BodyKind>(kind: K, author: string, body: BodyOf<K>, reportId?: number): string {
+    async storePending<K extends BodyKind>(kind: K, author: string, body: BodyOf<K>, reportId?: number): Promise<string> {
       const envelope = seal(key, JSON.stringify(body), aad(sealAs, kind, author, reportId), sealAs);
       const commitment = commitmentOf(envelope);
-      bodies.insertPending(commitment, kind, author.toLowerCase(), envelope);
+      await bodies.insertPending(commitment, kind, author.toLowerCase(), envelope);
       return commitment;
     },
 
     /** The body the ledger commits to with `ledgerCommitment`, checked before it is opened. */
-    read<K extends BodyKind>(kind: K, ref: BodyRef): Checked<BodyOf<K>> {
-      return check(kind, ref, bodies.get(ref.commitment));
+    async read<K extends BodyKind>(kind: K, ref: BodyRef): Promise<Checked<BodyOf<K>>> {
+      return check(kind, ref, await bodies.get(ref.commitment));
     },
 
     /** Like `read` for many bodies with one query. */
-    readMany<K extends BodyKind>(kind: K, refs: readonly BodyRef[]): Checked<BodyOf<K>>[] {
-      const rows = bodies.getMany(refs.map(ref => ref.commitment));
+    async readMany<K extends BodyKind>(kind: K, refs: readonly BodyRef[]): Promise<Checked<BodyOf<K>>[]> {
+      const rows = await bodies.getMany(refs.map(ref => ref.commitment));
       return refs.map(ref => check(kind, ref, rows.get(ref.commitment)));
     },
 
@@ -115,8 +115,8 @@ export function createVault(
      * newest first, with the title when the body still opens for that author. For the author's
      * own eyes only: nothing on the ledger vouches for these bodies.
      */
-    lost(kind: BodyKind, author: string): { createdAt: Date; title: string | undefined }[] {
-      return bodies.failedOf(kind, author).map(row => {
+    async lost(kind: BodyKind, author: string): Promise<{ createdAt: Date; title: string | undefined }[]> {
+      return (await bodies.failedOf(kind, author)).map(row => {
         let title: string | undefined;
         try {
           const body = openBody(kind, { author, commitment: row.commitment }, row.envelope) as Partial<ReportBody>;

@@ -6,9 +6,7 @@
  */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import { certainlyNotOnLedger } from '../../ledger/errors';
-import type { BodyKind, BodyRepository } from '../../store/bodies';
-import type { Db } from '../../store/database';
-import type { Projection } from '../../store/projection';
+import type { BodyKind, Store } from '../../store/ports';
 import type { PrescriptionBody, ReportBody, Vault } from './vault';
 
 /**
@@ -16,21 +14,20 @@ import type { PrescriptionBody, ReportBody, Vault } from './vault';
  * (the ledger reads' cache forgets what a revoke changed).
  */
 export function createLedgerWriter(
-  db: Db,
+  store: Pick<Store, 'bodies' | 'projection' | 'transaction'>,
   vault: Vault,
-  bodies: BodyRepository,
-  projection: Projection,
   onEvents: (events: LedgerReceipt['events']) => void = () => undefined,
 ) {
-  const project = (receipt: LedgerReceipt) => {
-    projection.applyAll(receipt.events, { blockNumber: receipt.blockNumber, transactionHash: receipt.transactionHash, timestamp: receipt.timestamp });
+  const { bodies, projection } = store;
+  const project = async (receipt: LedgerReceipt) => {
+    await projection.applyAll(receipt.events, { blockNumber: receipt.blockNumber, transactionHash: receipt.transactionHash, timestamp: receipt.timestamp });
     onEvents(receipt.events);
   };
 
   return {
     async write<R extends LedgerReceipt>(send: () => Promise<R>): Promise<R> {
       const receipt = await send();
-      project(receipt);
+      await project(receipt);
       return receipt;
     },
 
@@ -42,7 +39,7 @@ export function createLedgerWriter(
       /** A prescription's report: its body is bound to it (see the vault). */
       reportId?: number,
     ): Promise<R> {
-      const commitment = vault.storePending(kind, author, body, reportId);
+      const commitment = await vault.storePending(kind, author, body, reportId);
       let receipt: R;
       try {
         receipt = await send(commitment);
@@ -50,13 +47,13 @@ export function createLedgerWriter(
         // Refused, or the node was out of reach before the transaction was sent: nothing of the
         // write remains. Otherwise it may have been sent: the body stays pending until its event
         // arrives (confirmed) or the next start finds it missing (failed, shown to its author).
-        if (certainlyNotOnLedger(error)) bodies.discard(commitment);
+        if (certainlyNotOnLedger(error)) await bodies.discard(commitment);
         throw error;
       }
-      db.transaction(() => {
-        bodies.confirm(commitment, receipt.transactionHash, receipt.blockNumber);
-        project(receipt);
-      })();
+      await store.transaction(async () => {
+        await bodies.confirm(commitment, receipt.transactionHash, receipt.blockNumber);
+        await project(receipt);
+      });
       return receipt;
     },
   };

@@ -4,17 +4,14 @@
  * of the app's own receipts (so a page right after a write shows it) and, when catching up or
  * rebuilding, the events found on the ledger; applying an event twice changes nothing.
  */
-import { actOfEvent, type ActActor } from '../domain/acts';
-import type { DecodedEvent } from '../ledger/abi';
-import type { Db } from './database';
+import { actOfEvent, type ActActor } from '../../domain/acts';
+import type { DecodedEvent } from '../../ledger/abi';
+import type { EventOrigin, Projection } from '../ports';
+import type { SqliteConnection } from './connection';
 
-/** Where and when an event happened. */
-export interface EventOrigin {
-  readonly blockNumber: number;
-  readonly transactionHash: string;
-  /** Block time, in seconds. */
-  readonly timestamp: number;
-}
+/** The follower's cursor: the first block whose events are not applied yet. */
+const CURSOR = 'projection.next_block';
+const READ_MODEL_TABLES = ['ledger_hospitals', 'ledger_doctors', 'ledger_patients', 'ledger_reports', 'ledger_grants', 'ledger_prescriptions', 'ledger_acts'];
 
 /** Who did it, as the vocabulary says; null for the admin's acts and for those of a report's owner (found below). */
 function actorOf(event: DecodedEvent, actor: ActActor): string | null {
@@ -31,7 +28,8 @@ function actorOf(event: DecodedEvent, actor: ActActor): string | null {
 const num = (value: unknown) => Number(value as bigint);
 const addr = (value: unknown) => String(value).toLowerCase();
 
-export function createProjection(db: Db) {
+export function createProjection(sql: SqliteConnection): Projection {
+  const { db } = sql;
   const statements = {
     hospital: db.prepare('INSERT OR IGNORE INTO ledger_hospitals (id, name, block_number, tx_hash) VALUES (?, ?, ?, ?)'),
     doctor: db.prepare('INSERT OR IGNORE INTO ledger_doctors (address, hospital_id, block_number, tx_hash) VALUES (?, ?, ?, ?)'),
@@ -107,13 +105,29 @@ export function createProjection(db: Db) {
     recordAct(event, origin);
   }
 
+  const setCursor = (next: number) =>
+    sql.statement('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(CURSOR, String(next));
+
   return {
-    /** Applies events in the order they were emitted. */
-    applyAll(events: readonly DecodedEvent[], origin: EventOrigin): void {
-      db.transaction(() => events.forEach(event => apply(event, origin)))();
-    },
-    apply,
+    applyAll: (events, origin) => sql.run(() => db.transaction(() => events.forEach(event => apply(event, origin)))()),
+    applyRange: (events, nextBlock) =>
+      sql.run(() =>
+        db.transaction(() => {
+          for (const { event, ...origin } of events) apply(event, origin);
+          setCursor(nextBlock);
+        })(),
+      ),
+    nextBlock: () =>
+      sql.run(() => {
+        const row = sql.statement<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(CURSOR);
+        return row === undefined ? undefined : Number(row.value);
+      }),
+    reset: fromBlock =>
+      sql.run(() =>
+        db.transaction(() => {
+          for (const table of READ_MODEL_TABLES) db.exec(`DELETE FROM ${table}`);
+          setCursor(fromBlock);
+        })(),
+      ),
   };
 }
-
-export type Projection = ReturnType<typeof createProjection>;

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { privateDir, privateFile } from '../crypto/secrets';
+import { privateDir, privateFile } from '../../crypto/secrets';
 import { MIGRATIONS, type Migration } from './migrations';
 
 export type Db = Database.Database;

@@ -1,0 +1,318 @@
+/**
+ * The store's ports: what the app keeps off the ledger, as interfaces that return Promises. The
+ * features and the ledger's start-up see only these; `sqlite/` implements them (and a second
+ * implementation, e.g. PostgreSQL, is a folder of its own beside it, chosen by `openStore`).
+ *
+ * A unit of work is part of the port: `store.transaction(work)` makes every store call that
+ * `work` makes, in its async context, one transaction — all of it is kept, or none. A unit of
+ * work never waits on the ledger (a node call inside one would hold every other request).
+ */
+import type { ActName } from '../domain/acts';
+import type { Role } from '../domain/roles';
+import type { DecodedEvent } from '../ledger/abi';
+
+// ─── Users and their keys ─────────────────────────────────────────────────────────────────────
+
+export interface User {
+  readonly id: number;
+  readonly username: string;
+  readonly passwordHash: string;
+  readonly role: Role;
+  readonly address: string;
+  readonly fullName: string;
+  readonly email: string;
+  readonly phone: string;
+  readonly specialty: string;
+  readonly hospitalId: number | null;
+}
+
+export type NewUser = Omit<User, 'id'>;
+
+/** Patients and doctors (the admin is a setting, not a user row). */
+export interface UserStore {
+  insert(user: NewUser): Promise<User>;
+  findById(id: number): Promise<User | undefined>;
+  findByUsername(username: string): Promise<User | undefined>;
+  usernameTaken(username: string): Promise<boolean>;
+  /** Users by address, for naming the people behind ledger addresses. */
+  byAddress(addresses: readonly string[]): Promise<Map<string, User>>;
+  doctors(): Promise<User[]>;
+  /** Whether any user exists (the demo seeds only an empty data set). */
+  any(): Promise<boolean>;
+  setPasswordHash(id: number, passwordHash: string): Promise<void>;
+  /**
+   * Holds `username` for a signup under way; false when another signup holds it. A reservation
+   * made before `staleBefore` (ms) belongs to a signup that died (a crash, a hung node) and is
+   * taken over, so a dead signup never keeps a name for ever.
+   */
+  reserve(username: string, now: number, staleBefore: number): Promise<boolean>;
+  /** Lets go of a reservation, once its signup stored the user or gave up. */
+  release(username: string): Promise<void>;
+}
+
+export interface AccountRow {
+  readonly id: number;
+  readonly address: string;
+  readonly encryptedKey: string;
+}
+
+/** Custodial accounts: an address and its encrypted private key. */
+export interface AccountStore {
+  insert(address: string, encryptedKey: string): Promise<AccountRow>;
+  findByAddress(address: string): Promise<AccountRow | undefined>;
+  first(): Promise<AccountRow | undefined>;
+}
+
+// ─── Record bodies ────────────────────────────────────────────────────────────────────────────
+
+export type BodyKind = 'report' | 'prescription';
+export type BodyStatus = 'pending' | 'confirmed' | 'failed';
+
+export interface BodyRow {
+  readonly commitment: string;
+  readonly kind: BodyKind;
+  readonly author: string;
+  readonly envelope: string;
+  readonly status: BodyStatus;
+  /** Where the body's commitment was written, once confirmed. */
+  readonly transactionHash: string | null;
+  readonly blockNumber: number | null;
+}
+
+/**
+ * Encrypted bodies of reports and prescriptions, keyed by their commitment. A body is stored as
+ * pending before its transaction is sent and confirmed with the transaction's hash and block
+ * after, so a crash in between leaves a row to reconcile, never a lost or half-shown record.
+ */
+export interface BodyStore {
+  insertPending(commitment: string, kind: BodyKind, author: string, envelope: string): Promise<void>;
+  confirm(commitment: string, transactionHash: string, blockNumber: number): Promise<void>;
+  /** A write that certainly never reached the ledger: its pending body goes, as if never typed. */
+  discard(commitment: string): Promise<void>;
+  /** The author's bodies whose write was lost (a crash before the ledger had it), newest first. */
+  failedOf(kind: BodyKind, author: string): Promise<(BodyRow & { createdAt: number })[]>;
+  get(commitment: string): Promise<BodyRow | undefined>;
+  getMany(commitments: readonly string[]): Promise<Map<string, BodyRow>>;
+  /** Confirms every unsettled body whose commitment the read model holds; returns how many. */
+  settleFromReadModel(): Promise<number>;
+  /** Marks as failed the bodies still pending from before `before` (ms); returns how many. */
+  failPendingBefore(before: number): Promise<number>;
+  /** Puts `envelope` in place of a stored body (the tamper lab, and its undo). */
+  replaceEnvelope(commitment: string, envelope: string): Promise<void>;
+}
+
+// ─── Settings ─────────────────────────────────────────────────────────────────────────────────
+
+/** Small values the app keeps, e.g. the admin's password hash. */
+export interface SettingsStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+// ─── The read model: the ledger's events as tables ────────────────────────────────────────────
+
+export interface HospitalRow {
+  readonly id: number;
+  readonly name: string;
+  readonly address: string;
+  readonly phone: string;
+  readonly doctorCount: number;
+}
+
+export interface HospitalDetails {
+  readonly address: string;
+  readonly phone: string;
+}
+
+export interface DoctorRow {
+  readonly username: string;
+  readonly fullName: string;
+  readonly email: string;
+  readonly specialty: string;
+  readonly address: string;
+  readonly hospitalId: number;
+  readonly hospitalName: string;
+  readonly hospitalAddress: string;
+  readonly hospitalPhone: string;
+}
+
+export interface ReportRow {
+  readonly id: number;
+  readonly patient: string;
+  readonly commitment: string;
+  readonly createdAt: number;
+  readonly transactionHash: string;
+  readonly blockNumber: number;
+}
+
+export interface GrantRow {
+  readonly reportId: number;
+  readonly hospitalId: number;
+  readonly hospitalName: string;
+  readonly active: boolean;
+}
+
+export interface PrescriptionRow {
+  readonly reportId: number;
+  readonly index: number;
+  readonly doctor: string;
+  readonly hospitalId: number;
+  readonly hospitalName: string;
+  readonly commitment: string;
+  readonly createdAt: number;
+  readonly transactionHash: string;
+  readonly blockNumber: number;
+}
+
+/** Which rows of a list to read: `limit` rows after skipping `offset`. */
+export interface PageWindow {
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/**
+ * The queries pages make over the read model joined with the off-ledger details. Each list is
+ * one query: no page costs a node call per row.
+ */
+export interface ReadModel {
+  hospitals(): Promise<HospitalRow[]>;
+  hospitalExists(hospitalId: number): Promise<boolean>;
+  hospitalNames(): Promise<Map<number, string>>;
+  /** A hospital's address and phone, which stay off the ledger. */
+  saveHospitalDetails(hospitalId: number, details: HospitalDetails): Promise<void>;
+  doctors(): Promise<DoctorRow[]>;
+  report(reportId: number): Promise<ReportRow | undefined>;
+  /** A patient's reports, newest first; `page` undefined: all of them. */
+  reportsOfPatient(patient: string, page?: PageWindow): Promise<ReportRow[]>;
+  /** The reports shared with a hospital (active grants), newest first. */
+  reportsForHospital(hospitalId: number, page?: PageWindow): Promise<ReportRow[]>;
+  /** Every grant (active or revoked) of the given reports, by report. */
+  grants(reportIds: readonly number[]): Promise<Map<number, GrantRow[]>>;
+  /** The newest prescription of each of the given reports that has one. */
+  latestPrescriptions(reportIds: readonly number[]): Promise<Map<number, PrescriptionRow>>;
+  /** Every commitment of the read model, keyed `reportId:` (a report) or `reportId:index` (a prescription). */
+  commitments(): Promise<Map<string, string>>;
+  /** Reports and grants as of block `upTo` (rows written later are left out), for the integrity check. */
+  reportsUpTo(upTo: number): Promise<{ id: number; patient: string; commitment: string }[]>;
+  grantsUpTo(upTo: number): Promise<{ reportId: number; hospitalId: number; active: boolean }[]>;
+}
+
+/** Where and when an event happened. */
+export interface EventOrigin {
+  readonly blockNumber: number;
+  readonly transactionHash: string;
+  /** Block time, in seconds. */
+  readonly timestamp: number;
+}
+
+/**
+ * The contract's events applied to the read model. Applying an event twice changes nothing, so
+ * the app's own receipts and the follower may both apply the same event.
+ */
+export interface Projection {
+  /** Applies events in the order they were emitted. */
+  applyAll(events: readonly DecodedEvent[], origin: EventOrigin): Promise<void>;
+  /** Applies a block range's events and moves the follower's cursor past it, at once. */
+  applyRange(events: readonly ({ event: DecodedEvent } & EventOrigin)[], nextBlock: number): Promise<void>;
+  /** The first block whose events are not applied yet; undefined before the first catch-up. */
+  nextBlock(): Promise<number | undefined>;
+  /** Empties the read model; the next catch-up starts at `fromBlock`. */
+  reset(fromBlock: number): Promise<void>;
+}
+
+// ─── Acts (the audit report and the access log) ───────────────────────────────────────────────
+
+export interface ActRow {
+  readonly transactionHash: string;
+  readonly blockNumber: number;
+  /** Seconds. */
+  readonly time: number;
+  readonly act: ActName;
+  /** null: the admin. */
+  readonly actor: string | null;
+  readonly actorUsername: string | null;
+  readonly actorRole: string | null;
+  readonly patient: string | null;
+  readonly patientUsername: string | null;
+  readonly doctor: string | null;
+  readonly doctorName: string | null;
+  readonly reportId: number | null;
+  readonly hospitalId: number | null;
+  readonly hospitalName: string | null;
+  /** The commitment of the act's report, when it has one. */
+  readonly reportCommitment: string | null;
+}
+
+export interface ActFilter {
+  /** Seconds, inclusive. */
+  readonly from?: number;
+  /** Seconds, exclusive. */
+  readonly to?: number;
+  /** An address, or 'admin' for the admin's acts. */
+  readonly actor?: string;
+  readonly patient?: string;
+  readonly act?: ActName;
+}
+
+export const ACT_SORTS = ['time', 'act', 'actor', 'patient', 'report'] as const;
+export type ActSort = (typeof ACT_SORTS)[number];
+
+/** One row per event of the contract, with names joined from the app's own tables. */
+export interface ActStore {
+  /** Acts matching the filter, sorted; `page` undefined: all of them (the CSV download). */
+  find(filter: ActFilter, sort: ActSort, descending: boolean, page?: PageWindow): Promise<ActRow[]>;
+  count(filter: ActFilter): Promise<number>;
+  /** Who opened the patient's reports, newest first. */
+  accessLog(patient: string, limit: number, offset: number): Promise<ActRow[]>;
+  accessCount(patient: string): Promise<number>;
+  /** When (seconds, block time) `doctor` last opened `reportId` on the ledger; undefined: never. */
+  lastOpening(doctor: string, reportId: number): Promise<number | undefined>;
+}
+
+// ─── Sessions and throttles ───────────────────────────────────────────────────────────────────
+
+/** Rows of express-session's store: keyed by the session id's hash, data sealed by the caller. */
+export interface SessionRows {
+  get(key: string, now: number): Promise<string | undefined>;
+  set(key: string, data: string, expires: number, userKey: string | null): Promise<void>;
+  touch(key: string, expires: number): Promise<void>;
+  destroy(key: string): Promise<void>;
+  /** Deletes every session of `userKey` but `keepKey`'s; returns how many. */
+  destroyOthers(userKey: string, keepKey: string): Promise<number>;
+  /** Deletes the sessions expired at `now`; returns how many. */
+  sweep(now: number): Promise<number>;
+}
+
+/** Counted events of the throttles (failed logins, signups), kept so that counts survive a restart. */
+export interface ThrottleEvents {
+  /** Records one event at `at` under each of `keys`. */
+  record(keys: readonly string[], at: number): Promise<void>;
+  /** The times of `key`'s events after `since`, oldest first. */
+  since(key: string, since: number): Promise<number[]>;
+  /**
+   * Records an event of `key` at `at` unless `limit` of its events already fall in the window
+   * ending at `at`, as one atomic step (two at once cannot both slip under the limit). Resolves to
+   * undefined when recorded, else to the times in the window, oldest first.
+   */
+  admit(key: string, at: number, limit: number, windowMs: number): Promise<number[] | undefined>;
+}
+
+// ─── The whole store ──────────────────────────────────────────────────────────────────────────
+
+export interface Store {
+  readonly users: UserStore;
+  readonly accounts: AccountStore;
+  readonly bodies: BodyStore;
+  readonly settings: SettingsStore;
+  readonly readModel: ReadModel;
+  readonly projection: Projection;
+  readonly acts: ActStore;
+  readonly sessions: SessionRows;
+  readonly throttle: ThrottleEvents;
+  /** Runs `work` as one unit of work (see above); nested calls join the outer one. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  /** What the store is, for start-up lines and errors (e.g. "SQLite at data/ehr.sqlite"). */
+  readonly description: string;
+  close(): Promise<void>;
+}
