@@ -7,10 +7,12 @@ import type { NewDoctor } from '../../src/features/admin/service';
 import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import supertest from 'supertest';
+import type { SessionRole } from '../../src/domain/roles';
 
 export type Agent = ReturnType<typeof supertest.agent>;
 export type Response = supertest.Response;
-export type Role = 'admin' | 'patient' | 'doctor';
+/** Every role that signs in (the registry's). */
+export type Role = SessionRole;
 export type Fields = Record<string, string | string[]>;
 
 /** The flash a page shows after a write: `Transaction <hash> · block <n>`. */

@@ -10,12 +10,14 @@ import type { Express } from 'express';
 import supertest from 'supertest';
 import { SESSION_COOKIE } from '../../src/app';
 import type { AppContext } from '../../src/context';
+import type { SessionRole } from '../../src/domain/roles';
 
 export type Agent = ReturnType<typeof supertest.agent>;
 export type Response = supertest.Response;
 export type Fields = Record<string, string | string[]>;
 export type Headers = Record<string, string>;
-export type LoginRole = 'admin' | 'patient' | 'doctor';
+/** Every role that signs in (the registry's). */
+export type LoginRole = SessionRole;
 
 /** Text as EJS's `<%= %>` writes it. */
 export function escapeHtml(text: string): string {

@@ -1,7 +1,7 @@
 /** The admin's reports over the whole ledger: the audit of every act, and the integrity check. */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { ACT_NAMES } from '../../domain/acts';
+import { AUDIT_FILTER_ACTS } from '../../domain/acts';
 import { ACT_SORTS } from '../../store/ports';
 import { requireRole } from '../../web/auth';
 import { parseForm, typedValues, type FieldErrors } from '../../web/validate';
@@ -27,7 +27,7 @@ const AUDIT_QUERY = z.object({
   to: optional(date('To')),
   actor: optional(name('Actor')),
   patient: optional(name('Patient')),
-  act: optional(z.enum(ACT_NAMES, { error: 'Choose an act from the list' })),
+  act: optional(z.enum(AUDIT_FILTER_ACTS, { error: 'Choose an act from the list' })),
   sort: optional(z.enum(ACT_SORTS, { error: 'Choose a column to sort by' })).transform(value => value ?? 'time'),
   order: optional(z.enum(['asc', 'desc'], { error: 'Choose an order' })).transform(value => value ?? 'desc'),
   page: optional(z.string({ error: 'Page must be a number' }).regex(/^[1-9][0-9]{0,5}$/, 'Page must be a number')).transform(value => Number(value ?? 1)),
