@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Chain } from './chain';
+import { measureV2Gas } from './contract-v2';
 import { User } from './http';
 import { waitForReports } from './read-model';
 import * as act from './scenario';
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
 async function measureApp(server: RunningServer, dataDir: string, chain: Chain): Promise<void> {
   const base = server.url;
   const { contract } = (await (await fetch(`${base}/healthz`)).json()) as { contract: string };
-  const [spare, sink, deployer] = await chain.spareAccounts();
+  const [spare, sink, deployer, v2Doctor, v2Patient] = await chain.spareAccounts();
 
   const admin = await act.loggedIn(base, 'admin', 'admin', ADMIN_PASSWORD);
   const hospitals = [];
@@ -80,6 +81,7 @@ async function measureApp(server: RunningServer, dataDir: string, chain: Chain):
 
   await measureThroughput(chain, { from: spare, to: sink, contract }, patients, [h2, h3]);
   await measureGas(chain, spare, patients, doctor, [h1, h2], h3);
+  await measureContractV2(chain, { admin: deployer, doctor: v2Doctor, patient: v2Patient });
   // A fresh login for each measurement: seeding the larger ledger outlasts the 15-minute idle timeout.
   const doctorNow = () => act.loggedIn(base, 'doctor', 'drbench');
   await measureDashboard(chain, deployer, contract, dataDir, patients[0], doctorNow, { h1, others: [h3, h4] });
@@ -172,6 +174,21 @@ async function measureGas(chain: Chain, from: string, patients: readonly User[],
   record({ name: 'gas: naive baseline (report text as a string in storage)', value: naive, unit: 'gas' });
   record({ name: 'naive baseline / ours', value: round(naive / ours, 2), unit: '×', target: { op: '>=', limit: 6 }, strict: true });
   details.gas = gas;
+}
+
+/** The second contract version's gas through its proxy (see contract-v2.ts), against the same targets. */
+async function measureContractV2(chain: Chain, accounts: Parameters<typeof measureV2Gas>[1]): Promise<void> {
+  const gas = await measureV2Gas(chain, accounts, SIZES.gasSamples);
+  const v2 = (name: string, samples: number[], limit?: number) =>
+    record({ name: `gas (v2, proxy): ${name}`, value: median(samples), unit: 'gas', ...(limit ? { target: { op: '<=', limit }, strict: true } : {}) });
+  v2('add a report shared with 2 hospitals', gas.add, 120_000);
+  v2('share with one more hospital', gas.share, 50_000);
+  v2('a grant with an end (30 days)', gas.shareUntil, 60_000);
+  v2('revoke', gas.revoke, 40_000);
+  v2('a prescription', gas.prescribe, 90_000);
+  v2('break-glass: open an emergency access', gas.emergency);
+  v2('remove a staff member', gas.removeStaff);
+  details.gasV2 = gas;
 }
 
 async function naiveGas(chain: Chain, from: string, hospitalIds: readonly number[]): Promise<number> {
