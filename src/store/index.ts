@@ -1,22 +1,38 @@
 /**
- * Opens the store the settings name. SQLite under DATA_DIR is the one implementation today; a
- * second one (PostgreSQL by DATABASE_URL) is a folder beside `sqlite/`, chosen here.
+ * Opens the store the settings name: PostgreSQL when `databaseUrl` is a postgres:// or
+ * postgresql:// URL (several servers on one database), else SQLite under DATA_DIR (the
+ * embedded default). Each implementation is a folder beside the ports.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from './ports';
+import { openPostgresStore } from './postgres';
 import { openSqliteStore } from './sqlite';
 import { DATABASE_FILE } from './sqlite/database';
 
+/** Whether `url` names a PostgreSQL database. */
+export const isPostgresUrl = (url: string | undefined): url is string => /^postgres(ql)?:\/\//i.test(url ?? '');
+
 export interface StoreSettings {
   readonly dataDir: string;
+  /** postgres://… or postgresql://…: the store is that PostgreSQL database, not SQLite under dataDir. */
+  readonly databaseUrl?: string;
 }
+
+/** Whether the settings name a PostgreSQL database. */
+export const usesPostgres = (settings: StoreSettings): boolean => isPostgresUrl(settings.databaseUrl);
 
 /** True when the settings name a data set that exists; otherwise what is missing (tools never make one by mistake). */
 export function storeExists(settings: StoreSettings): true | string {
+  // A PostgreSQL database is made by its administrator, never by mistake here: opening it says
+  // whether it can be reached.
+  if (usesPostgres(settings)) return true;
   return fs.existsSync(path.join(settings.dataDir, DATABASE_FILE)) ? true : `no ${DATABASE_FILE}`;
 }
 
 export async function openStore(settings: StoreSettings): Promise<Store> {
+  if (isPostgresUrl(settings.databaseUrl)) {
+    return openPostgresStore(settings.databaseUrl);
+  }
   return openSqliteStore(settings.dataDir);
 }

@@ -1,0 +1,73 @@
+/**
+ * The store in PostgreSQL (see ports.ts), for several app servers on one database: everything
+ * they share (sessions, throttle counts, bodies, the read model, settings) lives here. Chosen by
+ * `openStore` when DATABASE_URL is a postgres:// or postgresql:// URL.
+ */
+import pg from 'pg';
+import type { Store } from '../ports';
+import { createAccountStore } from './accounts';
+import { createActs } from './acts';
+import { createBodyStore } from './bodies';
+import { clientConfig, createPool, DEFAULT_TIMEOUTS, PostgresConnection, type PostgresTimeouts } from './connection';
+import { migrate, MIGRATION_STATEMENT_TIMEOUT_MS } from './migrations';
+import { createProjection } from './projection';
+import { createReadModel } from './read-model';
+import { createSessionRows } from './sessions';
+import { createSettingsStore } from './settings';
+import { createThrottleEvents } from './throttle-events';
+import { createUserStore } from './users';
+
+export { DEFAULT_TIMEOUTS, type PostgresTimeouts } from './connection';
+
+/** The PostgreSQL store; `pool` is its connection pool, for tools and tests that look into the database. */
+export interface PostgresStore extends Store {
+  readonly pool: pg.Pool;
+}
+
+/** "PostgreSQL at host:port/database", never the user or password. */
+export function describePostgres(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const host = parsed.searchParams.get('host') || parsed.host || 'localhost';
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || parsed.searchParams.get('dbname') || '(default database)';
+    return `PostgreSQL at ${host}/${database}`;
+  } catch {
+    return 'PostgreSQL (an unreadable DATABASE_URL)';
+  }
+}
+
+/**
+ * Connects, migrates to the newest schema (under an advisory lock) and returns the store; a
+ * database that cannot be reached, or refuses the login, is an error naming the database.
+ */
+export async function openPostgresStore(url: string, timeouts: Partial<PostgresTimeouts> = {}): Promise<PostgresStore> {
+  const limits: PostgresTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
+  const description = describePostgres(url);
+  const pool = createPool(url, limits);
+  try {
+    await migrate(
+      new pg.Client({ ...clientConfig(url, limits), statement_timeout: MIGRATION_STATEMENT_TIMEOUT_MS, query_timeout: MIGRATION_STATEMENT_TIMEOUT_MS + 5_000 }),
+    );
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot open the store (${description}): ${reason}`, { cause: error });
+  }
+  const sql = new PostgresConnection(pool, limits.unitOfWorkTimeoutMs);
+  let closing: Promise<void> | undefined;
+  return {
+    pool,
+    users: createUserStore(sql),
+    accounts: createAccountStore(sql),
+    bodies: createBodyStore(sql),
+    settings: createSettingsStore(sql),
+    readModel: createReadModel(sql),
+    projection: createProjection(sql),
+    acts: createActs(sql),
+    sessions: createSessionRows(sql),
+    throttle: createThrottleEvents(sql),
+    transaction: work => sql.transaction(work),
+    description,
+    close: () => (closing ??= pool.end()),
+  };
+}

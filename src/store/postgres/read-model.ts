@@ -1,0 +1,93 @@
+/**
+ * The read model's queries in PostgreSQL (see ReadModel): the `ledger_*` tables joined with the
+ * off-ledger details, each list one query. Orders are SQLite's: text by its bytes (COLLATE "C"),
+ * and SQLite's NOCASE (ASCII letters folded) as lower() under "C".
+ */
+import type { DoctorRow, GrantRow, HospitalRow, PageWindow, PrescriptionRow, ReadModel, ReportRow } from '../ports';
+import type { PostgresConnection } from './connection';
+
+const REPORT_COLUMNS = 'r.id, r.patient, r.commitment, r.created_at AS "createdAt", r.tx_hash AS "transactionHash", r.block_number AS "blockNumber"';
+const PRESCRIPTION_COLUMNS = `p.report_id AS "reportId", p.idx AS "index", p.doctor, p.hospital_id AS "hospitalId", h.name AS "hospitalName",
+  p.commitment, p.created_at AS "createdAt", p.tx_hash AS "transactionHash", p.block_number AS "blockNumber"`;
+
+/** LIMIT and OFFSET of a page: no page (or SQLite's negative "no limit") is LIMIT NULL, i.e. all. */
+export function paging(page: PageWindow | undefined): [number | null, number] {
+  if (!page) return [null, 0];
+  const limit = Math.trunc(page.limit);
+  return [limit < 0 ? null : limit, Math.max(0, Math.trunc(page.offset))];
+}
+
+export function createReadModel(sql: PostgresConnection): ReadModel {
+  return {
+    hospitals: () =>
+      sql.rows<HospitalRow>(`
+        SELECT h.id, h.name, coalesce(d.address, '') AS address, coalesce(d.phone, '') AS phone,
+          (SELECT count(*) FROM ledger_doctors WHERE hospital_id = h.id) AS "doctorCount"
+        FROM ledger_hospitals h LEFT JOIN hospital_details d ON d.hospital_id = h.id
+        ORDER BY lower(h.name COLLATE "C"), h.id`),
+    hospitalExists: async hospitalId => (await sql.first('SELECT id FROM ledger_hospitals WHERE id = $1', [hospitalId])) !== undefined,
+    hospitalNames: async () => new Map((await sql.rows<{ id: number; name: string }>('SELECT id, name FROM ledger_hospitals')).map(row => [row.id, row.name])),
+    saveHospitalDetails: async (hospitalId, { address, phone }) =>
+      void (await sql.query(
+        `INSERT INTO hospital_details (hospital_id, address, phone) VALUES ($1, $2, $3)
+         ON CONFLICT (hospital_id) DO UPDATE SET address = excluded.address, phone = excluded.phone`,
+        [hospitalId, address, phone],
+      )),
+    doctors: () =>
+      sql.rows<DoctorRow>(`
+        SELECT u.username, u.full_name AS "fullName", u.email, u.specialty, u.address, h.id AS "hospitalId", h.name AS "hospitalName",
+          coalesce(d.address, '') AS "hospitalAddress", coalesce(d.phone, '') AS "hospitalPhone"
+        FROM users u
+          JOIN ledger_doctors ld ON ld.address = u.address
+          JOIN ledger_hospitals h ON h.id = ld.hospital_id
+          LEFT JOIN hospital_details d ON d.hospital_id = h.id
+        WHERE u.role = 'doctor'
+        ORDER BY lower(u.full_name COLLATE "C"), u.username COLLATE "C"`),
+    report: reportId => sql.first<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.id = $1`, [reportId]),
+    reportsOfPatient: (patient, page) =>
+      sql.rows<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.patient = $1 ORDER BY r.id DESC LIMIT $2 OFFSET $3`, [patient, ...paging(page)]),
+    reportsForHospital: (hospitalId, page) =>
+      sql.rows<ReportRow>(
+        `SELECT ${REPORT_COLUMNS} FROM ledger_grants g JOIN ledger_reports r ON r.id = g.report_id
+         WHERE g.hospital_id = $1 AND g.active ORDER BY g.report_id DESC LIMIT $2 OFFSET $3`,
+        [hospitalId, ...paging(page)],
+      ),
+
+    grants: async reportIds => {
+      const byReport = new Map<number, GrantRow[]>(reportIds.map(reportId => [reportId, []]));
+      if (reportIds.length === 0) return byReport;
+      const rows = await sql.rows<GrantRow>(
+        `SELECT g.report_id AS "reportId", g.hospital_id AS "hospitalId", h.name AS "hospitalName", g.active
+         FROM ledger_grants g JOIN ledger_hospitals h ON h.id = g.hospital_id
+         WHERE g.report_id = ANY ($1::bigint[]) ORDER BY lower(h.name COLLATE "C"), h.id`,
+        [[...reportIds]],
+      );
+      for (const row of rows) byReport.get(row.reportId)?.push(row);
+      return byReport;
+    },
+
+    latestPrescriptions: async reportIds => {
+      if (reportIds.length === 0) return new Map<number, PrescriptionRow>();
+      const rows = await sql.rows<PrescriptionRow>(
+        `SELECT ${PRESCRIPTION_COLUMNS} FROM ledger_prescriptions p JOIN ledger_hospitals h ON h.id = p.hospital_id
+         WHERE p.report_id = ANY ($1::bigint[])
+           AND p.idx = (SELECT max(idx) FROM ledger_prescriptions WHERE report_id = p.report_id)`,
+        [[...reportIds]],
+      );
+      return new Map(rows.map(row => [row.reportId, row]));
+    },
+
+    commitments: async () =>
+      new Map(
+        (await sql.rows<{ key: string; commitment: string }>(`
+          SELECT id::text || ':' AS key, commitment FROM ledger_reports
+          UNION ALL SELECT report_id::text || ':' || idx::text, commitment FROM ledger_prescriptions`)).map(row => [row.key, row.commitment]),
+      ),
+    reportsUpTo: upTo => sql.rows<{ id: number; patient: string; commitment: string }>('SELECT id, patient, commitment FROM ledger_reports WHERE block_number <= $1', [upTo]),
+    grantsUpTo: upTo =>
+      sql.rows<{ reportId: number; hospitalId: number; active: boolean }>(
+        'SELECT report_id AS "reportId", hospital_id AS "hospitalId", active FROM ledger_grants WHERE block_number <= $1',
+        [upTo],
+      ),
+  };
+}
