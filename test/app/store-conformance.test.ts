@@ -6,15 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import type { SessionData } from 'express-session';
 import type { DecodedEvent } from '../../src/ledger/abi';
 import { openStore } from '../../src/store';
 import type { ActFilter, ActSort, EventOrigin, NewUser, PageWindow, Store } from '../../src/store/ports';
 import { ACT_SORTS } from '../../src/store/ports';
 import { describePostgres, openPostgresStore } from '../../src/store/postgres';
+import { SealedSessionStore } from '../../src/store/session-store';
 import { openSqliteStore } from '../../src/store/sqlite';
 import { tempDataDir } from '../support/context';
 import { freePort } from '../support/ports';
-import { postgresCluster } from '../support/postgres';
+import { postgresBinDir, postgresCluster } from '../support/postgres';
 import { startTcpProxy } from '../support/tcp-proxy';
 
 interface Implementation {
@@ -616,6 +618,11 @@ describe('SQLite and PostgreSQL give the same acts', function () {
 describe('the PostgreSQL store', function () {
   this.timeout(60_000);
 
+  it('fails, saying what to install, where PostgreSQL\'s server binaries are missing', () => {
+    assert.throws(() => postgresBinDir('/nonexistent/postgresql'), /PostgreSQL's server binaries are missing .*apt-get install postgresql/);
+    assert.match(postgresBinDir(), /\/usr\/lib\/postgresql\/[\d.]+\/bin$/);
+  });
+
   it('is chosen by a postgres:// or postgresql:// DATABASE_URL, and SQLite otherwise', async () => {
     const cluster = await postgresCluster();
     const url = await cluster.createDatabase('chosen');
@@ -680,8 +687,17 @@ describe('the PostgreSQL store', function () {
     const url = await (await postgresCluster()).createDatabase('two-servers');
     const [one, two] = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
     try {
-      await one.sessions.set('s', 'sealed', Date.now() + 60_000, 'patient:1');
-      assert.equal(await two.sessions.get('s', Date.now()), 'sealed');
+      // express-session's store on each server, under the one master key: a login on one is a login on the other.
+      const masterKey = Buffer.alloc(32, 7);
+      const [sessionsOne, sessionsTwo] = [new SealedSessionStore(one.sessions, masterKey), new SealedSessionStore(two.sessions, masterKey)];
+      const data = { cookie: { originalMaxAge: 60_000 }, loginName: 'zoe' } as unknown as SessionData;
+      await new Promise<void>((resolve, reject) => sessionsOne.set('sid-1', data, error => (error ? reject(error as Error) : resolve())));
+      const seen = await new Promise<SessionData | null | undefined>((resolve, reject) =>
+        sessionsTwo.get('sid-1', (error, session) => (error ? reject(error as Error) : resolve(session))),
+      );
+      sessionsOne.close();
+      sessionsTwo.close();
+      assert.deepEqual(seen, data);
       const at = Date.now();
       const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? one : two).throttle.admit('login:x', at + i, 4, 60_000)));
       assert.equal(answers.filter(answer => answer === undefined).length, 4);

@@ -28,20 +28,20 @@ export interface PostgresCluster {
 const ROOT = '/usr/lib/postgresql';
 
 /** The bin directory of the newest installed PostgreSQL server, or a clear error. */
-export function postgresBinDir(): string {
-  const versions = fs.existsSync(ROOT)
+export function postgresBinDir(root = ROOT): string {
+  const versions = fs.existsSync(root)
     ? fs
-        .readdirSync(ROOT)
-        .filter(name => fs.existsSync(path.join(ROOT, name, 'bin', 'initdb')))
+        .readdirSync(root)
+        .filter(name => fs.existsSync(path.join(root, name, 'bin', 'initdb')))
         .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a))
     : [];
   if (versions.length === 0) {
     throw new Error(
-      `PostgreSQL's server binaries are missing (no ${ROOT}/*/bin/initdb): the store's tests need them. ` +
+      `PostgreSQL's server binaries are missing (no ${root}/*/bin/initdb): the store's tests need them. ` +
         'Install Debian\'s "postgresql" package (apt-get install postgresql; .ci/run does this when they are missing).',
     );
   }
-  return path.join(ROOT, versions[0], 'bin');
+  return path.join(root, versions[0], 'bin');
 }
 
 /** Runs a PostgreSQL binary as the postgres user (as ourselves when we are not root). */

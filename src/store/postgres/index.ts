@@ -36,6 +36,14 @@ export function describePostgres(url: string): string {
   }
 }
 
+/** What went wrong, in words: a refused connection to a name with several addresses is an AggregateError with no message of its own. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message) return error.message;
+  const inner = error instanceof AggregateError ? error.errors.map(reasonOf).filter(Boolean).join('; ') : '';
+  return inner || (error as { code?: string }).code || error.name;
+}
+
 /**
  * Connects, migrates to the newest schema (under an advisory lock) and returns the store; a
  * database that cannot be reached, or refuses the login, is an error naming the database.
@@ -50,7 +58,7 @@ export async function openPostgresStore(url: string, timeouts: Partial<PostgresT
     );
   } catch (error) {
     await pool.end().catch(() => undefined);
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = reasonOf(error);
     throw new Error(`cannot open the store (${description}): ${reason}`, { cause: error });
   }
   const sql = new PostgresConnection(pool, limits.unitOfWorkTimeoutMs);
