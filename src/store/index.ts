@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from './ports';
-import { openPostgresStore } from './postgres';
+import { isDatabaseUnavailable, openPostgresStore } from './postgres';
 import { openSqliteStore } from './sqlite';
 import { DATABASE_FILE } from './sqlite/database';
 
@@ -18,6 +18,13 @@ export interface StoreSettings {
   /** postgres://… or postgresql://…: the store is that PostgreSQL database, not SQLite under dataDir. */
   readonly databaseUrl?: string;
 }
+
+/**
+ * Whether an error of a store call means its database is out of reach for now (PostgreSQL
+ * stopped, restarting or unreachable; a statement past its time limit): a 503, not a 500. The
+ * embedded SQLite file has no such errors.
+ */
+export const isStoreUnavailable = (error: unknown): boolean => isDatabaseUnavailable(error);
 
 /** Whether the settings name a PostgreSQL database. */
 export const usesPostgres = (settings: StoreSettings): boolean => isPostgresUrl(settings.databaseUrl);

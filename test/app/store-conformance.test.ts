@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { SessionData } from 'express-session';
 import type { DecodedEvent } from '../../src/ledger/abi';
-import { openStore } from '../../src/store';
+import { isStoreUnavailable, openStore } from '../../src/store';
 import type { ActFilter, ActSort, EventOrigin, NewUser, PageWindow, Store } from '../../src/store/ports';
 import { ACT_SORTS } from '../../src/store/ports';
 import { describePostgres, openPostgresStore } from '../../src/store/postgres';
@@ -649,13 +649,18 @@ describe('the PostgreSQL store', function () {
     const port = await freePort();
     const started = Date.now();
     await assert.rejects(openPostgresStore(`postgres://ehr:s3cret@127.0.0.1:${port}/ehr`), (error: Error) => {
+      assert.ok(isStoreUnavailable(error));
       assert.match(error.message, new RegExp(`^cannot open the store \\(PostgreSQL at 127.0.0.1:${port}/ehr\\): `));
       assert.doesNotMatch(error.message, /s3cret/);
       return true;
     });
     assert.ok(Date.now() - started < 5_000);
     const cluster = await postgresCluster();
-    await assert.rejects(openPostgresStore(`postgres://postgres@127.0.0.1:${cluster.port}/no_such_database`), /database "no_such_database" does not exist/);
+    await assert.rejects(openPostgresStore(`postgres://postgres@127.0.0.1:${cluster.port}/no_such_database`), (error: Error) => {
+      assert.match(error.message, /database "no_such_database" does not exist/);
+      assert.equal(isStoreUnavailable(error), false, 'a wrong setting, not an outage');
+      return true;
+    });
   });
 
   it('migrates once when several servers start on one database at the same moment', async () => {
@@ -729,6 +734,8 @@ describe('the PostgreSQL store', function () {
       assert.equal(await store.settings.get('b'), undefined);
       await store.settings.set('c', '3');
       assert.equal(await store.settings.get('c'), '3');
+      // A bug (a unit of work too long) or bad data is not an outage.
+      await assert.rejects(store.accounts.insert('not an address', 'k'), (error: Error) => !isStoreUnavailable(error));
     } finally {
       await store.close();
     }
@@ -758,7 +765,7 @@ describe('the PostgreSQL store', function () {
       proxy.hang();
       for (const call of [() => store.settings.get('a'), () => store.transaction(() => store.settings.set('b', '2'))]) {
         const started = Date.now();
-        await assert.rejects(call());
+        await assert.rejects(call(), (error: Error) => isStoreUnavailable(error) || assert.fail(`not an outage: ${error.message}`));
         assert.ok(Date.now() - started < 3_000, `failed after ${Date.now() - started} ms`);
       }
       proxy.resume();
@@ -782,7 +789,7 @@ describe('the PostgreSQL store', function () {
       stopped = true;
       for (const call of [() => store.settings.get('a'), () => store.transaction(() => store.settings.set('b', '2')), () => store.throttle.admit('k', 1, 1, 1)]) {
         const started = Date.now();
-        await assert.rejects(call());
+        await assert.rejects(call(), (error: Error) => isStoreUnavailable(error) || assert.fail(`not an outage: ${error.message}`));
         assert.ok(Date.now() - started < 5_000, `failed after ${Date.now() - started} ms`);
       }
       cluster.start();

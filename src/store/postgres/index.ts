@@ -18,6 +18,7 @@ import { createThrottleEvents } from './throttle-events';
 import { createUserStore } from './users';
 
 export { DEFAULT_TIMEOUTS, type PostgresTimeouts } from './connection';
+export { isDatabaseUnavailable } from './errors';
 
 /** The PostgreSQL store; `pool` is its connection pool, for tools and tests that look into the database. */
 export interface PostgresStore extends Store {
