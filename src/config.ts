@@ -14,6 +14,8 @@ export interface Config {
   readonly dataDir: string;
   /** An external node; undefined means the embedded Ganache. */
   readonly rpcUrl: string | undefined;
+  /** PostgreSQL for the store (postgres:// or postgresql://); undefined: SQLite under DATA_DIR. */
+  readonly databaseUrl: string | undefined;
   /** The embedded node's read-only JSON-RPC port; 0 picks a free one (tests); undefined: none (`off`). */
   readonly chainPort: number | undefined;
   /**
@@ -52,6 +54,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: optional(env.HOST) ?? '127.0.0.1',
     dataDir: path.resolve(optional(env.DATA_DIR) ?? 'data'),
     rpcUrl: rpcUrl(optional(env.RPC_URL)),
+    databaseUrl: databaseUrl(optional(env.DATABASE_URL)),
     chainPort: optional(env.CHAIN_PORT)?.toLowerCase() === 'off' ? undefined : port(env.CHAIN_PORT, 'CHAIN_PORT', 8545),
     chainRpc: oneOf(env.CHAIN_RPC, 'CHAIN_RPC', ['read-only', 'writable'] as const, 'read-only'),
     adminPassword: adminPassword(env.ADMIN_PASSWORD),
@@ -98,6 +101,15 @@ function rpcUrl(value: string | undefined): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError(`RPC_URL must use http or https, not "${url.protocol}"`);
+  }
+  return value;
+}
+
+/** The value is never echoed: it may hold a password. */
+function databaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!URL.canParse(value) || !/^postgres(ql)?:\/\//i.test(value)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL, such as postgres://ehr:secret@127.0.0.1:5432/ehr');
   }
   return value;
 }

@@ -20,20 +20,21 @@ async function main(argv: readonly string[]): Promise<number> {
   const reportId = Number(rest[0]);
 
   let dataDir: string;
+  let databaseUrl: string | undefined;
   try {
-    dataDir = loadConfig().dataDir;
+    ({ dataDir, databaseUrl } = loadConfig());
   } catch (error) {
     console.error(`tamper: ${(error as Error).message}`);
     return 2;
   }
   // Never make a new, empty data set where the user meant an existing one.
-  const missing = storeExists({ dataDir });
+  const missing = storeExists({ dataDir, databaseUrl });
   if (missing !== true) {
     console.error(`tamper: there is no data set in ${dataDir} (${missing}); set DATA_DIR to the app's data directory, e.g. DATA_DIR=data/demo`);
     return 1;
   }
 
-  const store = await openStore({ dataDir });
+  const store = await openStore({ dataDir, databaseUrl });
   try {
     if (undo) {
       const { commitment, restored } = await restoreReport(store, reportId);

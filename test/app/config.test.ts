@@ -36,6 +36,12 @@ describe('config', () => {
     assert.equal(loadConfig({}).chainPort, 8545);
     assert.equal(loadConfig({}).chainRpc, 'read-only');
     assert.equal(loadConfig({ CHAIN_RPC: 'writable' }).chainRpc, 'writable');
+    assert.equal(loadConfig({}).databaseUrl, undefined);
+    assert.equal(loadConfig({ DATABASE_URL: 'postgresql://ehr@db:5432/ehr' }).databaseUrl, 'postgresql://ehr@db:5432/ehr');
+  });
+
+  it('never echoes a refused DATABASE_URL (it may hold a password)', () => {
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@db/ehr' }), (error: Error) => !error.message.includes('hunter2'));
   });
 
   for (const [name, value, message] of [
@@ -45,6 +51,8 @@ describe('config', () => {
     ['CHAIN_RPC', 'open', /CHAIN_RPC must be one of read-only, writable/],
     ['RPC_URL', 'not a url', /RPC_URL must be an http\(s\) URL/],
     ['RPC_URL', 'ftp://node:1', /RPC_URL must use http or https/],
+    ['DATABASE_URL', 'mysql://u:secret@db/ehr', /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    ['DATABASE_URL', 'postgres://u:secret@[bad', /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
     ['EHR_MASTER_KEY', 'abc', /EHR_MASTER_KEY must be 64 hexadecimal characters/],
     ['EHR_MASTER_KEY', 'zz'.repeat(32), /EHR_MASTER_KEY must be 64 hexadecimal characters/],
     ['SESSION_SECRET', 'short', /SESSION_SECRET must be at least 32 characters/],

@@ -45,6 +45,7 @@ export class SqliteConnection {
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.scope.getStore()?.closed) throw new Error('the unit of work this call belonged to has ended');
     if (this.open && this.scope.getStore() === this.open) return work(); // nested: joins the outer one
     while (this.open) await this.open.ended;
     let end!: () => void;
