@@ -174,6 +174,17 @@ export class EhrClient {
     );
   }
 
+  /**
+   * The events of blocks `fromBlock`..`toBlock`, one window of LOG_BLOCKS_PER_REQUEST blocks at a
+   * time (nodes cap eth_getLogs), each with the last block it covers.
+   */
+  async *eventWindows(fromBlock: number, toBlock: number, options: { withTimes?: boolean } = {}): AsyncGenerator<{ toBlock: number; events: LedgerEvent[] }> {
+    for (let from = fromBlock; from <= toBlock; from += LOG_BLOCKS_PER_REQUEST) {
+      const to = Math.min(toBlock, from + LOG_BLOCKS_PER_REQUEST - 1);
+      yield { toBlock: to, events: await this.events(from, to, options) };
+    }
+  }
+
   latestBlock(): Promise<number> {
     return this.sender.blockNumber();
   }

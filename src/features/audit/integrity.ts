@@ -8,7 +8,6 @@
  * deleted in SQLite — is a finding, which `npm run reindex` repairs.
  */
 import type { Ledger } from '../../ledger';
-import { LOG_BLOCKS_PER_REQUEST } from '../../ledger/ehr-client';
 import type { ReadModel } from '../../store/ports';
 import type { Vault } from '../records/vault';
 
@@ -79,12 +78,9 @@ function differences(table: ReadModelFinding['table'], onLedger: RowStates, inRe
  * and not yet followed is not reported as a difference.
  */
 export function createIntegrityCheck(readModel: ReadModel, ledger: Ledger, vault: Vault, catchUp: () => Promise<unknown> = async () => undefined) {
-
   async function eventsUpTo(latest: number) {
     const all = [];
-    for (let from = ledger.deployment.blockNumber; from <= latest; from += LOG_BLOCKS_PER_REQUEST) {
-      all.push(...(await ledger.client.events(from, Math.min(latest, from + LOG_BLOCKS_PER_REQUEST - 1), { withTimes: false })));
-    }
+    for await (const { events } of ledger.client.eventWindows(ledger.deployment.blockNumber, latest, { withTimes: false })) all.push(...events);
     return all;
   }
 

@@ -7,8 +7,7 @@
  * effect at once. Who may see what is the access policy's to say (`domain/access-policy.ts`).
  */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
-import type { PageWindow } from '../../store/ports';
-import type { User } from '../../store/ports';
+import type { PageWindow, User } from '../../store/ports';
 import type { Actor } from '../../domain/access-policy';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
 import type { Checked, PrescriptionBody, ReportBody } from '../records/vault';
@@ -118,18 +117,16 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
       const user = await account(userId);
       const settle = await openings.claim(user.address, reportId);
       if (!settle) return;
-      background.run(`recordAccess of report ${reportId}`, () =>
-        custodian
-          .signer(user.address)
-          .then(signer => writer.write(() => ledger.client.recordAccess(signer, reportId)))
-          .then(
-          () => settle(true),
-          (error: unknown) => {
-            settle(false);
-            throw error;
-          },
-        ),
-      );
+      background.run(`recordAccess of report ${reportId}`, async () => {
+        try {
+          const signer = await custodian.signer(user.address);
+          await writer.write(() => ledger.client.recordAccess(signer, reportId));
+          settle(true);
+        } catch (error) {
+          settle(false);
+          throw error;
+        }
+      });
     },
 
     async prescribe(userId: number, reportId: number, body: PrescriptionBody): Promise<LedgerReceipt> {

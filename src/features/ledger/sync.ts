@@ -5,7 +5,6 @@
  * commitment, failed when it does not. `reindex` rebuilds the read model from the ledger alone.
  */
 import type { Ledger } from '../../ledger';
-import { LOG_BLOCKS_PER_REQUEST } from '../../ledger/ehr-client';
 import type { Store } from '../../store/ports';
 
 export function createLedgerSync(store: Pick<Store, 'projection' | 'bodies'>, ledger: Ledger) {
@@ -15,14 +14,11 @@ export function createLedgerSync(store: Pick<Store, 'projection' | 'bodies'>, le
   async function catchUp(): Promise<number> {
     // Never events of another chain: a node swapped for a new chain fails here (WrongChainError).
     const { blockNumber: latest } = await ledger.health(5000);
-    let next = (await projection.nextBlock()) ?? ledger.deployment.blockNumber;
+    const next = (await projection.nextBlock()) ?? ledger.deployment.blockNumber;
     let applied = 0;
-    while (next <= latest) {
-      const to = Math.min(latest, next + LOG_BLOCKS_PER_REQUEST - 1);
-      const events = await ledger.client.events(next, to);
-      await projection.applyRange(events, to + 1);
+    for await (const { toBlock, events } of ledger.client.eventWindows(next, latest)) {
+      await projection.applyRange(events, toBlock + 1);
       applied += events.length;
-      next = to + 1;
     }
     // Only new events can settle a pending body: the app's own writes confirm theirs as they go.
     if (applied > 0) await bodies.settleFromReadModel();
@@ -42,7 +38,8 @@ export function createLedgerSync(store: Pick<Store, 'projection' | 'bodies'>, le
      */
     async reconcile(startedAt = Date.now()): Promise<{ applied: number; failed: number }> {
       const applied = await this.catchUp();
-      await bodies.settleFromReadModel(); // also those whose events an earlier run applied before the crash
+      // Events an earlier run applied before the crash settle nothing in a catch-up that applies none.
+      if (applied === 0) await bodies.settleFromReadModel();
       return { applied, failed: await bodies.failPendingBefore(startedAt) };
     },
 

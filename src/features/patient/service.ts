@@ -1,7 +1,6 @@
 /** A patient's acts: signup, reports, sharing — and what the patient sees of them. */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
-import type { PageWindow } from '../../store/ports';
-import type { User } from '../../store/ports';
+import type { PageWindow, User } from '../../store/ports';
 import { FieldError } from '../../domain/errors';
 import type { SignupLimit } from '../auth/rate-limit';
 import type { AuthService } from '../auth/service';

@@ -1,8 +1,7 @@
 /** What the services that read and write records (patient, doctor) are built from. */
 import type { Ledger } from '../../ledger';
 import type { Custodian } from '../../keys/custodian';
-import type { ReadModel } from '../../store/ports';
-import type { UserStore } from '../../store/ports';
+import type { ReadModel, UserStore } from '../../store/ports';
 import type { LedgerReads } from './ledger-reads';
 import type { Vault } from './vault';
 import type { LedgerWriter } from './writer';
