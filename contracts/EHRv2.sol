@@ -23,7 +23,8 @@ import {IEHRv2} from "./IEHRv2.sol";
  *   `_NO_END` live without end, else live while `block.timestamp <` it — so revoking writes the
  *   block's timestamp, and "live" is one comparison;
  * - a prescription is one packed slot (doctor, time, hospital) plus one for its commitment; its
- *   dispensing grant (pharmacy, end) and its dispensing (pharmacist, time, pharmacy) one slot each;
+ *   dispensing grant (pharmacy, end) and its dispensing (pharmacist, time) one slot each — the
+ *   pharmacy that dispensed is the grant's, which cannot change once dispensed;
  * - a claim is one packed slot (report, insurer, times, status, amounts) plus, once decided, one
  *   for who decided; a claim's payment grant is its being open;
  * - an emergency is three slots (doctor and times; patient and hospital; reason hash), and one
@@ -80,7 +81,6 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
     struct Dispensed {
         address pharmacist;
         uint40 dispensedAt;
-        uint32 pharmacyId;
     }
 
     struct Claim {
@@ -138,6 +138,11 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
     // keccak256(abi.encode(uint256(keccak256("ehr.storage.EHR")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant _EHR_STORAGE_LOCATION = 0x22f049fc6a2feb0106e17a387202f8645094ac88a270faaace9a305e81763a00;
 
+    modifier onlyPatient() {
+        _checkPatient(msg.sender);
+        _;
+    }
+
     modifier onlyImporter() {
         _checkImporter();
         _;
@@ -189,16 +194,17 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
     }
 
     /// @inheritdoc IEHRv2
-    function addReport(bytes32 commitment, uint256[] calldata hospitalIds) external returns (uint256 reportId) {
-        if (!_getEHRStorage().patients[msg.sender].registered) revert EHRNotPatient(msg.sender);
+    function addReport(
+        bytes32 commitment,
+        uint256[] calldata hospitalIds
+    ) external onlyPatient returns (uint256 reportId) {
         if (commitment == bytes32(0)) revert EHREmptyCommitment();
         reportId = _storeReport(msg.sender, commitment, block.timestamp);
         emit ReportAdded(reportId, msg.sender, commitment);
         for (uint256 i = 0; i < hospitalIds.length; ++i) {
             uint256 hospitalId = hospitalIds[i];
             _checkKind(hospitalId, OrganisationKind.Hospital);
-            if (_lane(reportId, hospitalId) != 0) revert EHRAlreadyGranted(reportId, hospitalId);
-            _setLane(reportId, hospitalId, _NO_END);
+            if (_setLane(reportId, hospitalId, _NO_END) != 0) revert EHRAlreadyGranted(reportId, hospitalId);
             emit ReportShared(reportId, hospitalId, msg.sender, 0);
         }
     }
@@ -214,8 +220,8 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
     /// @inheritdoc IEHRv2
     function revokeReport(uint256 reportId, uint256 hospitalId) external {
         _checkReportOwner(reportId, msg.sender);
-        _checkLive(reportId, hospitalId, _lane(reportId, hospitalId));
-        _setLane(reportId, hospitalId, uint40(block.timestamp));
+        // One read of the lane: the end it held must have been live (a revert undoes the write).
+        _checkLive(reportId, hospitalId, _setLane(reportId, hospitalId, uint40(block.timestamp)));
         emit ReportRevoked(reportId, hospitalId, msg.sender);
     }
 
@@ -223,12 +229,8 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
     function sendPrescription(uint256 reportId, uint256 index, uint256 pharmacyId, uint256 until) external {
         _checkPrescriptionOwner(reportId, index, msg.sender);
         _checkKind(pharmacyId, OrganisationKind.Pharmacy);
-        EHRStorage storage $ = _getEHRStorage();
-        Dispensed storage done = $.dispensings[reportId][index];
-        if (done.pharmacist != address(0)) {
-            revert EHRAlreadyDispensed(reportId, index, done.pharmacist, done.pharmacyId, done.dispensedAt);
-        }
-        $.dispensingGrants[reportId][index] = DispensingGrant({
+        _checkNotDispensed(reportId, index);
+        _getEHRStorage().dispensingGrants[reportId][index] = DispensingGrant({
             pharmacyId: uint32(pharmacyId),
             end: _storedEnd(until)
         });
@@ -240,7 +242,7 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
         _checkPrescriptionOwner(reportId, index, msg.sender);
         DispensingGrant storage grant = _getEHRStorage().dispensingGrants[reportId][index];
         uint256 pharmacyId = grant.pharmacyId;
-        if (pharmacyId == 0) revert EHRNotGranted(reportId, 0);
+        // A prescription never sent has pharmacy 0 and end 0: {EHRNotGranted}(reportId, 0).
         _checkLive(reportId, pharmacyId, grant.end);
         grant.end = uint40(block.timestamp);
         emit PrescriptionWithdrawn(reportId, pharmacyId, msg.sender, index);
@@ -330,12 +332,12 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
         uint256 duration
     ) external returns (uint256 emergencyId) {
         uint256 hospitalId = _checkStaff(msg.sender, OrganisationKind.Hospital);
-        EHRStorage storage $ = _getEHRStorage();
-        if (!$.patients[patient].registered) revert EHRNotPatient(patient);
+        _checkPatient(patient);
         if (reasonHash == bytes32(0)) revert EHREmptyReason();
         if (duration == 0 || duration > MAX_EMERGENCY_DURATION) {
             revert EHRInvalidDuration(duration, MAX_EMERGENCY_DURATION);
         }
+        EHRStorage storage $ = _getEHRStorage();
         EmergencyAccess storage access = $.emergencyAccesses[patient][msg.sender];
         if (access.end > block.timestamp) revert EHREmergencyAlreadyOpen(access.emergencyId, access.end);
         emergencyId = $.emergencyCount + 1;
@@ -367,13 +369,9 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
     /// @inheritdoc IEHRv2
     function dispensePrescription(uint256 reportId, uint256 index) external {
         uint256 pharmacyId = _checkGrantedPharmacist(reportId, index, msg.sender);
-        Dispensed storage done = _getEHRStorage().dispensings[reportId][index];
-        if (done.pharmacist != address(0)) {
-            revert EHRAlreadyDispensed(reportId, index, done.pharmacist, done.pharmacyId, done.dispensedAt);
-        }
+        Dispensed storage done = _checkNotDispensed(reportId, index);
         done.pharmacist = msg.sender;
         done.dispensedAt = uint40(block.timestamp);
-        done.pharmacyId = uint32(pharmacyId);
         emit PrescriptionDispensed(reportId, pharmacyId, msg.sender, index);
     }
 
@@ -439,7 +437,7 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
             uint256 count = $.reportCount;
             if (entry.id != 0 && entry.id <= count) revert EHRReportExists(entry.id);
             if (entry.id != count + 1) revert EHRImportOutOfOrder(entry.id, count + 1);
-            if (!$.patients[entry.patient].registered) revert EHRNotPatient(entry.patient);
+            _checkPatient(entry.patient);
             if (entry.commitment == bytes32(0)) revert EHREmptyCommitment();
             _checkPastTime(entry.createdAt);
             _storeReport(entry.patient, entry.commitment, entry.createdAt);
@@ -453,11 +451,11 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
             ImportedGrant calldata entry = grants[i];
             _checkReport(entry.reportId);
             _checkKind(entry.hospitalId, OrganisationKind.Hospital);
-            if (_lane(entry.reportId, entry.hospitalId) != 0) {
+            uint40 end = entry.until == 0 ? _NO_END : uint40(entry.until);
+            if (_setLane(entry.reportId, entry.hospitalId, end) != 0) {
                 revert EHRAlreadyGranted(entry.reportId, entry.hospitalId);
             }
             if (entry.until != 0) _checkPastTime(entry.until);
-            _setLane(entry.reportId, entry.hospitalId, entry.until == 0 ? _NO_END : uint40(entry.until));
             emit GrantImported(entry.reportId, entry.hospitalId, msg.sender, entry.until);
         }
     }
@@ -661,7 +659,8 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
 
     /// @inheritdoc IEHRv2
     function dispensing(uint256 reportId, uint256 index) external view returns (DispensingView memory) {
-        _checkPrescription(reportId, index);
+        _checkReport(reportId);
+        _checkPrescriptionIndex(reportId, index);
         EHRStorage storage $ = _getEHRStorage();
         DispensingGrant storage grant = $.dispensingGrants[reportId][index];
         Dispensed storage done = $.dispensings[reportId][index];
@@ -671,7 +670,7 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
                 live: grant.end > block.timestamp,
                 until: grant.end == _NO_END ? 0 : grant.end,
                 pharmacist: done.pharmacist,
-                dispensedPharmacyId: done.pharmacyId,
+                dispensedPharmacyId: done.pharmacist == address(0) ? 0 : grant.pharmacyId,
                 dispensedAt: done.dispensedAt
             });
     }
@@ -819,8 +818,9 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
         uint256 createdAt
     ) private returns (uint256 index) {
         EHRStorage storage $ = _getEHRStorage();
-        index = reportEntry.prescriptionCount;
-        reportEntry.prescriptionCount += 1;
+        uint24 count = reportEntry.prescriptionCount;
+        reportEntry.prescriptionCount = count + 1;
+        index = count;
         $.prescriptions[reportId][index] = Prescription({
             doctor: doctor,
             createdAt: uint40(createdAt),
@@ -856,10 +856,13 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
         return uint40(_getEHRStorage().grantWords[reportId][word] >> shift);
     }
 
-    function _setLane(uint256 reportId, uint256 organisationId, uint40 end) private {
+    /// @dev Sets the stored end of the treatment grant of `organisationId` on `reportId`; returns the end it replaced.
+    function _setLane(uint256 reportId, uint256 organisationId, uint40 end) private returns (uint40 previous) {
         (uint256 word, uint256 shift) = _lanePosition(organisationId);
         mapping(uint256 position => uint256 lanes) storage words = _getEHRStorage().grantWords[reportId];
-        words[word] = (words[word] & ~(uint256(_NO_END) << shift)) | (uint256(end) << shift);
+        uint256 lanes = words[word];
+        previous = uint40(lanes >> shift);
+        words[word] = (lanes & ~(uint256(_NO_END) << shift)) | (uint256(end) << shift);
     }
 
     function _lanePosition(uint256 organisationId) private pure returns (uint256 word, uint256 shift) {
@@ -900,6 +903,10 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
         revert EHRWrongOrganisationKind(organisationId, expected, actual);
     }
 
+    function _checkPatient(address account) private view {
+        if (!_getEHRStorage().patients[account].registered) revert EHRNotPatient(account);
+    }
+
     /// @dev Returns the organisation of `account` after checking that it is staff of an organisation of `kind`.
     function _checkStaff(address account, OrganisationKind kind) private view returns (uint256 organisationId) {
         Staff storage entry = _getEHRStorage().staff[account];
@@ -917,8 +924,8 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
         if (_checkReport(reportId) != account) revert EHRNotReportOwner(reportId, account);
     }
 
-    function _checkPrescription(uint256 reportId, uint256 index) private view {
-        _checkReport(reportId);
+    /// @dev Reverts unless report `reportId`, known to exist, has prescription `index`.
+    function _checkPrescriptionIndex(uint256 reportId, uint256 index) private view {
         if (index >= _getEHRStorage().reports[reportId].prescriptionCount) {
             revert EHRUnknownPrescription(reportId, index);
         }
@@ -926,9 +933,17 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
 
     function _checkPrescriptionOwner(uint256 reportId, uint256 index, address account) private view {
         _checkReportOwner(reportId, account);
-        if (index >= _getEHRStorage().reports[reportId].prescriptionCount) {
-            revert EHRUnknownPrescription(reportId, index);
-        }
+        _checkPrescriptionIndex(reportId, index);
+    }
+
+    /// @dev Returns the dispensing of prescription `index` of `reportId` after checking that it is empty.
+    function _checkNotDispensed(uint256 reportId, uint256 index) private view returns (Dispensed storage done) {
+        EHRStorage storage $ = _getEHRStorage();
+        done = $.dispensings[reportId][index];
+        if (done.pharmacist == address(0)) return done;
+        // A dispensed prescription is never sent again: the pharmacy of its grant dispensed it.
+        uint256 pharmacyId = $.dispensingGrants[reportId][index].pharmacyId;
+        revert EHRAlreadyDispensed(reportId, index, done.pharmacist, pharmacyId, done.dispensedAt);
     }
 
     /// @dev Reverts unless the stored `end` of the grant of `organisationId` on `reportId` is live.

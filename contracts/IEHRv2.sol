@@ -196,7 +196,7 @@ interface IEHRv2 {
     /// @dev `until` is neither 0 (no end) nor later than the block's timestamp.
     error EHRInvalidEnd(uint256 until);
 
-    /// @dev `organisationId` was listed twice for the new report `reportId`.
+    /// @dev `organisationId` was listed twice for the new report `reportId`, or (import) already holds a grant on it.
     error EHRAlreadyGranted(uint256 reportId, uint256 organisationId);
 
     /// @dev `organisationId` was never granted `reportId` (for a pharmacy: the prescription; `organisationId` 0:

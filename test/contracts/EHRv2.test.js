@@ -178,6 +178,37 @@ contract('EHRv2', function (accounts) {
     return ehr;
   }
 
+  /** {deployWithImportedPeople}, plus report 1 of `patient` imported as added a day before. */
+  async function deployWithImportedReport() {
+    const ehr = await deployWithImportedPeople();
+    const createdAt = (await latestTime()) - DAY;
+    await ehr.importReports([{ id: 1, patient, commitment: commitmentOf('v1 report 1'), createdAt }], {
+      from: importer,
+    });
+    return { ehr, createdAt };
+  }
+
+  /**
+   * Asserts that `result` decided claim 1 of {deployWithClaim} (insurer 6) as `status`: its event, the
+   * stored decision, and the end of the insurer's payment grant.
+   */
+  async function expectClaimDecided(ehr, result, status, approvedAmount, noteCommitment) {
+    expectEvent(result, 'ClaimDecided', {
+      claimId: 1,
+      insurerId: 6,
+      decidedBy: insurer,
+      status,
+      approvedAmount,
+      noteCommitment,
+    });
+    const claim = fields(await ehr.claim(1), CLAIM_FIELDS);
+    assert.deepStrictEqual(
+      [claim.status, claim.approvedAmount, claim.decidedBy, claim.decidedAt],
+      [String(status), String(approvedAmount), insurer, String(await timestampOf(result))],
+    );
+    assert.isFalse(await ehr.canReadClaim(1, insurer));
+  }
+
   after(function () {
     printGasTable();
   });
@@ -1462,20 +1493,7 @@ contract('EHRv2', function (accounts) {
 
     it('records the approval, ends the payment grant, and emits ClaimDecided', async function () {
       const result = await ehr.approveClaim(1, 4000, NOTE, { from: insurer });
-      expectEvent(result, 'ClaimDecided', {
-        claimId: 1,
-        insurerId: 6,
-        decidedBy: insurer,
-        status: Status.Approved,
-        approvedAmount: 4000,
-        noteCommitment: NOTE,
-      });
-      const claim = fields(await ehr.claim(1), CLAIM_FIELDS);
-      assert.deepStrictEqual(
-        [claim.status, claim.approvedAmount, claim.decidedBy, claim.decidedAt],
-        [String(Status.Approved), '4000', insurer, String(await timestampOf(result))],
-      );
-      assert.isFalse(await ehr.canReadClaim(1, insurer));
+      await expectClaimDecided(ehr, result, Status.Approved, 4000, NOTE);
     });
 
     it('accepts the claimed amount and no note', async function () {
@@ -1527,20 +1545,7 @@ contract('EHRv2', function (accounts) {
 
     it('records the rejection, ends the payment grant, and emits ClaimDecided', async function () {
       const result = await ehr.rejectClaim(1, NOTE, { from: insurer });
-      expectEvent(result, 'ClaimDecided', {
-        claimId: 1,
-        insurerId: 6,
-        decidedBy: insurer,
-        status: Status.Rejected,
-        approvedAmount: 0,
-        noteCommitment: NOTE,
-      });
-      const claim = fields(await ehr.claim(1), CLAIM_FIELDS);
-      assert.deepStrictEqual(
-        [claim.status, claim.approvedAmount, claim.decidedBy, claim.decidedAt],
-        [String(Status.Rejected), '0', insurer, String(await timestampOf(result))],
-      );
-      assert.isFalse(await ehr.canReadClaim(1, insurer));
+      await expectClaimDecided(ehr, result, Status.Rejected, 0, NOTE);
     });
 
     it('reverts without a note', async function () {
@@ -1765,11 +1770,7 @@ contract('EHRv2', function (accounts) {
     let createdAt;
 
     beforeEach(async function () {
-      ehr = await loadFixture(deployWithImportedPeople);
-      createdAt = (await latestTime()) - DAY;
-      await ehr.importReports([{ id: 1, patient, commitment: commitmentOf('v1 report 1'), createdAt }], {
-        from: importer,
-      });
+      ({ ehr, createdAt } = await loadFixture(deployWithImportedReport));
     });
 
     it('replays live grants and ended ones, and emits GrantImported', async function () {
@@ -1830,11 +1831,7 @@ contract('EHRv2', function (accounts) {
     let entry;
 
     beforeEach(async function () {
-      ehr = await loadFixture(deployWithImportedPeople);
-      createdAt = (await latestTime()) - DAY;
-      await ehr.importReports([{ id: 1, patient, commitment: commitmentOf('v1 report 1'), createdAt }], {
-        from: importer,
-      });
+      ({ ehr, createdAt } = await loadFixture(deployWithImportedReport));
       entry = { reportId: 1, index: 0, doctor: doctorA, hospitalId: 1, commitment: commitmentOf('v1 p0'), createdAt };
     });
 
@@ -1903,11 +1900,7 @@ contract('EHRv2', function (accounts) {
 
   describe('importAccesses', function () {
     it('emits AccessImported for each opening, and stores nothing', async function () {
-      const ehr = await loadFixture(deployWithImportedPeople);
-      const createdAt = (await latestTime()) - DAY;
-      await ehr.importReports([{ id: 1, patient, commitment: commitmentOf('v1 report 1'), createdAt }], {
-        from: importer,
-      });
+      const { ehr, createdAt } = await loadFixture(deployWithImportedReport);
       const access = { reportId: 1, doctor: doctorB, hospitalId: 2, accessedAt: createdAt + 60 };
       const result = await ehr.importAccesses([access], { from: importer });
       expectEvent(result, 'AccessImported', {

@@ -1,19 +1,10 @@
 /* global web3 */
+const { rpc } = require('./fixture');
 
 /**
  * The node's clock, for tests of anything that ends (grants, emergencies): the clock is moved
  * with `evm_increaseTime` and a block mined with `evm_mine`, never waited for.
  */
-
-function rpc(method, params = []) {
-  return new Promise((resolve, reject) => {
-    web3.currentProvider.send({ jsonrpc: '2.0', id: Date.now(), method, params }, (error, response) => {
-      if (error) return reject(error);
-      if (response.error) return reject(new Error(response.error.message));
-      return resolve(response.result);
-    });
-  });
-}
 
 /** The timestamp of the latest block, as a Number. */
 async function latestTime() {
@@ -42,4 +33,4 @@ async function increaseTimeTo(timestamp) {
   return latestTime();
 }
 
-module.exports = { rpc, latestTime, timestampOf, increaseTime, increaseTimeTo };
+module.exports = { latestTime, timestampOf, increaseTime, increaseTimeTo };

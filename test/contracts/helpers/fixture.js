@@ -9,6 +9,7 @@
 
 const snapshots = [];
 
+/** Sends a JSON-RPC request to the node (Ganache's `evm_*` methods) and resolves with its result. */
 function rpc(method, params = []) {
   return new Promise((resolve, reject) => {
     web3.currentProvider.send({ jsonrpc: '2.0', id: Date.now(), method, params }, (error, response) => {
@@ -36,4 +37,4 @@ async function loadFixture(fixture) {
   return result;
 }
 
-module.exports = { loadFixture };
+module.exports = { loadFixture, rpc };
