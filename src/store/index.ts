@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from './ports';
-import { isDatabaseUnavailable, openPostgresStore } from './postgres';
+import { isDatabaseUnavailable } from './postgres/errors';
 import { openSqliteStore } from './sqlite';
 import { DATABASE_FILE } from './sqlite/database';
 
@@ -26,19 +26,20 @@ export interface StoreSettings {
  */
 export const isStoreUnavailable = (error: unknown): boolean => isDatabaseUnavailable(error);
 
-/** Whether the settings name a PostgreSQL database. */
-export const usesPostgres = (settings: StoreSettings): boolean => isPostgresUrl(settings.databaseUrl);
-
 /** True when the settings name a data set that exists; otherwise what is missing (tools never make one by mistake). */
 export function storeExists(settings: StoreSettings): true | string {
   // A PostgreSQL database is made by its administrator, never by mistake here: opening it says
   // whether it can be reached.
-  if (usesPostgres(settings)) return true;
+  if (isPostgresUrl(settings.databaseUrl)) return true;
   return fs.existsSync(path.join(settings.dataDir, DATABASE_FILE)) ? true : `no ${DATABASE_FILE}`;
 }
 
 export async function openStore(settings: StoreSettings): Promise<Store> {
   if (isPostgresUrl(settings.databaseUrl)) {
+    // Loaded only here: pg takes about 0.1 s to load, which every start on SQLite would pay. A
+    // require, not import(): under tsx's CommonJS hook, import() goes to Node's ESM loader.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { openPostgresStore } = require('./postgres') as typeof import('./postgres');
     return openPostgresStore(settings.databaseUrl);
   }
   return openSqliteStore(settings.dataDir);

@@ -284,6 +284,9 @@ export interface SessionRows {
   sweep(now: number): Promise<number>;
 }
 
+/** The longest window any throttle uses: a store prunes older events, which count for nothing. */
+export const THROTTLE_LONGEST_WINDOW_MS = 60 * 60 * 1000;
+
 /** Counted events of the throttles (failed logins, signups), kept so that counts survive a restart. */
 export interface ThrottleEvents {
   /** Records one event at `at` under each of `keys`. */

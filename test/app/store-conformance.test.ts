@@ -1,8 +1,9 @@
 /**
  * The store's ports, one suite run against both implementations: SQLite (a temporary DATA_DIR)
  * and PostgreSQL (a throwaway cluster, a fresh database per test). The same calls must give the
- * same rows, with the same field names and JS types, in the same order. Then what only
- * PostgreSQL has: several servers on one database, migrations under a lock, outages.
+ * same rows, with the same field names and JS types, in the same order. Then what only one of
+ * them does: SQLite's one connection queues every caller behind a unit of work; PostgreSQL has
+ * several servers on one database, migrations under a lock, outages.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -21,20 +22,25 @@ import { startTcpProxy } from '../support/tcp-proxy';
 
 interface Implementation {
   readonly name: string;
+  /** What the suite needs once, before its first test (so that the first test does not pay for it in its own time). */
+  prepare?(): Promise<unknown>;
   /** A fresh, empty store; `cleanUp` removes what it leaves behind once closed. */
   open(label: string): Promise<{ store: Store; cleanUp(): void }>;
 }
 
-const IMPLEMENTATIONS: readonly Implementation[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const dir = tempDataDir('conformance');
-      return { store: openSqliteStore(dir), cleanUp: () => fs.rmSync(dir, { recursive: true, force: true }) };
-    },
+const SQLITE: Implementation = {
+  name: 'SQLite',
+  async open() {
+    const dir = tempDataDir('conformance');
+    return { store: openSqliteStore(dir), cleanUp: () => fs.rmSync(dir, { recursive: true, force: true }) };
   },
+};
+
+const IMPLEMENTATIONS: readonly Implementation[] = [
+  SQLITE,
   {
     name: 'PostgreSQL',
+    prepare: postgresCluster, // the cluster starts once per process
     async open(label) {
       const url = await (await postgresCluster()).createDatabase(label);
       return { store: await openPostgresStore(url), cleanUp: () => undefined };
@@ -106,6 +112,18 @@ const sorted = <T extends { id?: number; reportId?: number; hospitalId?: number 
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
+/** A unit of work that writes a = 1, then waits to be released (e.g. more work of the same unit), then writes b = 2. */
+function heldUnit(store: Store): { unit: Promise<void>; release(): void } {
+  let release!: () => void;
+  const held = new Promise<void>(resolve => (release = resolve));
+  const unit = store.transaction(async () => {
+    await store.settings.set('a', '1');
+    await held;
+    await store.settings.set('b', '2');
+  });
+  return { unit, release };
+}
+
 // ─── The shared suite ─────────────────────────────────────────────────────────────────────────
 
 for (const implementation of IMPLEMENTATIONS) {
@@ -114,9 +132,8 @@ for (const implementation of IMPLEMENTATIONS) {
     let store: Store;
     let cleanUp: () => void;
 
-    before(async function () {
-      // The cluster starts once per process; the first test should not pay for it in its own time.
-      if (implementation.name === 'PostgreSQL') await postgresCluster();
+    before(async () => {
+      await implementation.prepare?.();
     });
     beforeEach(async function () {
       ({ store, cleanUp } = await implementation.open(this.currentTest?.title ?? 'test'));
@@ -500,17 +517,15 @@ for (const implementation of IMPLEMENTATIONS) {
       });
 
       it('never lets another caller see it half-done, and makes a writer of the same row wait for it', async () => {
-        let release!: () => void;
-        const held = new Promise<void>(resolve => (release = resolve));
-        const unit = store.transaction(async () => {
-          await store.settings.set('a', '1');
-          await held; // e.g. more work of the same unit
-          await store.settings.set('b', '2');
-        });
+        await Promise.all(Array.from({ length: 3 }, () => store.settings.get('a'))); // connections for the unit, the reader and the writer
+        const { unit, release } = heldUnit(store);
         await sleep(20);
         const reader = (async () => [await store.settings.get('a'), await store.settings.get('b')])();
         const writer = store.settings.set('a', 'outside');
-        await sleep(50);
+        // The unit goes on once the reader is done (PostgreSQL: it waits for nothing) or has waited
+        // a while (SQLite: it waits for the unit). A fixed wait alone let a reader slowed by a
+        // loaded machine read one value before the unit committed and one after.
+        await Promise.race([reader, sleep(250)]);
         release();
         await unit;
         await writer;
@@ -559,6 +574,51 @@ for (const implementation of IMPLEMENTATIONS) {
     });
   });
 }
+
+// ─── SQLite only: one connection, so callers queue behind a unit of work ──────────────────────
+
+describe('the SQLite store', function () {
+  let store: Store;
+  let cleanUp: () => void;
+
+  beforeEach(async () => {
+    ({ store, cleanUp } = await SQLITE.open('sqlite'));
+  });
+  afterEach(async () => {
+    await store.close();
+    cleanUp();
+  });
+
+  it('makes other callers wait for a unit of work, so they see it whole', async () => {
+    const { unit, release } = heldUnit(store);
+    const outside = (async () => [await store.settings.get('a'), await store.settings.get('b')])();
+    await new Promise(resolve => setImmediate(resolve));
+    release();
+    await unit;
+    assert.deepEqual(await outside, ['1', '2']);
+  });
+
+  it('runs units one after another', async () => {
+    const order: string[] = [];
+    const unit = (name: string) =>
+      store.transaction(async () => {
+        order.push(`${name} begins`);
+        await store.settings.set(name, name);
+        await new Promise(resolve => setImmediate(resolve));
+        order.push(`${name} ends`);
+      });
+    await Promise.all([unit('first'), unit('second')]);
+    assert.deepEqual(order, ['first begins', 'first ends', 'second begins', 'second ends']);
+  });
+
+  it('admits throttle events in the order of the calls', async () => {
+    const at = Date.now();
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => store.throttle.admit('k', at + i, 3, 60_000)));
+    assert.equal(answers.filter(answer => answer === undefined).length, 3);
+    assert.deepEqual(answers[4], [at, at + 1, at + 2]);
+    assert.deepEqual(await store.throttle.since('k', 0), [at, at + 1, at + 2]);
+  });
+});
 
 // ─── Both implementations agree, query for query ──────────────────────────────────────────────
 

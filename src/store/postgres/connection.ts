@@ -133,12 +133,11 @@ export class PostgresConnection {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`a unit of work took over ${this.unitOfWorkTimeoutMs} ms and was rolled back`)), this.unitOfWorkTimeoutMs);
       });
-      const result = await Promise.race([this.scope.run(unit, work), timeout]);
-      unit.closed = true;
+      // Closed as soon as the work is over, before COMMIT or ROLLBACK: no straggler slips in between.
+      const result = await Promise.race([this.scope.run(unit, work), timeout]).finally(() => (unit.closed = true));
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      unit.closed = true;
       // A statement still running for the work is answered first; ROLLBACK follows it. A
       // connection that cannot roll back is not given back to the pool.
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
@@ -147,7 +146,6 @@ export class PostgresConnection {
       throw error;
     } finally {
       clearTimeout(timer);
-      unit.closed = true;
       client.off('error', onError);
       client.release(broken);
     }

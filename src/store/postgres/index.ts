@@ -52,16 +52,15 @@ function reasonOf(error: unknown): string {
 export async function openPostgresStore(url: string, timeouts: Partial<PostgresTimeouts> = {}): Promise<PostgresStore> {
   const limits: PostgresTimeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   const description = describePostgres(url);
-  const pool = createPool(url, limits);
   try {
     await migrate(
       new pg.Client({ ...clientConfig(url, limits), statement_timeout: MIGRATION_STATEMENT_TIMEOUT_MS, query_timeout: MIGRATION_STATEMENT_TIMEOUT_MS + 5_000 }),
     );
   } catch (error) {
-    await pool.end().catch(() => undefined);
-    const reason = reasonOf(error);
-    throw new Error(`cannot open the store (${description}): ${reason}`, { cause: error });
+    throw new Error(`cannot open the store (${description}): ${reasonOf(error)}`, { cause: error });
   }
+  // The pool only once the database has answered: a store that cannot open leaves nothing to end.
+  const pool = createPool(url, limits);
   const sql = new PostgresConnection(pool, limits.unitOfWorkTimeoutMs);
   let closing: Promise<void> | undefined;
   return {

@@ -9,7 +9,7 @@
  * that start at once never both migrate: the second waits, then finds nothing left to do.
  */
 import type pg from 'pg';
-import type { Migration } from '../sqlite/migrations';
+import type { Migration } from '../migration';
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {

@@ -3,25 +3,23 @@
  * the number of its rows inside a sliding window; rows older than the longest window are pruned
  * as new ones arrive.
  */
-import type { ThrottleEvents } from '../ports';
-import { LONGEST_WINDOW_MS } from '../sqlite/throttle-events';
+import { THROTTLE_LONGEST_WINDOW_MS, type ThrottleEvents } from '../ports';
 import type { PostgresConnection } from './connection';
 
 /** The first key of the two-key advisory locks that `admit` takes, one per throttle key ("thro"). */
 const THROTTLE_LOCKS = 0x7468726f;
 
+// One statement, so atomic on its own: the prune and the insert. Rows another transaction is
+// pruning at the same moment are skipped, not waited for.
+const RECORD = `
+  WITH pruned AS (
+    DELETE FROM throttle_events WHERE ctid IN (SELECT ctid FROM throttle_events WHERE at <= $3 FOR UPDATE SKIP LOCKED))
+  INSERT INTO throttle_events (key, at) SELECT unnest($1::text[]), $2`;
+
 export function createThrottleEvents(sql: PostgresConnection): ThrottleEvents {
   const times = async (key: string, since: number) =>
     (await sql.rows<{ at: number }>('SELECT at FROM throttle_events WHERE key = $1 AND at > $2 ORDER BY at', [key, since])).map(row => row.at);
-  const record = (keys: readonly string[], at: number) =>
-    sql.transaction(async () => {
-      // Rows another transaction is pruning at the same moment are skipped, not waited for.
-      await sql.query(
-        'DELETE FROM throttle_events WHERE ctid IN (SELECT ctid FROM throttle_events WHERE at <= $1 FOR UPDATE SKIP LOCKED)',
-        [at - LONGEST_WINDOW_MS],
-      );
-      if (keys.length > 0) await sql.query('INSERT INTO throttle_events (key, at) SELECT unnest($1::text[]), $2', [[...keys], at]);
-    });
+  const record = async (keys: readonly string[], at: number) => void (await sql.query(RECORD, [[...keys], at, at - THROTTLE_LONGEST_WINDOW_MS]));
   return {
     record,
     since: times,

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { privateDir, privateFile } from '../../crypto/secrets';
-import { MIGRATIONS, type Migration } from './migrations';
+import type { Migration } from '../migration';
+import { MIGRATIONS } from './migrations';
 
 export type Db = Database.Database;
 

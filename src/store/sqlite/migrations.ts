@@ -2,10 +2,7 @@
  * The database schema, as an ordered list of migrations. A migration is never edited once it has
  * landed: change the schema by appending one. `PRAGMA user_version` records how many have run.
  */
-export interface Migration {
-  readonly name: string;
-  readonly sql: string;
-}
+import type { Migration } from '../migration';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
