@@ -105,10 +105,13 @@ function rpcUrl(value: string | undefined): string | undefined {
   return value;
 }
 
+/** Whether `url` names a PostgreSQL database (the store is then PostgreSQL, not SQLite). */
+export const isPostgresUrl = (url: string | undefined): url is string => /^postgres(ql)?:\/\//i.test(url ?? '');
+
 /** The value is never echoed: it may hold a password. */
 function databaseUrl(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!URL.canParse(value) || !/^postgres(ql)?:\/\//i.test(value)) {
+  if (!URL.canParse(value) || !isPostgresUrl(value)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL, such as postgres://ehr:secret@127.0.0.1:5432/ehr');
   }
   return value;

@@ -5,13 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isPostgresUrl } from '../config';
 import type { Store } from './ports';
 import { isDatabaseUnavailable } from './postgres/errors';
 import { openSqliteStore } from './sqlite';
 import { DATABASE_FILE } from './sqlite/database';
-
-/** Whether `url` names a PostgreSQL database. */
-export const isPostgresUrl = (url: string | undefined): url is string => /^postgres(ql)?:\/\//i.test(url ?? '');
 
 export interface StoreSettings {
   readonly dataDir: string;

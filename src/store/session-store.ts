@@ -28,7 +28,6 @@ export const sessionUserKey = (user: { role: string; id: number } | undefined) =
 export class SealedSessionStore extends session.Store {
   private readonly sweeper: NodeJS.Timeout;
   private readonly key: Buffer;
-  private closed = false;
 
   constructor(private readonly rows: SessionRows, masterKey: Buffer, private readonly now: () => number = Date.now) {
     super();
@@ -81,13 +80,7 @@ export class SealedSessionStore extends session.Store {
 
   /** Stops the sweeper. */
   close(): void {
-    this.closed = true;
     clearInterval(this.sweeper);
-  }
-
-  /** Whether close() has run (the app's context closes the store at shutdown). */
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   /**

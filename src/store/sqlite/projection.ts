@@ -10,6 +10,7 @@ import type { DecodedEvent } from '../../ledger/abi';
 import { actRecordOf, ledgerRowOf, PROJECTION_CURSOR, READ_MODEL_TABLES, type LedgerRow } from '../events';
 import type { EventOrigin, Projection } from '../ports';
 import type { SqliteConnection } from './connection';
+import { settingsStatements } from './settings';
 
 /** SQLite has no booleans: true and false are stored as 1 and 0. */
 const bindable = (value: string | number | boolean | null) => (typeof value === 'boolean' ? Number(value) : value);
@@ -47,8 +48,8 @@ export function createProjection(sql: SqliteConnection): Projection {
     if (act) insertAct.run({ ...act, byReportOwner: bindable(act.byReportOwner) });
   }
 
-  const setCursor = (next: number) =>
-    sql.statement('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(PROJECTION_CURSOR, String(next));
+  const settings = settingsStatements(sql);
+  const setCursor = (next: number) => settings.set(PROJECTION_CURSOR, String(next));
 
   return {
     applyAll: (events, origin) => sql.run(() => db.transaction(() => events.forEach(event => apply(event, origin)))()),
@@ -61,8 +62,8 @@ export function createProjection(sql: SqliteConnection): Projection {
       ),
     nextBlock: () =>
       sql.run(() => {
-        const row = sql.statement<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(PROJECTION_CURSOR);
-        return row === undefined ? undefined : Number(row.value);
+        const value = settings.get(PROJECTION_CURSOR);
+        return value === undefined ? undefined : Number(value);
       }),
     reset: fromBlock =>
       sql.run(() =>
