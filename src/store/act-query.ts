@@ -1,9 +1,10 @@
 /**
  * The audit report's joins, filters and sorts over `ledger_acts a`, in the SQL every store speaks:
  * each store only names the columns, binds the values its own way and, for text, says how it
- * compares bytes (sqlite/acts.ts, postgres/acts.ts).
+ * compares bytes (sqlite/acts.ts, postgres/acts.ts). And the read model's one other filter, of
+ * emergencies (sqlite/read-model.ts, postgres/read-model.ts).
  */
-import type { ActFilter, ActSort } from './ports';
+import type { ActFilter, ActSort, ReadModel } from './ports';
 
 /** The acts and what names them: the aliases the filters and sorts below use. */
 export const ACTS_FROM = `
@@ -11,7 +12,7 @@ export const ACTS_FROM = `
     LEFT JOIN users ua ON ua.address = a.actor
     LEFT JOIN users up ON up.address = a.patient
     LEFT JOIN users ud ON ud.address = a.doctor
-    LEFT JOIN ledger_hospitals h ON h.id = a.hospital_id
+    LEFT JOIN ledger_organisations h ON h.id = a.hospital_id
     LEFT JOIN ledger_reports r ON r.id = a.report_id`;
 
 /**
@@ -19,15 +20,37 @@ export const ACTS_FROM = `
  * n-th value (1-based) in the store's SQL.
  */
 export function actWhere(filter: ActFilter, placeholder: (position: number) => string): { sql: string; params: unknown[] } {
+  return where(placeholder, (clauses, bind) => {
+    if (filter.from !== undefined) clauses.push(`a.time >= ${bind(filter.from)}`);
+    if (filter.to !== undefined) clauses.push(`a.time < ${bind(filter.to)}`);
+    if (filter.actor === 'admin') clauses.push('a.actor IS NULL');
+    else if (filter.actor !== undefined) clauses.push(`a.actor = ${bind(filter.actor)}`);
+    if (filter.patient !== undefined) clauses.push(`a.patient = ${bind(filter.patient)}`);
+    if (filter.act !== undefined) clauses.push(`a.act = ${bind(filter.act)}`);
+  });
+}
+
+type EmergencyFilter = NonNullable<Parameters<ReadModel['emergencies']>[0]>;
+
+/**
+ * The WHERE clause over `ledger_emergencies e` of an emergencies filter, as actWhere's: only the
+ * conditions given, so that each query walks its own index (by patient, by doctor).
+ */
+export function emergencyWhere(filter: EmergencyFilter, placeholder: (position: number) => string): { sql: string; params: unknown[] } {
+  return where(placeholder, (clauses, bind) => {
+    if (filter.patient !== undefined) clauses.push(`e.patient = ${bind(filter.patient)}`);
+    if (filter.doctor !== undefined) clauses.push(`e.doctor = ${bind(filter.doctor)}`);
+  });
+}
+
+/** A WHERE clause of the conditions `add` makes ('' for none), each value bound by `bind`, and the values in order. */
+function where(
+  placeholder: (position: number) => string,
+  add: (clauses: string[], bind: (value: unknown) => string) => void,
+): { sql: string; params: unknown[] } {
   const clauses: string[] = [];
   const params: unknown[] = [];
-  const bind = (value: unknown) => placeholder(params.push(value));
-  if (filter.from !== undefined) clauses.push(`a.time >= ${bind(filter.from)}`);
-  if (filter.to !== undefined) clauses.push(`a.time < ${bind(filter.to)}`);
-  if (filter.actor === 'admin') clauses.push('a.actor IS NULL');
-  else if (filter.actor !== undefined) clauses.push(`a.actor = ${bind(filter.actor)}`);
-  if (filter.patient !== undefined) clauses.push(`a.patient = ${bind(filter.patient)}`);
-  if (filter.act !== undefined) clauses.push(`a.act = ${bind(filter.act)}`);
+  add(clauses, value => placeholder(params.push(value)));
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 

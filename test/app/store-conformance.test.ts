@@ -8,13 +8,19 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { SessionData } from 'express-session';
+import pg from 'pg';
+import { STAFF_ROLE_IDS } from '../../src/domain/organisations';
 import type { DecodedEvent } from '../../src/ledger/abi';
 import { isStoreUnavailable, openStore } from '../../src/store';
-import type { ActFilter, ActSort, EventOrigin, NewUser, PageWindow, Store } from '../../src/store/ports';
+import type { ActFilter, ActSort, BodyKind, DoctorRow, EmergencyRow, EventOrigin, NewUser, PageWindow, Store } from '../../src/store/ports';
 import { ACT_SORTS } from '../../src/store/ports';
+import { READ_MODEL_TABLES } from '../../src/store/events';
 import { describePostgres, openPostgresStore } from '../../src/store/postgres';
+import { migrate, POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations';
 import { SealedSessionStore } from '../../src/store/session-store';
 import { openSqliteStore } from '../../src/store/sqlite';
+import { openDatabase } from '../../src/store/sqlite/database';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations';
 import { tempDataDir } from '../support/context';
 import { freePort } from '../support/ports';
 import { postgresBinDir, postgresCluster } from '../support/postgres';
@@ -26,13 +32,35 @@ interface Implementation {
   prepare?(): Promise<unknown>;
   /** A fresh, empty store; `cleanUp` removes what it leaves behind once closed. */
   open(label: string): Promise<{ store: Store; cleanUp(): void }>;
+  /**
+   * A store of the first contract's schema, with `seed` (SQL) run in it, then opened (so migrated
+   * to the newest); with the names of its tables, and the definition of bodies' partial index.
+   */
+  openUpgraded(label: string, seed: string): Promise<{ store: Store; cleanUp(): void; tables: string[]; unsettledIndex: string }>;
 }
+
+/** How many migrations the first contract's schema has: those before the second contract's. */
+const FIRST_CONTRACT_SCHEMA = MIGRATIONS.findIndex(migration => /second contract/.test(migration.name));
 
 const SQLITE: Implementation = {
   name: 'SQLite',
   async open() {
     const dir = tempDataDir('conformance');
     return { store: openSqliteStore(dir), cleanUp: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  },
+  async openUpgraded(_label, seed) {
+    const dir = tempDataDir('conformance');
+    const old = openDatabase(dir, MIGRATIONS.slice(0, FIRST_CONTRACT_SCHEMA));
+    old.exec(seed);
+    old.close();
+    const store = openSqliteStore(dir);
+    const schema = (type: string) => store.db.prepare<[string], { name: string; sql: string | null }>('SELECT name, sql FROM sqlite_master WHERE type = ?').all(type);
+    return {
+      store,
+      cleanUp: () => fs.rmSync(dir, { recursive: true, force: true }),
+      tables: schema('table').map(row => row.name),
+      unsettledIndex: schema('index').find(row => row.name === 'bodies_unsettled')?.sql ?? '',
+    };
   },
 };
 
@@ -44,6 +72,18 @@ const IMPLEMENTATIONS: readonly Implementation[] = [
     async open(label) {
       const url = await (await postgresCluster()).createDatabase(label);
       return { store: await openPostgresStore(url), cleanUp: () => undefined };
+    },
+    async openUpgraded(label, seed) {
+      const url = await (await postgresCluster()).createDatabase(label);
+      await migrate(new pg.Client({ connectionString: url }), POSTGRES_MIGRATIONS.slice(0, FIRST_CONTRACT_SCHEMA));
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(seed);
+      await client.end();
+      const store = await openPostgresStore(url);
+      const tables = await store.pool.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`);
+      const index = await store.pool.query<{ sql: string }>(`SELECT indexdef AS sql FROM pg_indexes WHERE indexname = 'bodies_unsettled'`);
+      return { store, cleanUp: () => undefined, tables: tables.rows.map(row => row.name), unsettledIndex: index.rows[0]?.sql ?? '' };
     },
   },
 ];
@@ -59,30 +99,91 @@ const P1 = `0xaa${'0'.repeat(37)}1`;
 const P2 = `0xaa${'0'.repeat(37)}2`;
 const D1 = `0xdd${'0'.repeat(37)}1`;
 const D2 = `0xdd${'0'.repeat(37)}2`;
+/** A pharmacist and an insurer's staff: no user rows (the users table holds patients and doctors). */
+const PH = `0xee${'0'.repeat(37)}1`;
+const INS = `0xef${'0'.repeat(37)}1`;
+const ADMIN = checksummed(address(0xad));
+const IMPORTER = checksummed(address(0x1e));
 const C = (n: number) => hash(0xc000 + n);
 
+/** The contract's staff role ids (bytes32), by role. */
+const ROLE_ID = Object.fromEntries([...STAFF_ROLE_IDS].map(([id, role]) => [role, id])) as Record<'doctor' | 'pharmacist' | 'insurer', string>;
+/** The contract's OrganisationKind and Purpose enums, as the decoder gives them. */
+const KIND = { hospital: 1n, pharmacy: 2n, insurer: 3n } as const;
+const PURPOSE = { treatment: 1n, dispensing: 2n, payment: 3n, emergency: 4n } as const;
+
 const TIME_OF_BLOCK = (block: number) => 1_000 + (block - 1) * 10;
+/** "Now" for the live grants: long after every block. */
+const NOW = TIME_OF_BLOCK(1_000);
 const origin = (block: number): EventOrigin => ({ blockNumber: block, transactionHash: hash(block), timestamp: TIME_OF_BLOCK(block) });
 const event = (name: string, args: Record<string, unknown>, logIndex = 0): DecodedEvent => ({ name, args, logIndex });
 
-/** Block by block, one transaction each. */
-const BLOCKS: readonly (readonly DecodedEvent[])[] = [
-  /* 1 */ [event('HospitalAdded', { hospitalId: 1n, name: 'St Mary' }), event('HospitalAdded', { hospitalId: 2n, name: 'alder clinic' }, 1), event('HospitalAdded', { hospitalId: 3n, name: 'Birch' }, 2)],
-  /* 2 */ [event('DoctorAdded', { doctor: checksummed(D1), hospitalId: 1n }), event('DoctorAdded', { doctor: checksummed(D2), hospitalId: 2n }, 1)],
+const organisation = (id: number, kind: keyof typeof KIND, name: string, logIndex: number) =>
+  event('OrganisationAdded', { organisationId: BigInt(id), kind: KIND[kind], admin: ADMIN, name }, logIndex);
+const staffAdded = (account: string, organisationId: number, role: keyof typeof ROLE_ID, logIndex = 0) =>
+  event('StaffAdded', { account: checksummed(account), organisationId: BigInt(organisationId), role: ROLE_ID[role], admin: ADMIN }, logIndex);
+const opened = (reportId: number, patient: string, reader: string, organisationId: number, purpose: keyof typeof PURPOSE, ref: number, logIndex = 0) =>
+  event('ReportAccessed', {
+    reportId: BigInt(reportId), patient: checksummed(patient), reader: checksummed(reader), organisationId: BigInt(organisationId), purpose: PURPOSE[purpose], ref: BigInt(ref),
+  }, logIndex);
+const shared = (reportId: number, hospitalId: number, patient: string, until: number, logIndex = 0) =>
+  event('ReportShared', { reportId: BigInt(reportId), hospitalId: BigInt(hospitalId), patient: checksummed(patient), until: BigInt(until) }, logIndex);
+/** Emergency 1: D2 of alder clinic on P2, opened at block 21 for an hour, ended by P2 at block 23. */
+const EMERGENCY_1 = { emergencyId: 1n, patient: checksummed(P2), doctor: checksummed(D2), hospitalId: 2n, start: BigInt(TIME_OF_BLOCK(21)), reasonHash: C(21) };
+
+/** The ledger, block by block, one transaction each. */
+const LEDGER: readonly (readonly DecodedEvent[])[] = [
+  /* 1 */ [
+    organisation(1, 'hospital', 'St Mary', 0), organisation(2, 'hospital', 'alder clinic', 1), organisation(3, 'hospital', 'Birch', 2),
+    organisation(4, 'pharmacy', 'Apothecary', 3), organisation(5, 'insurer', 'Acme Insurance', 4),
+  ],
+  /* 2 */ [staffAdded(D1, 1, 'doctor'), staffAdded(D2, 2, 'doctor', 1), staffAdded(PH, 4, 'pharmacist', 2)],
   /* 3 */ [event('RoleGranted', { role: hash(7), account: checksummed(P1), sender: checksummed(P1) }), event('PatientRegistered', { patient: checksummed(P1) }, 1)],
   /* 4 */ [event('PatientRegistered', { patient: checksummed(P2) })],
   /* 5 */ [event('ReportAdded', { reportId: 1n, patient: checksummed(P1), commitment: C(1) })],
   /* 6 */ [event('ReportAdded', { reportId: 2n, patient: checksummed(P1), commitment: C(2) })],
   /* 7 */ [event('ReportAdded', { reportId: 3n, patient: checksummed(P2), commitment: C(3) })],
-  /* 8 */ [event('ReportShared', { reportId: 1n, hospitalId: 1n }), event('ReportShared', { reportId: 1n, hospitalId: 2n }, 1)],
-  /* 9 */ [event('ReportRevoked', { reportId: 1n, hospitalId: 2n })],
-  /* 10 */ [event('ReportShared', { reportId: 2n, hospitalId: 1n }), event('ReportShared', { reportId: 3n, hospitalId: 1n }, 1)],
+  /* 8 */ [shared(1, 1, P1, 0), shared(1, 2, P1, 0, 1)],
+  /* 9 */ [event('ReportRevoked', { reportId: 1n, hospitalId: 2n, patient: checksummed(P1) })],
+  /* 10 */ [shared(2, 1, P1, 0), shared(3, 1, P2, 0, 1)],
   /* 11 */ [event('PrescriptionAdded', { reportId: 1n, doctor: checksummed(D1), hospitalId: 1n, index: 0n, commitment: C(10) })],
   /* 12 */ [event('PrescriptionAdded', { reportId: 1n, doctor: checksummed(D1), hospitalId: 1n, index: 1n, commitment: C(11) })],
-  /* 13 */ [event('ReportAccessed', { reportId: 1n, patient: checksummed(P1), doctor: checksummed(D1), hospitalId: 1n })],
-  /* 14 */ [event('ReportAccessed', { reportId: 2n, patient: checksummed(P1), doctor: checksummed(D1), hospitalId: 1n })],
-  /* 15 */ [event('ReportAccessed', { reportId: 1n, patient: checksummed(P1), doctor: checksummed(D1), hospitalId: 1n })],
+  /* 13 */ [opened(1, P1, D1, 1, 'treatment', 0)],
+  /* 14 */ [opened(2, P1, D1, 1, 'treatment', 0)],
+  /* 15 */ [opened(1, P1, D1, 1, 'treatment', 0)],
+  // ─── What only the second contract does: the tests below apply these blocks as they need them ───
+  /* 16 */ [event('StaffRemoved', { account: checksummed(D1), organisationId: 1n, role: ROLE_ID.doctor, sender: ADMIN })],
+  /* 17 */ [staffAdded(D1, 3, 'doctor')],
+  /* 18 */ [shared(2, 2, P1, TIME_OF_BLOCK(20)), shared(3, 2, P2, 0, 1)],
+  /* 19 */ [event('ReportRevoked', { reportId: 3n, hospitalId: 2n, patient: checksummed(P2) })],
+  /* 20 */ [
+    event('ReportImported', { reportId: 4n, patient: checksummed(P2), importer: IMPORTER, commitment: C(4), createdAt: 500n }),
+    event('GrantImported', { reportId: 4n, hospitalId: 1n, importer: IMPORTER, until: 0n }, 1),
+    event('GrantImported', { reportId: 4n, hospitalId: 2n, importer: IMPORTER, until: 600n }, 2),
+    event('PrescriptionImported', { reportId: 4n, doctor: checksummed(D2), hospitalId: 2n, index: 0n, commitment: C(12), createdAt: 550n }, 3),
+    event('AccessImported', { reportId: 4n, patient: checksummed(P2), doctor: checksummed(D2), hospitalId: 2n, accessedAt: 560n }, 4),
+  ],
+  /* 21 */ [event('EmergencyOpened', { ...EMERGENCY_1, end: BigInt(TIME_OF_BLOCK(21) + 3_600) })],
+  /* 22 */ [
+    event('EmergencyOpened', {
+      emergencyId: 2n, patient: checksummed(P1), doctor: checksummed(D1), hospitalId: 3n, start: BigInt(TIME_OF_BLOCK(22)), end: BigInt(TIME_OF_BLOCK(22) + 600), reasonHash: C(22),
+    }),
+    opened(1, P1, D1, 3, 'emergency', 2, 1),
+  ],
+  /* 23 */ [event('EmergencyEnded', { ...EMERGENCY_1, end: BigInt(TIME_OF_BLOCK(23)) })],
+  /* 24 */ [
+    event('PrescriptionSent', { reportId: 1n, pharmacyId: 4n, patient: checksummed(P1), index: 1n, until: 0n }),
+    opened(1, P1, PH, 4, 'dispensing', 1, 1),
+    event('PrescriptionDispensed', { reportId: 1n, pharmacyId: 4n, pharmacist: checksummed(PH), index: 1n }, 2),
+  ],
+  /* 25 */ [
+    event('ClaimFiled', { claimId: 7n, reportId: 1n, insurerId: 5n, patient: checksummed(P1), amount: 100n }),
+    opened(1, P1, INS, 5, 'payment', 7, 1),
+    event('ClaimDecided', { claimId: 7n, insurerId: 5n, decidedBy: checksummed(INS), status: 2n, approvedAmount: 100n, noteCommitment: C(30) }, 2),
+  ],
 ];
+/** The blocks every test of the read model starts from: what the first contract could do too. */
+const BLOCKS = LEDGER.slice(0, 15);
 
 /** The users behind the addresses (the acts and the doctors' list join them). */
 const USERS: readonly NewUser[] = [
@@ -100,11 +201,16 @@ async function addUsers(store: Store): Promise<void> {
   }
 }
 
-/** Blocks 1–7 as the follower applies them (one range, cursor moved to 8), the rest as receipts. */
+/** Blocks 1–7 as the follower applies them (one range, cursor moved to 8), the rest of BLOCKS as receipts. */
 async function project(store: Store): Promise<void> {
   const range = BLOCKS.slice(0, 7).flatMap((events, i) => events.map(event => ({ event, ...origin(i + 1) })));
   await store.projection.applyRange(range, 8);
-  for (let block = 8; block <= BLOCKS.length; block++) await store.projection.applyAll(BLOCKS[block - 1], origin(block));
+  await applyBlocks(store, 8, BLOCKS.length);
+}
+
+/** The ledger's blocks `first` to `last` as receipts, in order. */
+async function applyBlocks(store: Store, first: number, last = first): Promise<void> {
+  for (let block = first; block <= last; block++) await store.projection.applyAll(LEDGER[block - 1], origin(block));
 }
 
 const sorted = <T extends { id?: number; reportId?: number; hospitalId?: number }>(rows: T[]) =>
@@ -257,6 +363,51 @@ for (const implementation of IMPLEMENTATIONS) {
         assert.equal((await store.bodies.get(C(99)))?.status, 'failed');
         assert.equal(await store.bodies.settleFromReadModel(), 0);
       });
+
+      it('keeps bodies of every kind, and settles an emergency\'s reason from the read model', async () => {
+        await store.bodies.insertPending(C(21), 'emergency-reason', D2, 'reason');
+        await store.bodies.insertPending(C(30), 'claim-note', INS, 'note');
+        await assert.rejects(store.bodies.insertPending(C(40), 'memo' as BodyKind, P1, 'x'), 'no such kind');
+        assert.deepEqual(await store.bodies.get(C(30)), {
+          commitment: C(30), kind: 'claim-note', author: INS, envelope: 'note', status: 'pending', transactionHash: null, blockNumber: null,
+        });
+        assert.equal(await store.bodies.failPendingBefore(Date.now() + 1_000), 2);
+        assert.deepEqual((await store.bodies.failedOf('emergency-reason', D2)).map(row => row.commitment), [C(21)]);
+        assert.deepEqual((await store.bodies.failedOf('claim-note', INS)).map(row => row.commitment), [C(30)]);
+        await project(store);
+        await applyBlocks(store, 16, LEDGER.length);
+        assert.equal(await store.bodies.settleFromReadModel(), 1, 'the reason of emergency 1 (the read model keeps no claim notes)');
+        assert.deepEqual(await store.bodies.get(C(21)), {
+          commitment: C(21), kind: 'emergency-reason', author: D2, envelope: 'reason', status: 'confirmed', transactionHash: hash(21), blockNumber: 21,
+        });
+        assert.equal((await store.bodies.get(C(30)))?.status, 'failed');
+      });
+
+      it('upgrades a first contract\'s database: its bodies and their index stay, its read model and cursor go', async function () {
+        const upgraded = await implementation.openUpgraded(this.test?.title ?? 'upgrade', `
+          INSERT INTO bodies (commitment, kind, author, envelope, status, tx_hash, block_number, created_at)
+          VALUES ('${C(1)}', 'report', '${P1}', 'e1', 'confirmed', '${hash(5)}', 5, 1000), ('${C(2)}', 'prescription', '${D1}', 'e2', 'pending', NULL, NULL, 2000);
+          INSERT INTO ledger_hospitals (id, name, block_number, tx_hash) VALUES (1, 'St Mary', 1, '${hash(1)}');
+          INSERT INTO settings (key, value) VALUES ('projection.next_block', '42'), ('kept', 'yes');`);
+        const { store: migrated, tables, unsettledIndex } = upgraded;
+        try {
+          assert.deepEqual(await migrated.bodies.get(C(1)), {
+            commitment: C(1), kind: 'report', author: P1, envelope: 'e1', status: 'confirmed', transactionHash: hash(5), blockNumber: 5,
+          });
+          assert.equal((await migrated.bodies.get(C(2)))?.status, 'pending');
+          assert.match(unsettledIndex, /\(status\).*WHERE.*status.*<>.*'confirmed'/i);
+          assert.equal(await migrated.bodies.failPendingBefore(3_000), 1);
+          await migrated.bodies.insertPending(C(3), 'emergency-reason', D1, 'e3');
+          assert.equal(await migrated.projection.nextBlock(), undefined, 'the follower rebuilds the read model from the first block');
+          assert.equal(await migrated.settings.get('kept'), 'yes');
+          for (const table of READ_MODEL_TABLES) assert.ok(tables.includes(table), `${table} made`);
+          for (const table of ['ledger_hospitals', 'ledger_doctors', 'bodies_new']) assert.ok(!tables.includes(table), `${table} gone`);
+          assert.deepEqual(await migrated.readModel.hospitalNames(), new Map());
+        } finally {
+          await migrated.close();
+          upgraded.cleanUp();
+        }
+      });
     });
 
     describe('settings', () => {
@@ -277,11 +428,19 @@ for (const implementation of IMPLEMENTATIONS) {
         await project(store);
       });
 
+      const BOB: DoctorRow = {
+        username: 'bob', fullName: 'Bob Smith', email: 'bob@example.org', specialty: 'GP', address: D1,
+        hospitalId: 1, hospitalName: 'St Mary', hospitalAddress: '', hospitalPhone: '', removedAt: null,
+      };
+      /** The acts of blocks `first` to `last`, in the ledger's order. */
+      const actsOf = async (first: number, last = first) =>
+        (await store.acts.find({}, 'time', false)).filter(row => row.blockNumber >= first && row.blockNumber <= last);
+
       it('moves the cursor with a range, not with receipts', async () => {
         assert.equal(await store.projection.nextBlock(), 8);
       });
 
-      it('lists hospitals ignoring case, with their doctors and off-ledger details', async () => {
+      it('lists hospitals (not other organisations) ignoring case, with their doctors and off-ledger details', async () => {
         await store.readModel.saveHospitalDetails(1, { address: 'old', phone: 'old' });
         await store.readModel.saveHospitalDetails(1, { address: '1 Main St', phone: '555' });
         assert.deepEqual(await store.readModel.hospitals(), [
@@ -290,18 +449,44 @@ for (const implementation of IMPLEMENTATIONS) {
           { id: 1, name: 'St Mary', address: '1 Main St', phone: '555', doctorCount: 1 },
         ]);
         assert.equal(await store.readModel.hospitalExists(3), true);
-        assert.equal(await store.readModel.hospitalExists(4), false);
-        assert.deepEqual(await store.readModel.hospitalNames(), new Map([[1, 'St Mary'], [2, 'alder clinic'], [3, 'Birch']]));
+        assert.equal(await store.readModel.hospitalExists(4), false, 'a pharmacy');
+        assert.equal(await store.readModel.hospitalExists(6), false);
+        assert.deepEqual(
+          await store.readModel.hospitalNames(),
+          new Map([[1, 'St Mary'], [2, 'alder clinic'], [3, 'Birch'], [4, 'Apothecary'], [5, 'Acme Insurance']]),
+          'every organisation',
+        );
         assert.deepEqual(await store.readModel.doctors(), [
           {
             username: 'carol', fullName: 'alice Jones', email: 'carol@example.org', specialty: 'ENT', address: D2,
-            hospitalId: 2, hospitalName: 'alder clinic', hospitalAddress: '', hospitalPhone: '',
+            hospitalId: 2, hospitalName: 'alder clinic', hospitalAddress: '', hospitalPhone: '', removedAt: null,
           },
-          {
-            username: 'bob', fullName: 'Bob Smith', email: 'bob@example.org', specialty: 'GP', address: D1,
-            hospitalId: 1, hospitalName: 'St Mary', hospitalAddress: '1 Main St', hospitalPhone: '555',
-          },
+          { ...BOB, hospitalAddress: '1 Main St', hospitalPhone: '555' },
         ]);
+      });
+
+      it('marks a removed doctor with when, and takes them back when added again, in block order', async () => {
+        const bob = async () => (await store.readModel.doctors()).find(row => row.username === 'bob');
+        const doctorCounts = async () => (await store.readModel.hospitals()).map(row => [row.id, row.doctorCount]);
+        await applyBlocks(store, 16);
+        assert.deepEqual(await bob(), { ...BOB, removedAt: TIME_OF_BLOCK(16) }, 'still listed: the name stays on what they wrote');
+        assert.deepEqual(await doctorCounts(), [[2, 1], [3, 0], [1, 0]]);
+        await store.projection.applyAll(LEDGER[1], origin(2)); // the add again, older than the removal
+        assert.equal((await bob())?.removedAt, TIME_OF_BLOCK(16));
+
+        await applyBlocks(store, 17); // added again, to Birch
+        const readded = { ...BOB, hospitalId: 3, hospitalName: 'Birch' };
+        assert.deepEqual(await bob(), readded);
+        await store.projection.applyAll(LEDGER[15], origin(16)); // the removal again, older than the new add
+        await store.projection.applyAll(LEDGER[1], origin(2));
+        assert.deepEqual(await bob(), readded);
+        assert.deepEqual(await doctorCounts(), [[2, 1], [3, 1], [1, 0]]);
+
+        assert.deepEqual(
+          (await store.acts.find({ act: 'staff-removed' }, 'time', false)).map(row => [row.actor, row.doctor, row.doctorName, row.hospitalId, row.hospitalName, row.time]),
+          [[null, D1, 'Bob Smith', 1, 'St Mary', TIME_OF_BLOCK(16)]],
+        );
+        assert.equal(await store.acts.count({ act: 'staff-added' }), 4);
       });
 
       it('reads reports, pages of them, grants and the latest prescriptions', async () => {
@@ -312,15 +497,18 @@ for (const implementation of IMPLEMENTATIONS) {
         assert.deepEqual(await store.readModel.reportsOfPatient(P1, { limit: 1, offset: 1 }), [report1]);
         assert.deepEqual(await store.readModel.reportsOfPatient(P1, { limit: -1, offset: 0 }), await store.readModel.reportsOfPatient(P1));
         assert.deepEqual(await store.readModel.reportsOfPatient(address(5)), []);
-        assert.deepEqual((await store.readModel.reportsForHospital(1)).map(r => r.id), [3, 2, 1]);
-        assert.deepEqual((await store.readModel.reportsForHospital(1, { limit: 2, offset: 1 })).map(r => r.id), [2, 1]);
-        assert.deepEqual(await store.readModel.reportsForHospital(2), [], 'revoked');
+        assert.deepEqual((await store.readModel.reportsForHospital(1, NOW)).map(r => r.id), [3, 2, 1]);
+        assert.deepEqual((await store.readModel.reportsForHospital(1, NOW, { limit: 2, offset: 1 })).map(r => r.id), [2, 1]);
+        assert.deepEqual(await store.readModel.reportsForHospital(2, NOW), [], 'revoked');
 
         assert.deepEqual(
           await store.readModel.grants([1, 2, 99]),
           new Map([
-            [1, [{ reportId: 1, hospitalId: 2, hospitalName: 'alder clinic', active: false }, { reportId: 1, hospitalId: 1, hospitalName: 'St Mary', active: true }]],
-            [2, [{ reportId: 2, hospitalId: 1, hospitalName: 'St Mary', active: true }]],
+            [1, [
+              { reportId: 1, hospitalId: 2, hospitalName: 'alder clinic', active: false, until: TIME_OF_BLOCK(9) },
+              { reportId: 1, hospitalId: 1, hospitalName: 'St Mary', active: true, until: 0 },
+            ]],
+            [2, [{ reportId: 2, hospitalId: 1, hospitalName: 'St Mary', active: true, until: 0 }]],
             [99, []],
           ]),
         );
@@ -334,37 +522,157 @@ for (const implementation of IMPLEMENTATIONS) {
 
         assert.deepEqual(await store.readModel.commitments(), new Map([['1:', C(1)], ['2:', C(2)], ['3:', C(3)], ['1:0', C(10)], ['1:1', C(11)]]));
         assert.deepEqual(sorted(await store.readModel.reportsUpTo(6)), [{ id: 1, patient: P1, commitment: C(1) }, { id: 2, patient: P1, commitment: C(2) }]);
-        assert.deepEqual(sorted(await store.readModel.grantsUpTo(8)), [{ reportId: 1, hospitalId: 1, active: true }]);
-        assert.deepEqual(sorted(await store.readModel.grantsUpTo(9)), [{ reportId: 1, hospitalId: 1, active: true }, { reportId: 1, hospitalId: 2, active: false }]);
+        assert.deepEqual(sorted(await store.readModel.grantsUpTo(8)), [{ reportId: 1, hospitalId: 1, active: true, until: 0 }]);
+        assert.deepEqual(sorted(await store.readModel.grantsUpTo(9)), [
+          { reportId: 1, hospitalId: 1, active: true, until: 0 },
+          { reportId: 1, hospitalId: 2, active: false, until: TIME_OF_BLOCK(9) },
+        ]);
+      });
+
+      it('ends a grant at its until, and a revoked one at once; an older share applied again undoes neither', async () => {
+        const until = TIME_OF_BLOCK(20);
+        const sharedWith2 = async (now: number) => (await store.readModel.reportsForHospital(2, now)).map(r => r.id);
+        await applyBlocks(store, 18);
+        assert.deepEqual(await sharedWith2(until - 1), [3, 2]);
+        assert.deepEqual(await sharedWith2(until), [3], 'report 2\'s grant has expired: until is exclusive');
+        assert.deepEqual((await store.readModel.grants([2])).get(2), [
+          { reportId: 2, hospitalId: 2, hospitalName: 'alder clinic', active: true, until },
+          { reportId: 2, hospitalId: 1, hospitalName: 'St Mary', active: true, until: 0 },
+        ]);
+
+        await applyBlocks(store, 19);
+        const revoked = { reportId: 3, hospitalId: 2, hospitalName: 'alder clinic', active: false, until: TIME_OF_BLOCK(19) };
+        assert.deepEqual(await sharedWith2(until - 1), [2]);
+        assert.deepEqual((await store.readModel.grants([3])).get(3), [revoked, { reportId: 3, hospitalId: 1, hospitalName: 'St Mary', active: true, until: 0 }]);
+        await store.projection.applyAll(LEDGER[17], origin(18)); // the shares again, older than the revoke
+        assert.deepEqual((await store.readModel.grants([3])).get(3)?.[0], revoked);
+        assert.deepEqual(await sharedWith2(until - 1), [2]);
+        assert.deepEqual(
+          sorted(await store.readModel.grantsUpTo(19)).filter(grant => grant.hospitalId === 2),
+          [{ reportId: 1, hospitalId: 2, active: false, until: TIME_OF_BLOCK(9) }, { reportId: 2, hospitalId: 2, active: true, until }, { reportId: 3, hospitalId: 2, active: false, until: TIME_OF_BLOCK(19) }],
+        );
+        assert.deepEqual(
+          (await store.acts.find({ patient: P2, act: 'report-revoked' }, 'time', false)).map(row => [row.actor, row.reportId, row.hospitalName]),
+          [[P2, 3, 'alder clinic']],
+        );
+      });
+
+      it('keeps the first release\'s times of imported reports, prescriptions and openings', async () => {
+        await applyBlocks(store, 20);
+        assert.deepEqual(await store.readModel.report(4), { id: 4, patient: P2, commitment: C(4), createdAt: 500, transactionHash: hash(20), blockNumber: 20 });
+        assert.deepEqual((await store.readModel.reportsOfPatient(P2)).map(r => r.id), [4, 3]);
+        assert.deepEqual((await store.readModel.grants([4])).get(4), [
+          { reportId: 4, hospitalId: 2, hospitalName: 'alder clinic', active: false, until: 600 }, // ended in the first release
+          { reportId: 4, hospitalId: 1, hospitalName: 'St Mary', active: true, until: 0 },
+        ]);
+        assert.deepEqual((await store.readModel.reportsForHospital(1, NOW)).map(r => r.id), [4, 3, 2, 1]);
+        assert.deepEqual(await store.readModel.reportsForHospital(2, NOW), []);
+        assert.deepEqual(
+          (await store.readModel.latestPrescriptions([4])).get(4),
+          { reportId: 4, index: 0, doctor: D2, hospitalId: 2, hospitalName: 'alder clinic', commitment: C(12), createdAt: 550, transactionHash: hash(20), blockNumber: 20 },
+        );
+        assert.deepEqual((await actsOf(20)).map(row => [row.act, row.time, row.actor, row.patient, row.doctor, row.hospitalId, row.purpose]), [
+          ['report-added', 500, P2, P2, null, null, null],
+          ['report-shared', TIME_OF_BLOCK(20), P2, P2, null, 1, null], // the replayed grant names only the report: its owner
+          ['report-shared', TIME_OF_BLOCK(20), P2, P2, null, 2, null],
+          ['prescribed', 550, D2, P2, D2, 2, null],
+          ['opened', 560, D2, P2, D2, 2, 'treatment'],
+        ]);
+        assert.equal(await store.acts.count({ to: TIME_OF_BLOCK(1) }), 3, 'filtered by their time then');
+        assert.deepEqual((await store.acts.accessLog(P2, 10, 0)).map(row => [row.reportId, row.time, row.actorUsername]), [[4, 560, 'carol']]);
+        assert.equal(await store.acts.lastOpening(D2, 4), 560);
+      });
+
+      it('opens emergencies and ends one early; applying their events again, in any order, changes nothing', async () => {
+        await applyBlocks(store, 16, 21);
+        const first: EmergencyRow = {
+          id: 1, patient: P2, doctor: D2, hospitalId: 2, hospitalName: 'alder clinic', start: TIME_OF_BLOCK(21), end: TIME_OF_BLOCK(21) + 3_600,
+          endedEarly: false, reasonHash: C(21), transactionHash: hash(21), blockNumber: 21,
+        };
+        assert.deepEqual(await store.readModel.emergency(1), first);
+        await applyBlocks(store, 22, 23);
+        const ended = { ...first, end: TIME_OF_BLOCK(23), endedEarly: true };
+        const second: EmergencyRow = {
+          id: 2, patient: P1, doctor: D1, hospitalId: 3, hospitalName: 'Birch', start: TIME_OF_BLOCK(22), end: TIME_OF_BLOCK(22) + 600,
+          endedEarly: false, reasonHash: C(22), transactionHash: hash(22), blockNumber: 22,
+        };
+        const all = async () => ({
+          all: await store.readModel.emergencies(),
+          ofP2: await store.readModel.emergencies({ patient: P2 }),
+          byD1: await store.readModel.emergencies({ doctor: D1 }),
+          both: await store.readModel.emergencies({ patient: P1, doctor: D1 }),
+          none: await store.readModel.emergencies({ patient: P1, doctor: D2 }),
+          first: await store.readModel.emergency(1),
+          unknown: await store.readModel.emergency(99),
+          acts: await actsOf(21, 23),
+        });
+        const before = await all();
+        assert.deepEqual({ ...before, acts: undefined }, {
+          all: [second, ended], ofP2: [ended], byD1: [second], both: [second], none: [], first: ended, unknown: undefined, acts: undefined,
+        });
+        assert.deepEqual(before.acts.map(row => [row.act, row.actor, row.patient, row.doctor, row.hospitalId, row.purpose, row.ref]), [
+          ['emergency-opened', D2, P2, D2, 2, 'emergency', 1],
+          ['emergency-opened', D1, P1, D1, 3, 'emergency', 2],
+          ['opened', D1, P1, D1, 3, 'emergency', 2],
+          ['emergency-ended', P2, P2, D2, 2, 'emergency', 1],
+        ]);
+        for (const block of [23, 21, 22, 21]) await applyBlocks(store, block); // the opening again after its end, too
+        assert.deepEqual(await all(), before);
+      });
+
+      it('records why a record was opened, and what an act refers to: a prescription, a claim', async () => {
+        await applyBlocks(store, 24, 25);
+        assert.deepEqual(
+          (await actsOf(24, 25)).map(row => [row.act, row.actor, row.patient, row.doctor, row.reportId, row.hospitalId, row.hospitalName, row.purpose, row.ref]),
+          [
+            ['prescription-sent', P1, P1, null, 1, 4, 'Apothecary', null, null],
+            ['opened', PH, P1, PH, 1, 4, 'Apothecary', 'dispensing', 1],
+            ['dispensed', PH, P1, PH, 1, 4, 'Apothecary', null, null],
+            ['claim-filed', P1, P1, null, 1, 5, 'Acme Insurance', 'payment', 7],
+            ['opened', INS, P1, INS, 1, 5, 'Acme Insurance', 'payment', 7],
+            ['claim-decided', INS, null, INS, null, 5, 'Acme Insurance', 'payment', 7],
+          ],
+        );
+        assert.deepEqual((await actsOf(13)).map(row => row.purpose), ['treatment']);
+        assert.equal(await store.acts.accessCount(P1), 5);
+        assert.deepEqual((await store.acts.accessLog(P1, 2, 0)).map(row => [row.actor, row.purpose, row.ref, row.hospitalName]), [
+          [INS, 'payment', 7, 'Acme Insurance'],
+          [PH, 'dispensing', 1, 'Apothecary'],
+        ]);
+        assert.equal(await store.acts.lastOpening(PH, 1), TIME_OF_BLOCK(24));
       });
 
       it('records every act, with names joined from the users', async () => {
-        assert.equal(await store.acts.count({}), 20);
-        assert.equal(await store.acts.count({ actor: 'admin' }), 5);
+        assert.equal(await store.acts.count({}), 23);
+        assert.equal(await store.acts.count({ actor: 'admin' }), 8);
         assert.equal(await store.acts.count({ act: 'opened' }), 3);
         assert.equal(await store.acts.count({ from: TIME_OF_BLOCK(11), to: TIME_OF_BLOCK(14) }), 3);
-        assert.equal(await store.acts.count({ patient: P2 }), 3); // registered, added, shared (the share names only the report)
+        assert.equal(await store.acts.count({ patient: P2 }), 3); // registered, added, shared
         assert.equal(await store.acts.count({ actor: D1, act: 'prescribed' }), 2);
 
-        const shared = await store.acts.find({ act: 'report-shared' }, 'time', false);
-        assert.equal(shared.length, 4);
-        assert.deepEqual(shared[0], {
+        const sharedActs = await store.acts.find({ act: 'report-shared' }, 'time', false);
+        assert.equal(sharedActs.length, 4);
+        assert.deepEqual(sharedActs[0], {
           transactionHash: hash(8), blockNumber: 8, time: TIME_OF_BLOCK(8), act: 'report-shared', actor: P1, actorUsername: 'zoe', actorRole: 'patient',
           patient: P1, patientUsername: 'zoe', doctor: null, doctorName: null, reportId: 1, hospitalId: 1, hospitalName: 'St Mary', reportCommitment: C(1),
+          purpose: null, ref: null,
         });
         const [prescribed] = await store.acts.find({ act: 'prescribed' }, 'time', true, { limit: 1, offset: 0 });
         assert.deepEqual(prescribed, {
           transactionHash: hash(12), blockNumber: 12, time: TIME_OF_BLOCK(12), act: 'prescribed', actor: D1, actorUsername: 'bob', actorRole: 'doctor',
           patient: P1, patientUsername: 'zoe', doctor: D1, doctorName: 'Bob Smith', reportId: 1, hospitalId: 1, hospitalName: 'St Mary', reportCommitment: C(1),
+          purpose: null, ref: null,
         });
         const admin = await store.acts.find({ actor: 'admin' }, 'time', false);
-        assert.deepEqual(admin.map(row => [row.act, row.actor, row.hospitalId]), [
-          ['hospital-added', null, 1], ['hospital-added', null, 2], ['hospital-added', null, 3], ['doctor-added', null, 1], ['doctor-added', null, 2],
+        assert.deepEqual(admin.map(row => [row.act, row.actor, row.doctor, row.hospitalId]), [
+          ['organisation-added', null, null, 1], ['organisation-added', null, null, 2], ['organisation-added', null, null, 3],
+          ['organisation-added', null, null, 4], ['organisation-added', null, null, 5],
+          ['staff-added', null, D1, 1], ['staff-added', null, D2, 2], ['staff-added', null, PH, 4],
         ]);
         assert.deepEqual((await store.acts.find({}, 'time', true, { limit: 2, offset: 1 })).map(row => row.blockNumber), [14, 13]);
         assert.deepEqual((await store.acts.find({}, 'report', true, { limit: 3, offset: 0 })).map(row => [row.reportId, row.blockNumber]), [[3, 10], [3, 7], [2, 14]]);
-        assert.deepEqual((await store.acts.find({}, 'actor', false)).slice(0, 6).map(row => row.actorUsername), [null, null, null, null, null, 'adam']);
-        assert.equal((await store.acts.find({}, 'act', false))[0].act, 'doctor-added');
+        assert.deepEqual((await store.acts.find({}, 'actor', false)).slice(0, 9).map(row => row.actorUsername), [...Array<null>(8).fill(null), 'adam']);
+        assert.equal((await store.acts.find({}, 'act', false))[0].act, 'opened');
         assert.deepEqual((await store.acts.find({ patient: P1 }, 'patient', true, { limit: 100, offset: 10 })).length, 2);
       });
 
@@ -384,36 +692,37 @@ for (const implementation of IMPLEMENTATIONS) {
       });
 
       it('changes nothing when events are applied again, and an older grant event does not undo a newer one', async () => {
-        const before = {
+        await applyBlocks(store, 16, LEDGER.length);
+        const state = async () => ({
           acts: await store.acts.find({}, 'time', false),
-          grants: await store.readModel.grants([1, 2, 3]),
+          grants: await store.readModel.grants([1, 2, 3, 4]),
           hospitals: await store.readModel.hospitals(),
+          doctors: await store.readModel.doctors(),
+          emergencies: await store.readModel.emergencies(),
           commitments: await store.readModel.commitments(),
-        };
+        });
+        const before = await state();
         await project(store);
+        await applyBlocks(store, 16, LEDGER.length);
         await store.projection.applyAll(BLOCKS[7], origin(8)); // "shared with 2" again, older than its revoke
-        assert.deepEqual(
-          {
-            acts: await store.acts.find({}, 'time', false),
-            grants: await store.readModel.grants([1, 2, 3]),
-            hospitals: await store.readModel.hospitals(),
-            commitments: await store.readModel.commitments(),
-          },
-          before,
-        );
+        assert.deepEqual(await state(), before);
       });
 
       it('resets the read model and the cursor, and leaves the app\'s own tables alone', async () => {
         await store.settings.set('kept', 'yes');
+        await applyBlocks(store, 16, LEDGER.length);
         await store.projection.reset(3);
         assert.equal(await store.projection.nextBlock(), 3);
         assert.deepEqual(await store.readModel.hospitals(), []);
+        assert.deepEqual(await store.readModel.hospitalNames(), new Map());
+        assert.deepEqual(await store.readModel.doctors(), []);
+        assert.deepEqual(await store.readModel.emergencies(), []);
         assert.equal(await store.acts.count({}), 0);
         assert.equal((await store.readModel.commitments()).size, 0);
         assert.equal(await store.settings.get('kept'), 'yes');
         assert.equal(await store.users.any(), true);
         await project(store);
-        assert.equal(await store.acts.count({}), 20);
+        assert.equal(await store.acts.count({}), 23);
       });
 
       it('applies a range as one unit: an event that fails leaves neither rows nor cursor', async () => {
@@ -622,7 +931,7 @@ describe('the SQLite store', function () {
 
 // ─── Both implementations agree, query for query ──────────────────────────────────────────────
 
-describe('SQLite and PostgreSQL give the same acts', function () {
+describe('SQLite and PostgreSQL give the same acts and read model', function () {
   this.timeout(60_000);
   const stores: Store[] = [];
   const dirs: string[] = [];
@@ -634,6 +943,7 @@ describe('SQLite and PostgreSQL give the same acts', function () {
     for (const store of stores) {
       await addUsers(store);
       await project(store);
+      await applyBlocks(store, 16, LEDGER.length);
     }
   });
   after(async () => {
@@ -641,10 +951,11 @@ describe('SQLite and PostgreSQL give the same acts', function () {
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('for every filter, sort, direction and page', async () => {
+  it('for every filter, sort, direction and page of acts, and the read model\'s lists', async () => {
     const filters: ActFilter[] = [
-      {}, { actor: 'admin' }, { actor: P1 }, { actor: D1 }, { patient: P1 }, { patient: P2 }, { act: 'report-shared' }, { act: 'opened' },
-      { from: TIME_OF_BLOCK(6) }, { to: TIME_OF_BLOCK(6) }, { from: TIME_OF_BLOCK(5), to: TIME_OF_BLOCK(11), patient: P1 }, { actor: address(77) },
+      {}, { actor: 'admin' }, { actor: P1 }, { actor: D1 }, { actor: PH }, { patient: P1 }, { patient: P2 }, { act: 'report-shared' }, { act: 'opened' },
+      { act: 'emergency-ended' }, { from: TIME_OF_BLOCK(6) }, { to: TIME_OF_BLOCK(6) }, { from: TIME_OF_BLOCK(5), to: TIME_OF_BLOCK(11), patient: P1 },
+      { actor: address(77) },
     ];
     const pages: (PageWindow | undefined)[] = [undefined, { limit: 3, offset: 2 }, { limit: 5, offset: 0 }, { limit: 4, offset: 100 }];
     let compared = 0;
@@ -667,9 +978,19 @@ describe('SQLite and PostgreSQL give the same acts', function () {
         assert.deepStrictEqual(await stores[1].acts.accessLog(patient, limit, offset), await stores[0].acts.accessLog(patient, limit, offset));
       }
     }
-    assert.deepStrictEqual(await stores[1].readModel.hospitals(), await stores[0].readModel.hospitals());
-    assert.deepStrictEqual(await stores[1].readModel.doctors(), await stores[0].readModel.doctors());
-    assert.deepStrictEqual(await stores[1].users.doctors(), await stores[0].users.doctors());
+    const readModel = async (store: Store) => ({
+      hospitals: await store.readModel.hospitals(),
+      hospitalNames: await store.readModel.hospitalNames(),
+      doctors: await store.readModel.doctors(),
+      users: await store.users.doctors(),
+      grants: await store.readModel.grants([1, 2, 3, 4]),
+      grantsUpTo: sorted(await store.readModel.grantsUpTo(19)),
+      live: await Promise.all([1, 2].map(hospitalId => store.readModel.reportsForHospital(hospitalId, TIME_OF_BLOCK(20) - 1))),
+      prescriptions: await store.readModel.latestPrescriptions([1, 4]),
+      emergencies: await Promise.all([undefined, { patient: P2 }, { doctor: D1 }].map(filter => store.readModel.emergencies(filter))),
+      emergency: await store.readModel.emergency(1),
+    });
+    assert.deepStrictEqual(await readModel(stores[1]), await readModel(stores[0]));
   });
 });
 
@@ -728,12 +1049,12 @@ describe('the PostgreSQL store', function () {
     const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(url)));
     try {
       const { rows } = await stores[0].pool.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map(row => row.version), [1, 2, 3, 4]);
+      assert.deepEqual(rows.map(row => row.version), POSTGRES_MIGRATIONS.map((_, i) => i + 1));
       await stores[1].settings.set('seen', 'by all');
       for (const store of stores) assert.equal(await store.settings.get('seen'), 'by all');
       // And opening once more finds nothing to do.
       const again = await openPostgresStore(url);
-      assert.equal((await again.pool.query('SELECT 1 FROM schema_migrations')).rowCount, 4);
+      assert.equal((await again.pool.query('SELECT 1 FROM schema_migrations')).rowCount, POSTGRES_MIGRATIONS.length);
       await again.close();
     } finally {
       for (const store of stores) await store.close();
@@ -745,7 +1066,7 @@ describe('the PostgreSQL store', function () {
     const store = await openPostgresStore(url);
     await store.pool.query(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from the future', 0)`);
     await store.close();
-    await assert.rejects(openPostgresStore(url), /the database schema \(version 99\) is newer than this code \(4\)/);
+    await assert.rejects(openPostgresStore(url), new RegExp(`the database schema \\(version 99\\) is newer than this code \\(${POSTGRES_MIGRATIONS.length}\\)`));
   });
 
   it('shares sessions and throttle counts between servers, and admits atomically across them', async () => {

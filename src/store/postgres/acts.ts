@@ -11,7 +11,7 @@ const SELECT = `
   SELECT a.tx_hash AS "transactionHash", a.block_number AS "blockNumber", a.time, a.act, a.actor,
     ua.username AS "actorUsername", ua.role AS "actorRole", a.patient, up.username AS "patientUsername",
     a.doctor, ud.full_name AS "doctorName", a.report_id AS "reportId", a.hospital_id AS "hospitalId", h.name AS "hospitalName",
-    r.commitment AS "reportCommitment"
+    r.commitment AS "reportCommitment", a.purpose, a.ref
   ${ACTS_FROM}`;
 
 /** The filter's WHERE clause, its values bound as $1, $2, … */

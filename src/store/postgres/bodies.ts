@@ -25,16 +25,19 @@ export function createBodyStore(sql: PostgresConnection): BodyStore {
       const rows = await sql.rows<BodyRow>(`SELECT ${COLUMNS} FROM bodies WHERE commitment = ANY ($1::text[])`, [[...commitments]]);
       return new Map(rows.map(row => [row.commitment, row]));
     },
-    // Driven from the few unsettled bodies (a partial index), each looked up by its commitment.
+    // Driven from the few unsettled bodies (a partial index), each looked up by its commitment (an
+    // emergency's reason body by the emergency's reason hash).
     settleFromReadModel: () =>
       sql.changes(`
         UPDATE bodies b SET status = 'confirmed', (tx_hash, block_number) = (
             SELECT tx_hash, block_number FROM ledger_reports WHERE commitment = b.commitment
             UNION ALL SELECT tx_hash, block_number FROM ledger_prescriptions WHERE commitment = b.commitment
+            UNION ALL SELECT tx_hash, block_number FROM ledger_emergencies WHERE reason_hash = b.commitment
             LIMIT 1)
         WHERE b.status <> 'confirmed'
           AND (EXISTS (SELECT 1 FROM ledger_reports WHERE commitment = b.commitment)
-            OR EXISTS (SELECT 1 FROM ledger_prescriptions WHERE commitment = b.commitment))`),
+            OR EXISTS (SELECT 1 FROM ledger_prescriptions WHERE commitment = b.commitment)
+            OR EXISTS (SELECT 1 FROM ledger_emergencies WHERE reason_hash = b.commitment))`),
     failPendingBefore: before => sql.changes(`UPDATE bodies SET status = 'failed' WHERE status = 'pending' AND created_at < $1`, [before]),
     replaceEnvelope: async (commitment, envelope) => void (await sql.query('UPDATE bodies SET envelope = $1 WHERE commitment = $2', [envelope, commitment])),
   };

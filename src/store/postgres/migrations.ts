@@ -1,9 +1,10 @@
 /**
  * The PostgreSQL schema: the same tables, columns and constraints as SQLite's (sqlite/migrations.ts),
  * migration for migration, in PostgreSQL's dialect. Integers are bigint (ms timestamps, block
- * numbers, ids; read back as JS numbers, see connection.ts), a grant's `active` is a boolean, and
- * the row ids SQLite gives by rowid are identity columns. A migration is never edited once it has
- * landed: change the schema by appending one here and one in SQLite's list.
+ * numbers, ids; read back as JS numbers, see connection.ts), flags (a grant's `active`, an
+ * emergency's `ended_early`) are booleans, and the row ids SQLite gives by rowid are identity
+ * columns. A migration is never edited once it has landed: change the schema by appending one
+ * here and one in SQLite's list.
  *
  * `schema_migrations` records which have run. They run under an advisory lock, so two servers
  * that start at once never both migrate: the second waits, then finds nothing left to do.
@@ -163,6 +164,116 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       DELETE FROM sessions;
       ALTER TABLE sessions ADD COLUMN user_key text;
       CREATE INDEX sessions_by_user ON sessions (user_key);
+    `,
+  },
+  {
+    name: 'the second contract: organisations, staff, emergencies, grants with an end, purposes',
+    sql: `
+      DROP TABLE ledger_hospitals;
+      DROP TABLE ledger_doctors;
+      DROP TABLE ledger_patients;
+      DROP TABLE ledger_reports;
+      DROP TABLE ledger_grants;
+      DROP TABLE ledger_prescriptions;
+      DROP TABLE ledger_acts;
+
+      CREATE TABLE ledger_organisations (
+        id           bigint PRIMARY KEY,
+        kind         text NOT NULL CHECK (kind IN ('hospital', 'pharmacy', 'insurer')),
+        name         text NOT NULL,
+        block_number bigint NOT NULL,
+        tx_hash      text NOT NULL
+      );
+      CREATE TABLE ledger_staff (
+        address         text PRIMARY KEY,
+        organisation_id bigint NOT NULL,
+        role            text NOT NULL CHECK (role IN ('doctor', 'pharmacist', 'insurer')),
+        removed_at      bigint,
+        block_number    bigint NOT NULL,
+        tx_hash         text NOT NULL
+      );
+      CREATE INDEX ledger_staff_by_organisation ON ledger_staff (organisation_id, role) WHERE removed_at IS NULL;
+      CREATE TABLE ledger_patients (
+        address      text PRIMARY KEY,
+        block_number bigint NOT NULL,
+        tx_hash      text NOT NULL
+      );
+      CREATE TABLE ledger_reports (
+        id           bigint PRIMARY KEY,
+        patient      text NOT NULL,
+        commitment   text NOT NULL,
+        created_at   bigint NOT NULL,
+        block_number bigint NOT NULL,
+        tx_hash      text NOT NULL
+      );
+      CREATE INDEX ledger_reports_by_patient ON ledger_reports (patient, id);
+      CREATE INDEX ledger_reports_by_commitment ON ledger_reports (commitment);
+      CREATE TABLE ledger_grants (
+        report_id    bigint NOT NULL,
+        hospital_id  bigint NOT NULL,
+        active       boolean NOT NULL,
+        until        bigint NOT NULL DEFAULT 0,
+        changed_at   bigint NOT NULL,
+        block_number bigint NOT NULL,
+        tx_hash      text NOT NULL,
+        PRIMARY KEY (report_id, hospital_id)
+      );
+      CREATE INDEX ledger_grants_live_by_hospital ON ledger_grants (hospital_id, report_id, until) WHERE active;
+      CREATE TABLE ledger_prescriptions (
+        report_id    bigint NOT NULL,
+        idx          bigint NOT NULL,
+        doctor       text NOT NULL,
+        hospital_id  bigint NOT NULL,
+        commitment   text NOT NULL,
+        created_at   bigint NOT NULL,
+        block_number bigint NOT NULL,
+        tx_hash      text NOT NULL,
+        PRIMARY KEY (report_id, idx)
+      );
+      CREATE INDEX ledger_prescriptions_by_commitment ON ledger_prescriptions (commitment);
+      CREATE TABLE ledger_emergencies (
+        id           bigint PRIMARY KEY,
+        patient      text NOT NULL,
+        doctor       text NOT NULL,
+        hospital_id  bigint NOT NULL,
+        start        bigint NOT NULL,
+        "end"        bigint NOT NULL,
+        reason_hash  text NOT NULL,
+        ended_early  boolean NOT NULL DEFAULT false,
+        block_number bigint NOT NULL,
+        tx_hash      text NOT NULL
+      );
+      CREATE INDEX ledger_emergencies_by_patient ON ledger_emergencies (patient, id);
+      CREATE INDEX ledger_emergencies_by_doctor ON ledger_emergencies (doctor, id);
+      CREATE INDEX ledger_emergencies_by_reason ON ledger_emergencies (reason_hash);
+
+      CREATE TABLE ledger_acts (
+        tx_hash      text NOT NULL,
+        log_index    bigint NOT NULL,
+        block_number bigint NOT NULL,
+        time         bigint NOT NULL,
+        act          text NOT NULL CHECK (act IN ('organisation-added', 'staff-added', 'staff-removed', 'patient-registered',
+                                                'report-added', 'report-shared', 'report-revoked', 'prescribed', 'opened',
+                                                'emergency-opened', 'emergency-ended', 'prescription-sent',
+                                                'prescription-withdrawn', 'dispensed', 'claim-filed', 'claim-decided')),
+        actor        text,
+        patient      text,
+        doctor       text,
+        report_id    bigint,
+        hospital_id  bigint,
+        purpose      text CHECK (purpose IN ('none', 'treatment', 'dispensing', 'payment', 'emergency')),
+        ref          bigint,
+        PRIMARY KEY (tx_hash, log_index)
+      );
+      CREATE INDEX ledger_acts_by_time ON ledger_acts (block_number, log_index);
+      CREATE INDEX ledger_acts_by_patient ON ledger_acts (patient, act, block_number);
+      CREATE INDEX ledger_acts_by_actor ON ledger_acts (actor, block_number);
+
+      -- PostgreSQL changes a CHECK in place (its name is PostgreSQL's own: table_column_check).
+      ALTER TABLE bodies DROP CONSTRAINT bodies_kind_check;
+      ALTER TABLE bodies ADD CONSTRAINT bodies_kind_check CHECK (kind IN ('report', 'prescription', 'emergency-reason', 'claim-note'));
+
+      DELETE FROM settings WHERE key = 'projection.next_block';
     `,
   },
 ];

@@ -3,12 +3,17 @@
  * off-ledger details, each list one query. Orders are SQLite's: text by its bytes (COLLATE "C"),
  * and SQLite's NOCASE (ASCII letters folded) as lower() under "C".
  */
-import type { DoctorRow, GrantRow, HospitalRow, PageWindow, PrescriptionRow, ReadModel, ReportRow } from '../ports';
+import { emergencyWhere } from '../act-query';
+import type { DoctorRow, EmergencyRow, GrantRow, HospitalRow, PageWindow, PrescriptionRow, ReadModel, ReportRow } from '../ports';
 import type { PostgresConnection } from './connection';
 
 const REPORT_COLUMNS = 'r.id, r.patient, r.commitment, r.created_at AS "createdAt", r.tx_hash AS "transactionHash", r.block_number AS "blockNumber"';
 const PRESCRIPTION_COLUMNS = `p.report_id AS "reportId", p.idx AS "index", p.doctor, p.hospital_id AS "hospitalId", h.name AS "hospitalName",
   p.commitment, p.created_at AS "createdAt", p.tx_hash AS "transactionHash", p.block_number AS "blockNumber"`;
+const EMERGENCIES = `
+  SELECT e.id, e.patient, e.doctor, e.hospital_id AS "hospitalId", h.name AS "hospitalName", e.start, e."end", e.ended_early AS "endedEarly",
+    e.reason_hash AS "reasonHash", e.tx_hash AS "transactionHash", e.block_number AS "blockNumber"
+  FROM ledger_emergencies e JOIN ledger_organisations h ON h.id = e.hospital_id`;
 
 /** LIMIT and OFFSET of a page: no page (or SQLite's negative "no limit") is LIMIT NULL, i.e. all. */
 export function paging(page: PageWindow | undefined): [number | null, number] {
@@ -19,46 +24,50 @@ export function paging(page: PageWindow | undefined): [number | null, number] {
 
 export function createReadModel(sql: PostgresConnection): ReadModel {
   return {
+    // Hospitals only (pharmacies and insurers are organisations too), with their doctors still on staff.
     hospitals: () =>
       sql.rows<HospitalRow>(`
         SELECT h.id, h.name, coalesce(d.address, '') AS address, coalesce(d.phone, '') AS phone,
-          (SELECT count(*) FROM ledger_doctors WHERE hospital_id = h.id) AS "doctorCount"
-        FROM ledger_hospitals h LEFT JOIN hospital_details d ON d.hospital_id = h.id
+          (SELECT count(*) FROM ledger_staff WHERE organisation_id = h.id AND role = 'doctor' AND removed_at IS NULL) AS "doctorCount"
+        FROM ledger_organisations h LEFT JOIN hospital_details d ON d.hospital_id = h.id
+        WHERE h.kind = 'hospital'
         ORDER BY lower(h.name COLLATE "C"), h.id`),
-    hospitalExists: async hospitalId => (await sql.first('SELECT id FROM ledger_hospitals WHERE id = $1', [hospitalId])) !== undefined,
-    hospitalNames: async () => new Map((await sql.rows<{ id: number; name: string }>('SELECT id, name FROM ledger_hospitals')).map(row => [row.id, row.name])),
+    hospitalExists: async hospitalId => (await sql.first(`SELECT id FROM ledger_organisations WHERE id = $1 AND kind = 'hospital'`, [hospitalId])) !== undefined,
+    // Every organisation's: grants, prescriptions and acts name pharmacies and insurers too.
+    hospitalNames: async () => new Map((await sql.rows<{ id: number; name: string }>('SELECT id, name FROM ledger_organisations')).map(row => [row.id, row.name])),
     saveHospitalDetails: async (hospitalId, { address, phone }) =>
       void (await sql.query(
         `INSERT INTO hospital_details (hospital_id, address, phone) VALUES ($1, $2, $3)
          ON CONFLICT (hospital_id) DO UPDATE SET address = excluded.address, phone = excluded.phone`,
         [hospitalId, address, phone],
       )),
+    // Removed doctors too, with when: their names stay on what they wrote.
     doctors: () =>
       sql.rows<DoctorRow>(`
         SELECT u.username, u.full_name AS "fullName", u.email, u.specialty, u.address, h.id AS "hospitalId", h.name AS "hospitalName",
-          coalesce(d.address, '') AS "hospitalAddress", coalesce(d.phone, '') AS "hospitalPhone"
+          coalesce(d.address, '') AS "hospitalAddress", coalesce(d.phone, '') AS "hospitalPhone", s.removed_at AS "removedAt"
         FROM users u
-          JOIN ledger_doctors ld ON ld.address = u.address
-          JOIN ledger_hospitals h ON h.id = ld.hospital_id
+          JOIN ledger_staff s ON s.address = u.address AND s.role = 'doctor'
+          JOIN ledger_organisations h ON h.id = s.organisation_id
           LEFT JOIN hospital_details d ON d.hospital_id = h.id
-        WHERE u.role = 'doctor'
         ORDER BY lower(u.full_name COLLATE "C"), u.username COLLATE "C"`),
     report: reportId => sql.first<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.id = $1`, [reportId]),
     reportsOfPatient: (patient, page) =>
       sql.rows<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.patient = $1 ORDER BY r.id DESC LIMIT $2 OFFSET $3`, [patient, ...paging(page)]),
-    reportsForHospital: (hospitalId, page) =>
+    // Live grants: not revoked, and without an end or ending after now.
+    reportsForHospital: (hospitalId, now, page) =>
       sql.rows<ReportRow>(
         `SELECT ${REPORT_COLUMNS} FROM ledger_grants g JOIN ledger_reports r ON r.id = g.report_id
-         WHERE g.hospital_id = $1 AND g.active ORDER BY g.report_id DESC LIMIT $2 OFFSET $3`,
-        [hospitalId, ...paging(page)],
+         WHERE g.hospital_id = $1 AND g.active AND (g.until = 0 OR g.until > $2) ORDER BY g.report_id DESC LIMIT $3 OFFSET $4`,
+        [hospitalId, now, ...paging(page)],
       ),
 
     grants: async reportIds => {
       const byReport = new Map<number, GrantRow[]>(reportIds.map(reportId => [reportId, []]));
       if (reportIds.length === 0) return byReport;
       const rows = await sql.rows<GrantRow>(
-        `SELECT g.report_id AS "reportId", g.hospital_id AS "hospitalId", h.name AS "hospitalName", g.active
-         FROM ledger_grants g JOIN ledger_hospitals h ON h.id = g.hospital_id
+        `SELECT g.report_id AS "reportId", g.hospital_id AS "hospitalId", h.name AS "hospitalName", g.active, g.until
+         FROM ledger_grants g JOIN ledger_organisations h ON h.id = g.hospital_id
          WHERE g.report_id = ANY ($1::bigint[]) ORDER BY lower(h.name COLLATE "C"), h.id`,
         [[...reportIds]],
       );
@@ -69,7 +78,7 @@ export function createReadModel(sql: PostgresConnection): ReadModel {
     latestPrescriptions: async reportIds => {
       if (reportIds.length === 0) return new Map<number, PrescriptionRow>();
       const rows = await sql.rows<PrescriptionRow>(
-        `SELECT ${PRESCRIPTION_COLUMNS} FROM ledger_prescriptions p JOIN ledger_hospitals h ON h.id = p.hospital_id
+        `SELECT ${PRESCRIPTION_COLUMNS} FROM ledger_prescriptions p JOIN ledger_organisations h ON h.id = p.hospital_id
          WHERE p.report_id = ANY ($1::bigint[])
            AND p.idx = (SELECT max(idx) FROM ledger_prescriptions WHERE report_id = p.report_id)`,
         [[...reportIds]],
@@ -85,9 +94,15 @@ export function createReadModel(sql: PostgresConnection): ReadModel {
       ),
     reportsUpTo: upTo => sql.rows<{ id: number; patient: string; commitment: string }>('SELECT id, patient, commitment FROM ledger_reports WHERE block_number <= $1', [upTo]),
     grantsUpTo: upTo =>
-      sql.rows<{ reportId: number; hospitalId: number; active: boolean }>(
-        'SELECT report_id AS "reportId", hospital_id AS "hospitalId", active FROM ledger_grants WHERE block_number <= $1',
+      sql.rows<{ reportId: number; hospitalId: number; active: boolean; until: number }>(
+        'SELECT report_id AS "reportId", hospital_id AS "hospitalId", active, until FROM ledger_grants WHERE block_number <= $1',
         [upTo],
       ),
+
+    emergencies: (filter = {}) => {
+      const { sql: clause, params } = emergencyWhere(filter, position => `$${position}`);
+      return sql.rows<EmergencyRow>(`${EMERGENCIES} ${clause} ORDER BY e.id DESC`, params);
+    },
+    emergency: id => sql.first<EmergencyRow>(`${EMERGENCIES} WHERE e.id = $1`, [id]),
   };
 }

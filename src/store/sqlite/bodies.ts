@@ -26,7 +26,8 @@ export function createBodyStore(sql: SqliteConnection): BodyStore {
         const rows = db.prepare<string[], BodyRow>(`SELECT ${COLUMNS} FROM bodies WHERE commitment IN (${commitments.map(() => '?').join(',')})`).all(...commitments);
         return new Map(rows.map(row => [row.commitment, row]));
       }),
-    // Driven from the few unsettled bodies (a partial index), each looked up by its commitment.
+    // Driven from the few unsettled bodies (a partial index), each looked up by its commitment (an
+    // emergency's reason body by the emergency's reason hash).
     settleFromReadModel: () =>
       sql.run(
         () =>
@@ -34,10 +35,12 @@ export function createBodyStore(sql: SqliteConnection): BodyStore {
             UPDATE bodies SET status = 'confirmed', (tx_hash, block_number) = (
                 SELECT tx_hash, block_number FROM ledger_reports WHERE commitment = bodies.commitment
                 UNION ALL SELECT tx_hash, block_number FROM ledger_prescriptions WHERE commitment = bodies.commitment
+                UNION ALL SELECT tx_hash, block_number FROM ledger_emergencies WHERE reason_hash = bodies.commitment
                 LIMIT 1)
             WHERE status <> 'confirmed'
               AND (EXISTS (SELECT 1 FROM ledger_reports WHERE commitment = bodies.commitment)
-                OR EXISTS (SELECT 1 FROM ledger_prescriptions WHERE commitment = bodies.commitment))`).run().changes,
+                OR EXISTS (SELECT 1 FROM ledger_prescriptions WHERE commitment = bodies.commitment)
+                OR EXISTS (SELECT 1 FROM ledger_emergencies WHERE reason_hash = bodies.commitment))`).run().changes,
       ),
     failPendingBefore: before => sql.run(() => sql.statement(`UPDATE bodies SET status = 'failed' WHERE status = 'pending' AND created_at < ?`).run(before).changes),
     replaceEnvelope: (commitment, envelope) => sql.run(() => void sql.statement('UPDATE bodies SET envelope = ? WHERE commitment = ?').run(envelope, commitment)),

@@ -181,4 +181,145 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_user ON sessions (user_key);
     `,
   },
+  {
+    name: 'the second contract: organisations, staff, emergencies, grants with an end, purposes',
+    sql: `
+      -- The read model is the first contract's events as tables: the second contract's events
+      -- make other rows, so the old tables go and the follower rebuilds the new ones from the
+      -- ledger (the cursor is deleted below). Dropping a table drops its indexes.
+      DROP TABLE ledger_hospitals;
+      DROP TABLE ledger_doctors;
+      DROP TABLE ledger_patients;
+      DROP TABLE ledger_reports;
+      DROP TABLE ledger_grants;
+      DROP TABLE ledger_prescriptions;
+      DROP TABLE ledger_acts;
+
+      -- Hospitals, pharmacies and insurers (hospital_details keeps a hospital's address and phone).
+      CREATE TABLE ledger_organisations (
+        id   INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('hospital', 'pharmacy', 'insurer')),
+        name TEXT NOT NULL,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL
+      ) STRICT;
+      -- One row per account that was ever staff: its latest organisation and role, and when it
+      -- was removed (NULL while staff). block_number and tx_hash are the latest add or removal,
+      -- so that an older event applied again never undoes a newer one.
+      CREATE TABLE ledger_staff (
+        address         TEXT PRIMARY KEY,
+        organisation_id INTEGER NOT NULL,
+        role            TEXT NOT NULL CHECK (role IN ('doctor', 'pharmacist', 'insurer')),
+        removed_at      INTEGER,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX ledger_staff_by_organisation ON ledger_staff (organisation_id, role) WHERE removed_at IS NULL;
+      CREATE TABLE ledger_patients (
+        address TEXT PRIMARY KEY,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE ledger_reports (
+        id         INTEGER PRIMARY KEY,
+        patient    TEXT NOT NULL,
+        commitment TEXT NOT NULL,
+        -- The block's time, or for a report of a first release, its time then.
+        created_at INTEGER NOT NULL,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX ledger_reports_by_patient ON ledger_reports (patient, id);
+      CREATE INDEX ledger_reports_by_commitment ON ledger_reports (commitment);
+      -- A hospital's treatment grant: live while active and (until = 0 or until > now); an
+      -- inactive grant was revoked at until.
+      CREATE TABLE ledger_grants (
+        report_id   INTEGER NOT NULL,
+        hospital_id INTEGER NOT NULL,
+        active      INTEGER NOT NULL,
+        until       INTEGER NOT NULL DEFAULT 0,
+        changed_at  INTEGER NOT NULL,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL,
+        PRIMARY KEY (report_id, hospital_id)
+      ) STRICT;
+      -- A hospital's reports, newest first: the active grants, their ends read from the index.
+      CREATE INDEX ledger_grants_live_by_hospital ON ledger_grants (hospital_id, report_id, until) WHERE active = 1;
+      CREATE TABLE ledger_prescriptions (
+        report_id   INTEGER NOT NULL,
+        idx         INTEGER NOT NULL,
+        doctor      TEXT NOT NULL,
+        hospital_id INTEGER NOT NULL,
+        commitment  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL,
+        PRIMARY KEY (report_id, idx)
+      ) STRICT;
+      CREATE INDEX ledger_prescriptions_by_commitment ON ledger_prescriptions (commitment);
+      -- Break-glass accesses: a doctor reads every report of a patient from start until "end"
+      -- (exclusive); ended_early once the patient ended it, "end" then being when.
+      CREATE TABLE ledger_emergencies (
+        id          INTEGER PRIMARY KEY,
+        patient     TEXT NOT NULL,
+        doctor      TEXT NOT NULL,
+        hospital_id INTEGER NOT NULL,
+        start       INTEGER NOT NULL,
+        "end"       INTEGER NOT NULL,
+        reason_hash TEXT NOT NULL,
+        ended_early INTEGER NOT NULL DEFAULT 0,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX ledger_emergencies_by_patient ON ledger_emergencies (patient, id);
+      CREATE INDEX ledger_emergencies_by_doctor ON ledger_emergencies (doctor, id);
+      CREATE INDEX ledger_emergencies_by_reason ON ledger_emergencies (reason_hash);
+
+      -- Every event of the contract that is an act (domain/acts.ts), now with why a record was
+      -- opened and what the act refers to (an emergency, a claim, a prescription's index).
+      CREATE TABLE ledger_acts (
+        tx_hash      TEXT NOT NULL,
+        log_index    INTEGER NOT NULL,
+        block_number INTEGER NOT NULL,
+        time         INTEGER NOT NULL,
+        act          TEXT NOT NULL CHECK (act IN ('organisation-added', 'staff-added', 'staff-removed', 'patient-registered',
+                                                'report-added', 'report-shared', 'report-revoked', 'prescribed', 'opened',
+                                                'emergency-opened', 'emergency-ended', 'prescription-sent',
+                                                'prescription-withdrawn', 'dispensed', 'claim-filed', 'claim-decided')),
+        -- The acting account; NULL for the admin's acts.
+        actor        TEXT,
+        patient      TEXT,
+        doctor       TEXT,
+        report_id    INTEGER,
+        hospital_id  INTEGER,
+        purpose      TEXT CHECK (purpose IN ('none', 'treatment', 'dispensing', 'payment', 'emergency')),
+        ref          INTEGER,
+        PRIMARY KEY (tx_hash, log_index)
+      ) STRICT;
+      CREATE INDEX ledger_acts_by_time ON ledger_acts (block_number, log_index);
+      CREATE INDEX ledger_acts_by_patient ON ledger_acts (patient, act, block_number);
+      CREATE INDEX ledger_acts_by_actor ON ledger_acts (actor, block_number);
+
+      -- Bodies of emergency reasons and claim notes too. SQLite cannot change a CHECK: the table
+      -- is made anew and its rows copied (SQLite's own recipe: new table, copy, drop, rename).
+      CREATE TABLE bodies_new (
+        commitment   TEXT PRIMARY KEY,
+        kind         TEXT NOT NULL CHECK (kind IN ('report', 'prescription', 'emergency-reason', 'claim-note')),
+        author       TEXT NOT NULL,
+        envelope     TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'failed')),
+        tx_hash      TEXT,
+        block_number INTEGER,
+        created_at   INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO bodies_new (commitment, kind, author, envelope, status, tx_hash, block_number, created_at)
+        SELECT commitment, kind, author, envelope, status, tx_hash, block_number, created_at FROM bodies;
+      DROP TABLE bodies;
+      ALTER TABLE bodies_new RENAME TO bodies;
+      CREATE INDEX bodies_unsettled ON bodies (status) WHERE status <> 'confirmed';
+
+      -- Rebuild the read model from the contract's first block.
+      DELETE FROM settings WHERE key = 'projection.next_block';
+    `,
+  },
 ];

@@ -2,50 +2,77 @@
  * The read model: the contract's events applied to SQLite tables (`ledger_*`). Every page reads
  * ledger state from here instead of one node call per row. The same function applies the events
  * of the app's own receipts (so a page right after a write shows it) and, when catching up or
- * rebuilding, the events found on the ledger; applying an event twice changes nothing. Which rows
- * an event makes is ../events.ts; here is only how SQLite writes them.
+ * rebuilding, the events found on the ledger; applying an event twice changes nothing. Which
+ * change an event makes, and what each kind of change means, is ../events.ts; here is only how
+ * SQLite writes them, each statement's values named after the change's fields.
  */
 import type { Statement } from 'better-sqlite3';
 import type { DecodedEvent } from '../../ledger/abi';
-import { actRecordOf, ledgerRowOf, PROJECTION_CURSOR, READ_MODEL_TABLES, type LedgerRow } from '../events';
+import { actRecordOf, ledgerChangeOf, PROJECTION_CURSOR, READ_MODEL_TABLES, type LedgerChange } from '../events';
 import type { EventOrigin, Projection } from '../ports';
 import type { SqliteConnection } from './connection';
 import { settingsStatements } from './settings';
 
-/** SQLite has no booleans: true and false are stored as 1 and 0. */
-const bindable = (value: string | number | boolean | null) => (typeof value === 'boolean' ? Number(value) : value);
+/** The statement of each kind of change (see LedgerChange for what each must do). */
+const CHANGES: Record<LedgerChange['kind'], string> = {
+  organisation: `
+    INSERT OR IGNORE INTO ledger_organisations (id, kind, name, block_number, tx_hash)
+    VALUES (:id, :organisationKind, :name, :blockNumber, :txHash)`,
+  // A newer add replaces the row, removed or not (staff may be added again, to any organisation).
+  'staff-added': `
+    INSERT INTO ledger_staff (address, organisation_id, role, removed_at, block_number, tx_hash)
+    VALUES (:address, :organisationId, :role, NULL, :blockNumber, :txHash)
+    ON CONFLICT (address) DO UPDATE SET
+      organisation_id = excluded.organisation_id, role = excluded.role, removed_at = NULL,
+      block_number = excluded.block_number, tx_hash = excluded.tx_hash
+    WHERE excluded.block_number >= ledger_staff.block_number`,
+  // The removal's block becomes the row's, so that its add applied again does not undo it.
+  'staff-removed': `
+    UPDATE ledger_staff SET removed_at = :removedAt, block_number = :blockNumber, tx_hash = :txHash
+    WHERE address = :address AND block_number <= :blockNumber`,
+  patient: 'INSERT OR IGNORE INTO ledger_patients (address, block_number, tx_hash) VALUES (:address, :blockNumber, :txHash)',
+  report: `
+    INSERT OR IGNORE INTO ledger_reports (id, patient, commitment, created_at, block_number, tx_hash)
+    VALUES (:id, :patient, :commitment, :createdAt, :blockNumber, :txHash)`,
+  grant: `
+    INSERT INTO ledger_grants (report_id, hospital_id, active, until, changed_at, block_number, tx_hash)
+    VALUES (:reportId, :hospitalId, :active, :until, :changedAt, :blockNumber, :txHash)
+    ON CONFLICT (report_id, hospital_id) DO UPDATE SET
+      active = excluded.active, until = excluded.until, changed_at = excluded.changed_at,
+      block_number = excluded.block_number, tx_hash = excluded.tx_hash
+    WHERE excluded.block_number >= ledger_grants.block_number`,
+  prescription: `
+    INSERT OR IGNORE INTO ledger_prescriptions (report_id, idx, doctor, hospital_id, commitment, created_at, block_number, tx_hash)
+    VALUES (:reportId, :index, :doctor, :hospitalId, :commitment, :createdAt, :blockNumber, :txHash)`,
+  'emergency-opened': `
+    INSERT OR IGNORE INTO ledger_emergencies (id, patient, doctor, hospital_id, start, "end", reason_hash, ended_early, block_number, tx_hash)
+    VALUES (:id, :patient, :doctor, :hospitalId, :start, :end, :reasonHash, 0, :blockNumber, :txHash)`,
+  'emergency-ended': 'UPDATE ledger_emergencies SET "end" = :end, ended_early = 1 WHERE id = :id',
+};
+
+// An act whose event names only the report (a prescription, a replayed grant): its patient, and
+// for a report owner's act its actor, come from the report.
+const INSERT_ACT = `
+  INSERT OR IGNORE INTO ledger_acts (tx_hash, log_index, block_number, time, act, actor, patient, doctor, report_id, hospital_id, purpose, ref)
+  SELECT :txHash, :logIndex, :blockNumber, :time, :act,
+    coalesce(:actor, CASE WHEN :byReportOwner THEN r.patient END),
+    coalesce(:patient, r.patient), :doctor, :reportId, :hospitalId, :purpose, :ref
+  FROM (SELECT 1) LEFT JOIN ledger_reports r ON r.id = :reportId`;
+
+/** A change or an act as named values SQLite binds: it has no booleans, true and false are 1 and 0. */
+const bindable = (values: object) =>
+  Object.fromEntries(Object.entries(values).map(([name, value]: [string, unknown]) => [name, typeof value === 'boolean' ? Number(value) : value]));
 
 export function createProjection(sql: SqliteConnection): Projection {
   const { db } = sql;
-  const insert: Record<LedgerRow['table'], Statement> = {
-    ledger_hospitals: db.prepare('INSERT OR IGNORE INTO ledger_hospitals (id, name, block_number, tx_hash) VALUES (?, ?, ?, ?)'),
-    ledger_doctors: db.prepare('INSERT OR IGNORE INTO ledger_doctors (address, hospital_id, block_number, tx_hash) VALUES (?, ?, ?, ?)'),
-    ledger_patients: db.prepare('INSERT OR IGNORE INTO ledger_patients (address, block_number, tx_hash) VALUES (?, ?, ?)'),
-    ledger_reports: db.prepare(
-      'INSERT OR IGNORE INTO ledger_reports (id, patient, commitment, created_at, block_number, tx_hash) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-    ledger_grants: db.prepare(`
-      INSERT INTO ledger_grants (report_id, hospital_id, active, changed_at, block_number, tx_hash) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (report_id, hospital_id) DO UPDATE SET
-        active = excluded.active, changed_at = excluded.changed_at, block_number = excluded.block_number, tx_hash = excluded.tx_hash
-      WHERE excluded.block_number >= ledger_grants.block_number`),
-    ledger_prescriptions: db.prepare(`
-      INSERT OR IGNORE INTO ledger_prescriptions (report_id, idx, doctor, hospital_id, commitment, created_at, block_number, tx_hash)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-  };
-  // A share, revoke or prescription names only the report: its patient comes from the report.
-  const insertAct = db.prepare(`
-    INSERT OR IGNORE INTO ledger_acts (tx_hash, log_index, block_number, time, act, actor, patient, doctor, report_id, hospital_id)
-    SELECT :txHash, :logIndex, :blockNumber, :time, :act,
-      coalesce(:actor, CASE WHEN :byReportOwner THEN r.patient END),
-      coalesce(:patient, r.patient), :doctor, :reportId, :hospitalId
-    FROM (SELECT 1) LEFT JOIN ledger_reports r ON r.id = :reportId`);
+  const changes = Object.fromEntries(Object.entries(CHANGES).map(([kind, text]) => [kind, db.prepare(text)])) as Record<LedgerChange['kind'], Statement>;
+  const insertAct = db.prepare(INSERT_ACT);
 
   function apply(event: DecodedEvent, origin: EventOrigin): void {
-    const row = ledgerRowOf(event, origin);
-    if (row) insert[row.table].run(...row.values.map(bindable));
+    const change = ledgerChangeOf(event, origin);
+    if (change) changes[change.kind].run(bindable(change));
     const act = actRecordOf(event, origin);
-    if (act) insertAct.run({ ...act, byReportOwner: bindable(act.byReportOwner) });
+    if (act) insertAct.run(bindable(act));
   }
 
   const settings = settingsStatements(sql);

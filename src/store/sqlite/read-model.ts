@@ -2,50 +2,64 @@
  * The read model's queries in SQLite (see ReadModel): the `ledger_*` tables joined with the
  * off-ledger details. Each list is one query: no page costs a node call per row.
  */
-import type { DoctorRow, GrantRow, HospitalRow, PageWindow, PrescriptionRow, ReadModel, ReportRow } from '../ports';
+import { emergencyWhere } from '../act-query';
+import type { DoctorRow, EmergencyRow, GrantRow, HospitalRow, PageWindow, PrescriptionRow, ReadModel, ReportRow } from '../ports';
 import type { SqliteConnection } from './connection';
 
 const REPORT_COLUMNS = 'r.id, r.patient, r.commitment, r.created_at AS createdAt, r.tx_hash AS transactionHash, r.block_number AS blockNumber';
 const PRESCRIPTION_COLUMNS = `p.report_id AS reportId, p.idx AS "index", p.doctor, p.hospital_id AS hospitalId, h.name AS hospitalName,
   p.commitment, p.created_at AS createdAt, p.tx_hash AS transactionHash, p.block_number AS blockNumber`;
+const EMERGENCIES = `
+  SELECT e.id, e.patient, e.doctor, e.hospital_id AS hospitalId, h.name AS hospitalName, e.start, e."end", e.ended_early AS endedEarly,
+    e.reason_hash AS reasonHash, e.tx_hash AS transactionHash, e.block_number AS blockNumber
+  FROM ledger_emergencies e JOIN ledger_organisations h ON h.id = e.hospital_id`;
 
 const ALL: PageWindow = { limit: -1, offset: 0 }; // SQLite reads LIMIT -1 as "no limit"
 
 const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
+/** SQLite has no booleans: a flag comes back as 1 or 0. */
+type Stored<Row, Flag extends keyof Row> = Omit<Row, Flag> & Record<Flag, number>;
+const emergencyOf = (row: Stored<EmergencyRow, 'endedEarly'>): EmergencyRow => ({ ...row, endedEarly: row.endedEarly === 1 });
+
 export function createReadModel(sql: SqliteConnection): ReadModel {
   const all = <R>(query: string, ...params: unknown[]) => sql.run(() => sql.statement<unknown[], R>(query).all(...params));
   return {
+    // Hospitals only (pharmacies and insurers are organisations too), with their doctors still on staff.
     hospitals: () =>
       all<HospitalRow>(`
         SELECT h.id, h.name, coalesce(d.address, '') AS address, coalesce(d.phone, '') AS phone,
-          (SELECT count(*) FROM ledger_doctors WHERE hospital_id = h.id) AS doctorCount
-        FROM ledger_hospitals h LEFT JOIN hospital_details d ON d.hospital_id = h.id
+          (SELECT count(*) FROM ledger_staff WHERE organisation_id = h.id AND role = 'doctor' AND removed_at IS NULL) AS doctorCount
+        FROM ledger_organisations h LEFT JOIN hospital_details d ON d.hospital_id = h.id
+        WHERE h.kind = 'hospital'
         ORDER BY h.name COLLATE NOCASE, h.id`),
-    hospitalExists: hospitalId => sql.run(() => sql.statement('SELECT id FROM ledger_hospitals WHERE id = ?').get(hospitalId) !== undefined),
-    hospitalNames: async () => new Map((await all<{ id: number; name: string }>('SELECT id, name FROM ledger_hospitals')).map(row => [row.id, row.name])),
+    hospitalExists: hospitalId =>
+      sql.run(() => sql.statement(`SELECT id FROM ledger_organisations WHERE id = ? AND kind = 'hospital'`).get(hospitalId) !== undefined),
+    // Every organisation's: grants, prescriptions and acts name pharmacies and insurers too.
+    hospitalNames: async () => new Map((await all<{ id: number; name: string }>('SELECT id, name FROM ledger_organisations')).map(row => [row.id, row.name])),
     saveHospitalDetails: (hospitalId, { address, phone }) =>
       sql.run(() => void sql.statement('INSERT OR REPLACE INTO hospital_details (hospital_id, address, phone) VALUES (?, ?, ?)').run(hospitalId, address, phone)),
+    // Removed doctors too, with when: their names stay on what they wrote.
     doctors: () =>
       all<DoctorRow>(`
         SELECT u.username, u.full_name AS fullName, u.email, u.specialty, u.address, h.id AS hospitalId, h.name AS hospitalName,
-          coalesce(d.address, '') AS hospitalAddress, coalesce(d.phone, '') AS hospitalPhone
+          coalesce(d.address, '') AS hospitalAddress, coalesce(d.phone, '') AS hospitalPhone, s.removed_at AS removedAt
         FROM users u
-          JOIN ledger_doctors ld ON ld.address = u.address
-          JOIN ledger_hospitals h ON h.id = ld.hospital_id
+          JOIN ledger_staff s ON s.address = u.address AND s.role = 'doctor'
+          JOIN ledger_organisations h ON h.id = s.organisation_id
           LEFT JOIN hospital_details d ON d.hospital_id = h.id
-        WHERE u.role = 'doctor'
         ORDER BY u.full_name COLLATE NOCASE, u.username`),
     report: reportId => sql.run(() => sql.statement<[number], ReportRow>(`SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.id = ?`).get(reportId)),
     // Pages of reports, newest first. Each walks its index in order and stops after LIMIT rows, so
     // a page costs the same however many reports the ledger holds in all.
     reportsOfPatient: (patient, page = ALL) =>
       all<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM ledger_reports r WHERE r.patient = ? ORDER BY r.id DESC LIMIT ? OFFSET ?`, patient, page.limit, page.offset),
-    reportsForHospital: (hospitalId, page = ALL) =>
+    // Live grants: not revoked, and without an end or ending after now.
+    reportsForHospital: (hospitalId, now, page = ALL) =>
       all<ReportRow>(
         `SELECT ${REPORT_COLUMNS} FROM ledger_grants g JOIN ledger_reports r ON r.id = g.report_id
-         WHERE g.hospital_id = ? AND g.active = 1 ORDER BY g.report_id DESC LIMIT ? OFFSET ?`,
-        hospitalId, page.limit, page.offset,
+         WHERE g.hospital_id = ? AND g.active = 1 AND (g.until = 0 OR g.until > ?) ORDER BY g.report_id DESC LIMIT ? OFFSET ?`,
+        hospitalId, now, page.limit, page.offset,
       ),
 
     grants: reportIds =>
@@ -53,9 +67,9 @@ export function createReadModel(sql: SqliteConnection): ReadModel {
         const byReport = new Map<number, GrantRow[]>(reportIds.map(reportId => [reportId, []]));
         if (reportIds.length === 0) return byReport;
         const rows = db
-          .prepare<number[], Omit<GrantRow, 'active'> & { active: number }>(`
-            SELECT g.report_id AS reportId, g.hospital_id AS hospitalId, h.name AS hospitalName, g.active
-            FROM ledger_grants g JOIN ledger_hospitals h ON h.id = g.hospital_id
+          .prepare<number[], Stored<GrantRow, 'active'>>(`
+            SELECT g.report_id AS reportId, g.hospital_id AS hospitalId, h.name AS hospitalName, g.active, g.until
+            FROM ledger_grants g JOIN ledger_organisations h ON h.id = g.hospital_id
             WHERE g.report_id IN (${placeholders(reportIds)}) ORDER BY h.name COLLATE NOCASE, h.id`)
           .all(...reportIds);
         for (const row of rows) byReport.get(row.reportId)?.push({ ...row, active: row.active === 1 });
@@ -67,7 +81,7 @@ export function createReadModel(sql: SqliteConnection): ReadModel {
         if (reportIds.length === 0) return new Map<number, PrescriptionRow>();
         const rows = db
           .prepare<number[], PrescriptionRow>(`
-            SELECT ${PRESCRIPTION_COLUMNS} FROM ledger_prescriptions p JOIN ledger_hospitals h ON h.id = p.hospital_id
+            SELECT ${PRESCRIPTION_COLUMNS} FROM ledger_prescriptions p JOIN ledger_organisations h ON h.id = p.hospital_id
             WHERE p.report_id IN (${placeholders(reportIds)})
               AND p.idx = (SELECT max(idx) FROM ledger_prescriptions WHERE report_id = p.report_id)`)
           .all(...reportIds);
@@ -82,9 +96,18 @@ export function createReadModel(sql: SqliteConnection): ReadModel {
       ),
     reportsUpTo: upTo => all<{ id: number; patient: string; commitment: string }>('SELECT id, patient, commitment FROM ledger_reports WHERE block_number <= ?', upTo),
     grantsUpTo: async upTo =>
-      (await all<{ reportId: number; hospitalId: number; active: number }>(
-        'SELECT report_id AS reportId, hospital_id AS hospitalId, active FROM ledger_grants WHERE block_number <= ?',
+      (await all<{ reportId: number; hospitalId: number; active: number; until: number }>(
+        'SELECT report_id AS reportId, hospital_id AS hospitalId, active, until FROM ledger_grants WHERE block_number <= ?',
         upTo,
       )).map(row => ({ ...row, active: row.active === 1 })),
+
+    emergencies: async (filter = {}) => {
+      const { sql: clause, params } = emergencyWhere(filter, () => '?');
+      return (await all<Stored<EmergencyRow, 'endedEarly'>>(`${EMERGENCIES} ${clause} ORDER BY e.id DESC`, ...params)).map(emergencyOf);
+    },
+    emergency: async id => {
+      const row = await sql.run(() => sql.statement<[number], Stored<EmergencyRow, 'endedEarly'>>(`${EMERGENCIES} WHERE e.id = ?`).get(id));
+      return row && emergencyOf(row);
+    },
   };
 }
