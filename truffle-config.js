@@ -10,8 +10,14 @@
  */
 const EVM_VERSION = 'shanghai'; // the newest hard fork Ganache 7.9 runs
 
+/** The node: EHR_RPC_URL (set by `npm start`), else the embedded node's CHAIN_PORT (`off` or unset: 8545). */
+function ehrUrl() {
+  const port = /^\d+$/.test(process.env.CHAIN_PORT || '') ? process.env.CHAIN_PORT : 8545;
+  return process.env.EHR_RPC_URL || `http://127.0.0.1:${port}`;
+}
+
 function ehrProvider() {
-  const url = process.env.EHR_RPC_URL || `http://127.0.0.1:${process.env.CHAIN_PORT || 8545}`;
+  const url = ehrUrl();
   const key = process.env.EHR_DEPLOYER_KEY;
   if (!key) return undefined; // use the node's first unlocked account
   const HDWalletProvider = require('@truffle/hdwallet-provider');
@@ -19,7 +25,7 @@ function ehrProvider() {
 }
 
 function ehrNetwork() {
-  const url = new URL(process.env.EHR_RPC_URL || `http://127.0.0.1:${process.env.CHAIN_PORT || 8545}`);
+  const url = new URL(ehrUrl());
   const provider = ehrProvider();
   if (provider) return { provider, network_id: '*' };
   return { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), network_id: '*' };

@@ -99,12 +99,12 @@ export class Chain {
    * one after another, each awaited until mined. Resolves to reports per second.
    */
   async nodeReportRate(from: string, ehrAddress: string, hospitalIds: readonly number[], count: number): Promise<number> {
-    const ehr = new this.web3.eth.Contract(loadArtifact('EHR').abi, ehrAddress);
+    const ehr = new this.web3.eth.Contract(loadArtifact('EHRv2').abi, ehrAddress);
     const registered = await this.rpc<string>('eth_call', [{ to: ehrAddress, data: ehr.methods.isPatient(from).encodeABI() }, 'latest']);
     if (BigInt(registered) === 0n) await this.sendAndWait({ from, to: ehrAddress, data: ehr.methods.registerPatient().encodeABI(), gas: 200_000 });
     const started = performance.now();
     for (let i = 0; i < count; i++) {
-      const data = ehr.methods.addReport(`0x${randomBytes(32).toString('hex')}`, [...hospitalIds]).encodeABI();
+      const data = ehr.methods.addReport(`0x${randomBytes(32).toString('hex')}`, [...hospitalIds], 0).encodeABI();
       await this.sendAndWait({ from, to: ehrAddress, data, gas: 300_000 });
     }
     return count / ((performance.now() - started) / 1000);

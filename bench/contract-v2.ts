@@ -32,11 +32,11 @@ export async function measureV2Gas(chain: Chain, { admin, doctor, patient }: V2A
   for (const name of ['Apollo', 'Care', 'Fortis']) await send(admin, ehr.methods.addOrganisation(HOSPITAL, name).encodeABI());
   await send(admin, ehr.methods.addStaff(doctor, 1).encodeABI());
   await send(patient, ehr.methods.registerPatient().encodeABI());
-  await send(patient, ehr.methods.addReport(commitment(), [1, 2]).encodeABI()); // not measured: the first report
+  await send(patient, ehr.methods.addReport(commitment(), [1, 2], 0).encodeABI()); // not measured: the first report
 
   const gas = { add: [] as number[], share: [] as number[], shareUntil: [] as number[], revoke: [] as number[], prescribe: [] as number[], emergency: [] as number[] };
   for (let i = 0; i < rounds; i++) {
-    gas.add.push(await send(patient, ehr.methods.addReport(commitment(), [1, 2]).encodeABI()));
+    gas.add.push(await send(patient, ehr.methods.addReport(commitment(), [1, 2], 0).encodeABI()));
     const reportId = Number(await call(ehr.methods.reportCount().encodeABI()));
     const latest = await chain.rpc<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
     const until = Number(latest.timestamp) + 30 * DAY;

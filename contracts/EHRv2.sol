@@ -196,16 +196,18 @@ contract EHRv2 is IEHRv2, Initializable, AccessControlUpgradeable, UUPSUpgradeab
     /// @inheritdoc IEHRv2
     function addReport(
         bytes32 commitment,
-        uint256[] calldata hospitalIds
+        uint256[] calldata hospitalIds,
+        uint256 until
     ) external onlyPatient returns (uint256 reportId) {
         if (commitment == bytes32(0)) revert EHREmptyCommitment();
+        uint40 end = _storedEnd(until);
         reportId = _storeReport(msg.sender, commitment, block.timestamp);
         emit ReportAdded(reportId, msg.sender, commitment);
         for (uint256 i = 0; i < hospitalIds.length; ++i) {
             uint256 hospitalId = hospitalIds[i];
             _checkKind(hospitalId, OrganisationKind.Hospital);
-            if (_setLane(reportId, hospitalId, _NO_END) != 0) revert EHRAlreadyGranted(reportId, hospitalId);
-            emit ReportShared(reportId, hospitalId, msg.sender, 0);
+            if (_setLane(reportId, hospitalId, end) != 0) revert EHRAlreadyGranted(reportId, hospitalId);
+            emit ReportShared(reportId, hospitalId, msg.sender, until);
         }
     }
 

@@ -472,15 +472,21 @@ interface IEHRv2 {
     function registerPatient() external;
 
     /**
-     * @notice Adds a report of the caller, shared with `hospitalIds` with no end, and returns its id.
+     * @notice Adds a report of the caller, shared with `hospitalIds` until `until` (0: no end), and
+     * returns its id. One transaction: a report is never on the ledger with only some of its grants.
      * @dev Emits {ReportAdded}, then {ReportShared} for each hospital.
      *
      * Requirements:
      * - the caller is a patient;
      * - `commitment` is not zero;
+     * - `until` is 0 or later than the block's timestamp (checked even with no hospital);
      * - every id is a hospital, and none is listed twice.
      */
-    function addReport(bytes32 commitment, uint256[] calldata hospitalIds) external returns (uint256 reportId);
+    function addReport(
+        bytes32 commitment,
+        uint256[] calldata hospitalIds,
+        uint256 until
+    ) external returns (uint256 reportId);
 
     /**
      * @notice Grants `hospitalId` treatment access to the caller's report `reportId` until `until`

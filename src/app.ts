@@ -8,6 +8,7 @@ import { csrfSync } from 'csrf-sync';
 import helmet from 'helmet';
 import type { AppContext } from './context';
 import { ROLE_NAMES, ROLES } from './domain/roles';
+import { utcMinute } from './domain/time';
 import { facadeOf } from './ledger';
 import { accessLogRoutes } from './features/access-log/routes';
 import { adminRoutes } from './features/admin/routes';
@@ -16,6 +17,7 @@ import { authRoutes } from './features/auth/routes';
 import { doctorRoutes } from './features/doctor/routes';
 import { explorerRoutes } from './features/explorer/routes';
 import { healthRoutes, homeRoutes } from './features/home/routes';
+import { emergencyRoutes } from './features/emergency/routes';
 import { patientRoutes } from './features/patient/routes';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import type { Services } from './services';
@@ -55,6 +57,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
   // The role registry, for the navigation, the login pages and the home page's links.
   app.locals.roles = ROLES;
   app.locals.roleNames = ROLE_NAMES;
+  app.locals.utcMinute = utcMinute; // every time a page shows, in one format
 
   app.use(requestLog(options.log));
   app.use(
@@ -116,8 +119,9 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use(authRoutes(services.auth, createLoginThrottle({ events: context.store.throttle, secret: context.sessionSecret, now })));
   app.use(accountRoutes(services.auth));
   app.use(adminRoutes(services.admin, services.auth));
-  app.use(patientRoutes(services.patients));
+  app.use(patientRoutes(services.patients, services.emergencies));
   app.use(doctorRoutes(services.doctors));
+  app.use(emergencyRoutes(services.emergencies));
   app.use(accessLogRoutes(services.accessLog));
   app.use(auditRoutes(services.audit, services.integrity));
   app.use(explorerRoutes(services.explorer));

@@ -37,6 +37,8 @@ export interface Config {
   readonly trustProxy: number;
   /** `production` hides error details from pages. */
   readonly production: boolean;
+  /** How long a break-glass access lasts, in hours (1 to 168: the contract allows at most 7 days). */
+  readonly emergencyHours: number;
 }
 
 /** A setting that is wrong; its message is one line meant for the operator. */
@@ -63,6 +65,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminPrivateKey: adminPrivateKey === undefined ? undefined : privateKey(adminPrivateKey),
     trustProxy: integer(env.TRUST_PROXY, 'TRUST_PROXY', 0, 0, 10),
     production: env.NODE_ENV === 'production',
+    emergencyHours: integer(env.EMERGENCY_HOURS, 'EMERGENCY_HOURS', 24, 1, 168),
   };
 }
 

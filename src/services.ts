@@ -7,6 +7,7 @@ import { createIntegrityCheck } from './features/audit/integrity';
 import { createAuditService } from './features/audit/service';
 import { createSignupLimit } from './features/auth/rate-limit';
 import { createAuthService } from './features/auth/service';
+import { createEmergencyService } from './features/emergency/service';
 import { createDoctorService } from './features/doctor/service';
 import { createNames } from './features/explorer/names';
 import { createExplorerService } from './features/explorer/service';
@@ -31,10 +32,17 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
   const { store, custodian, masterKey } = context;
   const { users, bodies, readModel, acts } = store;
   const ledger = facadeOf(context.ledger); // the features' view: no web3, codec, sender or node
-  const vault = createVault(bodies, masterKey, options.log, { chainId: ledger.chainId, contract: ledger.deployment.address });
+  const vault = createVault(bodies, masterKey, options.log, {
+    chainId: ledger.chainId,
+    contract: ledger.deployment.address,
+    formerContracts: ledger.deployment.formerContracts,
+  });
   const reads = createLedgerReads(ledger.client);
   const writer = createLedgerWriter(store, vault, events => reads.forget(events));
-  const auth = createAuthService(users, store.settings, options.bcryptCost);
+  const auth = createAuthService(users, store.settings, {
+    cost: options.bcryptCost,
+    isStaffOnLedger: async address => (await ledger.client.staffOf(address)).organisationId !== 0,
+  });
   const background = createBackgroundTasks(options.log);
   const sync = createLedgerSync(store, ledger);
   return {
@@ -44,7 +52,8 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     admin: createAdminService({ ledger, custodian, users, readModel, writer, auth }),
     patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups: createSignupLimit(store.throttle) }),
     doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings: createOpenings(acts, options.now) }),
-    accessLog: createAccessLogService(acts, users, vault),
+    emergencies: createEmergencyService({ ledger, custodian, users, readModel, writer, vault, reads, hours: context.config.emergencyHours, now: options.now }),
+    accessLog: createAccessLogService(acts, users, vault, readModel),
     audit: createAuditService(acts, users),
     integrity: createIntegrityCheck(readModel, ledger, vault, () => sync.catchUp()),
     explorer: createExplorerService(ledger, createNames(ledger, users, readModel)),

@@ -1,23 +1,40 @@
 /**
  * The one access policy: whether a user may read or act on a record, and for what purpose. The
  * ledger decides, never the database: the reads it needs (the report's owner, the doctor's
- * hospital, the contract's `canRead`) are passed in, so the policy holds no state and asks the
- * contract the same question the contract asks itself (it never says "yes" where the contract
- * would say "no").
+ * hospital, the contract's treatment grant and break-glass access) are passed in, so the policy
+ * holds no state and asks the contract the same questions the contract asks itself (it never
+ * says "yes" where the contract would say "no").
  *
- * Today: a patient reads and shares their own reports (purpose `owner`); a doctor reads and
- * prescribes on a report while the contract says the doctor's hospital holds a grant (purpose
- * `treatment`). The refusals are the pages users see: another patient's report and an unknown
- * id are both "no such report"; an unshared report is "not shared with your hospital".
+ * A patient reads and shares their own reports (purpose `owner`). A doctor reads and prescribes
+ * on a report while the contract says the doctor's hospital holds a live grant on it (purpose
+ * `treatment`), and reads — never prescribes — every report of a patient while the doctor holds a
+ * live break-glass access to that patient (purpose `emergency`). A doctor the admin removed is
+ * refused everything. The refusals are the pages users see: another patient's report and an
+ * unknown id are both "no such report"; an unshared report is "not shared with your hospital";
+ * an ended grant says when it ended.
  */
 import { Forbidden, NotFound } from './errors';
 import { may, type Capability, type SessionRole } from './roles';
+import { utcMinute } from './time';
 
 /** What a user does with a record. */
 export type RecordAction = 'read' | 'prescribe' | 'share' | 'revoke';
 
-/** Why a user may: the record is theirs, or their hospital holds a grant to treat its owner. */
-export type Purpose = 'owner' | 'treatment';
+/** Why a user may: the record is theirs, their hospital holds a grant to treat its owner, or a break-glass access. */
+export type Purpose = 'owner' | 'treatment' | 'emergency';
+
+/** A treatment grant as the contract tells it (`until` in seconds: 0 none, else when it ends or ended). */
+export interface GrantState {
+  readonly live: boolean;
+  readonly until: number;
+}
+
+/** A doctor's latest break-glass access to a patient (`emergencyId` 0: none). */
+export interface EmergencyState {
+  readonly emergencyId: number;
+  readonly end: number;
+  readonly live: boolean;
+}
 
 /** The ledger's answers the policy needs. */
 export interface PolicyReads {
@@ -27,8 +44,10 @@ export interface PolicyReads {
   owners(reportIds: readonly number[]): Promise<(string | undefined)[]>;
   /** The hospital the ledger says a staff member works at; 0 for none. May be kept a few seconds. */
   hospitalOf(address: string): Promise<number>;
-  /** Whether the hospital holds a grant on the report now: asked afresh (a body's page). */
-  canRead(reportId: number, hospitalId: number): Promise<boolean>;
+  /** The hospital's treatment grant on the report now: asked afresh (a body's page). */
+  treatmentGrant(reportId: number, hospitalId: number): Promise<GrantState>;
+  /** The doctor's latest break-glass access to the patient: asked afresh. */
+  emergencyOf(patient: string, doctor: string): Promise<EmergencyState>;
   /** Which reports the hospital may read (a list of titles: a "yes" may be kept a few seconds). */
   grantedOf(reportIds: readonly number[], hospitalId: number): Promise<Set<number>>;
   /** How many reports the ledger holds (ids run from 1). */
@@ -49,7 +68,10 @@ export interface RecordRef {
   readonly owner?: string;
 }
 
-export type Access = { readonly purpose: 'owner' } | { readonly purpose: 'treatment'; readonly hospitalId: number };
+export type Access =
+  | { readonly purpose: 'owner' }
+  | { readonly purpose: 'treatment'; readonly hospitalId: number }
+  | { readonly purpose: 'emergency'; readonly hospitalId: number; readonly emergencyId: number; readonly end: number };
 
 export type Decision = ({ readonly allowed: true } & Access) | { readonly allowed: false; readonly error: NotFound | Forbidden };
 
@@ -62,6 +84,8 @@ const NEEDS: Record<RecordAction, { owner?: Capability; treatment?: Capability }
 };
 
 const notA = (role: SessionRole) => new Forbidden(`This account is not a ${role}.`);
+/** A staff member whose role the ledger no longer holds: the admin removed them. */
+export const REMOVED = 'Your account was removed by the admin: you can no longer open any record.';
 const treats = (role: SessionRole) => may(role, 'read-shared-reports') || may(role, 'prescribe');
 
 export function createAccessPolicy(reads: PolicyReads) {
@@ -77,7 +101,14 @@ export function createAccessPolicy(reads: PolicyReads) {
       if (!byTreatment) return { allowed: false, error: new NotFound('report') };
     }
     const hospitalId = actor.hospitalId as number;
-    if (await reads.canRead(record.id, hospitalId)) return { allowed: true, purpose: 'treatment', hospitalId };
+    const grant = await reads.treatmentGrant(record.id, hospitalId);
+    if (grant.live) return { allowed: true, purpose: 'treatment', hospitalId };
+    // Break-glass opens a report to read, never to prescribe on (the contract refuses that too).
+    if (action === 'read') {
+      const emergency = await reads.emergencyOf(record.owner ?? (await reads.owner(record.id)), actor.address);
+      if (emergency.live) return { allowed: true, purpose: 'emergency', hospitalId, emergencyId: emergency.emergencyId, end: emergency.end };
+    }
+    if (grant.until > 0) return { allowed: false, error: new Forbidden(`Your hospital's access to this report ended on ${utcMinute(grant.until)}.`) };
     // Refused: only now is it worth a second call, to tell an unknown report from an unshared one.
     if (record.id > (await reads.reportCount())) return { allowed: false, error: new NotFound('report') };
     return { allowed: false, error: new Forbidden('This report is not shared with your hospital.') };
@@ -86,13 +117,14 @@ export function createAccessPolicy(reads: PolicyReads) {
   return {
     /**
      * The user with what the ledger says of them: for a role that reads for treatment, their
-     * hospital (Forbidden when the ledger knows them at none). `role`: the role the caller serves.
+     * hospital (Forbidden when the ledger knows them at none: the admin removed them). `role`:
+     * the role the caller serves.
      */
     async actor(user: { readonly role: SessionRole; readonly address: string } | undefined, role: SessionRole): Promise<Actor> {
       if (!user || user.role !== role) throw notA(role);
       if (!treats(role)) return { role, address: user.address };
       const hospitalId = await reads.hospitalOf(user.address);
-      if (hospitalId === 0) throw notA(role);
+      if (hospitalId === 0) throw new Forbidden(REMOVED);
       return { role, address: user.address, hospitalId };
     },
 

@@ -70,6 +70,7 @@ const REGISTRY = {
     home: '/admin',
     nav: [
       { label: 'Console', path: '/admin' },
+      { label: 'Emergencies', path: '/admin/emergency' },
       { label: 'Ledger', path: '/ledger' },
       { label: 'Audit', path: '/admin/audit' },
       { label: 'Integrity', path: '/admin/integrity' },
@@ -87,6 +88,7 @@ const REGISTRY = {
     home: '/doctor',
     nav: [
       { label: 'Shared reports', path: '/doctor' },
+      { label: 'Emergency access', path: '/doctor/emergency' },
       { label: 'Password', path: '/account/password' },
     ],
     may: ['read-shared-reports', 'prescribe'],
@@ -121,6 +123,9 @@ export const ROLE_NAMES = Object.keys(REGISTRY) as readonly SessionRole[];
 export const USER_ROLES = ROLE_NAMES.filter((role): role is Role => ROLES[role].kind !== 'admin');
 
 export const isUserRole = (role: SessionRole): role is Role => ROLES[role].kind !== 'admin';
+
+/** Whether the role is staff of an organisation (a doctor…): the admin can remove them. */
+export const isStaffRole = (role: SessionRole): boolean => ROLES[role].kind === 'staff';
 
 /** Each role's login page. */
 export const LOGIN_PAGES = Object.fromEntries(ROLE_NAMES.map(role => [role, ROLES[role].login.path])) as Readonly<Record<SessionRole, string>>;

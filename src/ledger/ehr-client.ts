@@ -5,6 +5,7 @@
  */
 import type { ContractCodec, DecodedEvent } from './abi';
 import type { MinedTransaction, Signer, TransactionSender } from './transactions';
+import { ORGANISATION_KINDS, STAFF_ROLE_IDS, type OrganisationKind, type StaffRole } from '../domain/organisations';
 
 /** Where a write landed: shown to users as "saved on the ledger". */
 export interface LedgerReceipt {
@@ -42,6 +43,17 @@ export interface PrescriptionOnLedger {
   readonly createdAt: Date;
 }
 
+/** A break-glass access as the ledger holds it; times in seconds, `end` exclusive. */
+export interface EmergencyOnLedger {
+  readonly emergencyId: number;
+  readonly doctor: string;
+  readonly patient: string;
+  readonly hospitalId: number;
+  readonly start: number;
+  readonly end: number;
+  readonly reasonHash: string;
+}
+
 /** The widest block range asked of eth_getLogs at once: external nodes limit it (Besu, Geth's defaults allow this). */
 export const LOG_BLOCKS_PER_REQUEST = 2000;
 
@@ -58,26 +70,39 @@ export class EhrClient {
 
   // ─── Writes ────────────────────────────────────────────────────────────────────────────
 
-  async addHospital(admin: Signer, name: string): Promise<LedgerReceipt & { hospitalId: number }> {
-    const receipt = await this.write(admin, 'addHospital', [name]);
-    return { ...receipt, hospitalId: toNumber(this.eventArg(receipt, 'HospitalAdded', 'hospitalId')) };
+  async addOrganisation(admin: Signer, kind: OrganisationKind, name: string): Promise<LedgerReceipt & { organisationId: number }> {
+    const receipt = await this.write(admin, 'addOrganisation', [ORGANISATION_KINDS.indexOf(kind), name]);
+    return { ...receipt, organisationId: toNumber(this.eventArg(receipt, 'OrganisationAdded', 'organisationId')) };
   }
 
-  addDoctor(admin: Signer, doctor: string, hospitalId: number): Promise<LedgerReceipt> {
-    return this.write(admin, 'addDoctor', [doctor, hospitalId]);
+  async addHospital(admin: Signer, name: string): Promise<LedgerReceipt & { hospitalId: number }> {
+    const receipt = await this.addOrganisation(admin, 'hospital', name);
+    return { ...receipt, hospitalId: receipt.organisationId };
+  }
+
+  /** Makes `account` staff of `organisationId`: a doctor of a hospital, a pharmacist of a pharmacy, an insurer's staff. */
+  addStaff(admin: Signer, account: string, organisationId: number): Promise<LedgerReceipt> {
+    return this.write(admin, 'addStaff', [account, organisationId]);
+  }
+
+  /** Revokes a staff member's role: from this block on the contract refuses them. */
+  removeStaff(admin: Signer, account: string): Promise<LedgerReceipt> {
+    return this.write(admin, 'removeStaff', [account]);
   }
 
   registerPatient(patient: Signer): Promise<LedgerReceipt> {
     return this.write(patient, 'registerPatient', []);
   }
 
-  async addReport(patient: Signer, commitment: string, hospitalIds: readonly number[]): Promise<LedgerReceipt & { reportId: number }> {
-    const receipt = await this.write(patient, 'addReport', [commitment, hospitalIds]);
+  /** `until`: seconds, the end of every listed hospital's grant; 0 for none. */
+  async addReport(patient: Signer, commitment: string, hospitalIds: readonly number[], until = 0): Promise<LedgerReceipt & { reportId: number }> {
+    const receipt = await this.write(patient, 'addReport', [commitment, hospitalIds, until]);
     return { ...receipt, reportId: toNumber(this.eventArg(receipt, 'ReportAdded', 'reportId')) };
   }
 
-  shareReport(patient: Signer, reportId: number, hospitalId: number): Promise<LedgerReceipt> {
-    return this.write(patient, 'shareReport', [reportId, hospitalId]);
+  /** Grants (again: a new end) `hospitalId` until `until` (seconds; 0 for none). */
+  shareReport(patient: Signer, reportId: number, hospitalId: number, until = 0): Promise<LedgerReceipt> {
+    return this.write(patient, 'shareReport', [reportId, hospitalId, until]);
   }
 
   revokeReport(patient: Signer, reportId: number, hospitalId: number): Promise<LedgerReceipt> {
@@ -89,23 +114,53 @@ export class EhrClient {
     return { ...receipt, index: toNumber(this.eventArg(receipt, 'PrescriptionAdded', 'index')) };
   }
 
+  /** Records that the doctor opened the report (purpose treatment, or emergency under a break-glass access). */
   recordAccess(doctor: Signer, reportId: number): Promise<LedgerReceipt> {
     return this.write(doctor, 'recordAccess', [reportId]);
   }
 
+  /** Opens break-glass access to every report of `patient` for `durationSeconds`; `reasonHash`: the reason body's commitment. */
+  async openEmergency(doctor: Signer, patient: string, reasonHash: string, durationSeconds: number): Promise<LedgerReceipt & { emergencyId: number }> {
+    const receipt = await this.write(doctor, 'openEmergency', [patient, reasonHash, durationSeconds]);
+    return { ...receipt, emergencyId: toNumber(this.eventArg(receipt, 'EmergencyOpened', 'emergencyId')) };
+  }
+
+  /** The patient ends a break-glass access to their reports now. */
+  endEmergency(patient: Signer, emergencyId: number): Promise<LedgerReceipt> {
+    return this.write(patient, 'endEmergency', [emergencyId]);
+  }
+
   // ─── Reads ─────────────────────────────────────────────────────────────────────────────
 
-  async hospitalCount(): Promise<number> {
-    return toNumber(await this.read('hospitalCount', []));
+  /** The implementation's version, e.g. "2.0.0". */
+  async version(): Promise<string> {
+    return String(await this.read('version', []));
   }
 
-  async hospital(hospitalId: number): Promise<string> {
-    return String(await this.read('hospital', [hospitalId]));
+  async organisationCount(): Promise<number> {
+    return toNumber(await this.read('organisationCount', []));
   }
 
-  /** The doctor's hospital id, or 0 when the address is not a doctor. */
+  async organisation(organisationId: number): Promise<{ kind: OrganisationKind; name: string }> {
+    const entry = (await this.read('organisation', [organisationId])) as Record<string, unknown>;
+    return { kind: ORGANISATION_KINDS[toNumber(entry.kind)] as OrganisationKind, name: String(entry.name) };
+  }
+
+  /** An organisation's public name (a hospital's, for instance). */
+  async hospital(organisationId: number): Promise<string> {
+    return (await this.organisation(organisationId)).name;
+  }
+
+  /** The staff member's organisation and role; organisationId 0 (and no role) when the account is not staff (never was, or removed). */
+  async staffOf(account: string): Promise<{ organisationId: number; role: StaffRole | undefined }> {
+    const entry = (await this.read('staffOf', [account])) as Record<string, unknown>;
+    return { organisationId: toNumber(entry.organisationId), role: STAFF_ROLE_IDS.get(String(entry.role).toLowerCase()) };
+  }
+
+  /** The doctor's hospital id, or 0 when the address is not a doctor (never was, or was removed). */
   async hospitalOf(doctor: string): Promise<number> {
-    return toNumber(await this.read('hospitalOf', [doctor]));
+    const staff = await this.staffOf(doctor);
+    return staff.role === 'doctor' ? staff.organisationId : 0;
   }
 
   async isPatient(account: string): Promise<boolean> {
@@ -127,12 +182,23 @@ export class EhrClient {
     };
   }
 
+  /** The hospitals holding a live treatment grant on the report. */
   async reportHospitals(reportId: number): Promise<number[]> {
     return ((await this.read('reportHospitals', [reportId])) as unknown[]).map(toNumber);
   }
 
+  /**
+   * The hospital's treatment grant on the report: `live`, and `until` (seconds) — 0 and live for
+   * no end; when it ended (expired or revoked) when not live; 0 and not live when never granted.
+   */
+  async treatmentGrant(reportId: number, hospitalId: number): Promise<{ live: boolean; until: number }> {
+    const entry = (await this.read('treatmentGrant', [reportId, hospitalId])) as Record<string, unknown>;
+    return { live: Boolean(entry.live), until: toNumber(entry.until) };
+  }
+
+  /** Whether the hospital holds a live treatment grant on the report now. */
   async canRead(reportId: number, hospitalId: number): Promise<boolean> {
-    return Boolean(await this.read('canRead', [reportId, hospitalId]));
+    return (await this.treatmentGrant(reportId, hospitalId)).live;
   }
 
   async prescriptions(reportId: number): Promise<PrescriptionOnLedger[]> {
@@ -150,6 +216,26 @@ export class EhrClient {
   /** The patient's report ids, newest first. */
   async reportsOf(patient: string): Promise<number[]> {
     return ((await this.read('reportsOf', [patient])) as unknown[]).map(toNumber);
+  }
+
+  /** Break-glass access `emergencyId`; the contract's EHRUnknownEmergency when there is none. */
+  async emergency(emergencyId: number): Promise<EmergencyOnLedger> {
+    const entry = (await this.read('emergency', [emergencyId])) as Record<string, unknown>;
+    return {
+      emergencyId,
+      doctor: toAddress(entry.doctor),
+      patient: toAddress(entry.patient),
+      hospitalId: toNumber(entry.hospitalId),
+      start: toNumber(entry.start),
+      end: toNumber(entry.end),
+      reasonHash: String(entry.reasonHash),
+    };
+  }
+
+  /** The latest break-glass access of `doctor` to `patient`: its id (0: none), its end, and whether it is live. */
+  async emergencyOf(patient: string, doctor: string): Promise<{ emergencyId: number; end: number; live: boolean }> {
+    const entry = (await this.read('emergencyOf', [patient, doctor])) as Record<string, unknown>;
+    return { emergencyId: toNumber(entry.emergencyId), end: toNumber(entry.end), live: Boolean(entry.live) };
   }
 
   // ─── Events ────────────────────────────────────────────────────────────────────────────

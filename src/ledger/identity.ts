@@ -17,12 +17,24 @@ export interface ChainIdentity {
   readonly codeHash: string;
   readonly deploymentTransaction: string;
   readonly deploymentBlock: number;
+  /**
+   * The contract's version (its `version()`, e.g. "2.0.0"), kept in step with the implementation
+   * behind the proxy; undefined: the first release's contract, which the next start upgrades.
+   */
+  readonly version?: string;
+  /** The contracts this data set lived on before (a first release's), oldest first: bodies sealed for them still open. */
+  readonly formerContracts?: readonly string[];
 }
 
 /** Where the identity is kept: the store's settings (the ledger itself never imports store/). */
 export interface DeploymentRecord {
   load(): Promise<ChainIdentity | undefined>;
-  save(identity: ChainIdentity): Promise<void>;
+  /**
+   * Records the identity. `contractChanged`: the data set moved to another contract (the upgrade
+   * from the first release), so the read model is emptied in the same unit of work, to be
+   * rebuilt from the new contract's first block.
+   */
+  save(identity: ChainIdentity, options?: { readonly contractChanged?: boolean }): Promise<void>;
 }
 
 /** What the node says it is now. */

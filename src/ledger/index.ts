@@ -17,12 +17,21 @@ import { connectExternalNode, startEmbeddedNode, type LedgerNode, type SeedCiphe
 import { web3WithDeadlines } from './rpc-timeout';
 import { ensureCompiled, migrate } from './truffle';
 import { TransactionSender, type Signer } from './transactions';
+import { importFirstRelease, readFirstRelease } from './upgrade';
+
+/** The contract the app deploys and talks to (behind its proxy). */
+export const CONTRACT = 'EHRv2';
 
 export interface Deployment {
+  /** The contract the app talks to: the second version's proxy. */
   readonly address: string;
   readonly transactionHash: string;
   readonly blockNumber: number;
   readonly chainId: number;
+  /** The implementation's version, e.g. "2.0.0". */
+  readonly version: string;
+  /** Contracts the data set lived on before (a first release's), oldest first. */
+  readonly formerContracts: readonly string[];
 }
 
 export interface LedgerHealth {
@@ -132,14 +141,7 @@ export async function connectLedger(config: Config, { report = () => undefined, 
     );
 
     const admin = await adminSigner(web3, node);
-    const identity = await ensureDeployed({ web3, node, dataDir: config.dataDir, chainId, admin, record, recorded, report });
-    const deployment: Deployment = {
-      address: identity.contract,
-      transactionHash: identity.deploymentTransaction,
-      blockNumber: identity.deploymentBlock,
-      chainId: identity.chainId,
-    };
-    const codec = new ContractCodec(loadArtifact('EHR').abi);
+    const codec = new ContractCodec(loadArtifact(CONTRACT).abi);
     const sender = new TransactionSender({
       web3,
       chainId: BigInt(chainId),
@@ -150,6 +152,15 @@ export async function connectLedger(config: Config, { report = () => undefined, 
     });
     const fund = async (address: string) => {
       await sender.send(admin, { to: address, value: FUNDING_AMOUNT });
+    };
+    const identity = await ensureDeployed({ web3, node, dataDir: config.dataDir, chainId, admin, record, recorded, report, sender, codec });
+    const deployment: Deployment = {
+      address: identity.contract,
+      transactionHash: identity.deploymentTransaction,
+      blockNumber: identity.deploymentBlock,
+      chainId: identity.chainId,
+      version: identity.version ?? '1',
+      formerContracts: identity.formerContracts ?? [],
     };
     let problem: Error | undefined;
     const checkHealth = async (timeoutMs?: number) => {
@@ -205,29 +216,44 @@ interface DeployContext {
   /** What the database recorded, read once at start. */
   recorded: ChainIdentity | undefined;
   report: StageReporter;
+  sender: TransactionSender;
+  /** The second version's codec. */
+  codec: ContractCodec;
 }
 
 /**
  * The chain this data set was recorded on, checked against the node; a contract is deployed
  * (with Truffle) only into a data set that has none. A data set of release 1 (its deployment in
  * DATA_DIR/deployment.json) is adopted when its contract's code is on this node, and refused
- * otherwise: a release-1 app would have deployed a new contract over it without a word.
+ * otherwise: a release-1 app would have deployed a new contract over it without a word. A data
+ * set on the first release's contract is upgraded to the second version (see upgrade.ts).
  */
 async function ensureDeployed(context: DeployContext): Promise<ChainIdentity> {
-  const { web3, node, record, recorded, report, chainId } = context;
+  const { web3, node, record, recorded, report } = context;
   const adopted = recorded ? undefined : await adoptLegacyDeployment(context);
-  if (adopted) {
-    report('migrate', `contract at ${adopted.contract} (adopted from the first release's deployment.json)`);
-    return adopted;
-  }
+  if (adopted) report('migrate', `contract at ${adopted.contract} (adopted from the first release's deployment.json)`);
   if (recorded) {
     const observed = await observeChain(web3, recorded.contract);
     if (chainMismatch(recorded, observed)) throw new WrongChainError(recorded, observed, node.description).toConfigError();
-    report('migrate', `contract at ${recorded.contract}`);
-    return recorded;
   }
-  // The migration writes its record outside DATA_DIR, then it is kept in the database only:
-  // a start killed in between leaves a contract no data refers to, and the next start deploys again.
+  const current = adopted ?? recorded;
+  if (!current) {
+    const identity = await deployContract(context);
+    await record.save(identity);
+    report('migrate', `contract deployed at ${identity.contract} (version ${identity.version})`);
+    return identity;
+  }
+  if (current.version === undefined) return upgradeFromFirstRelease(context, current);
+  return followVersion(context, current);
+}
+
+/**
+ * Deploys the second version behind its proxy with `truffle migrate`. The migration writes its
+ * record outside DATA_DIR, and the caller keeps it in the database only: a start killed in
+ * between leaves a contract no data refers to, and the next start deploys again.
+ */
+async function deployContract(context: DeployContext, formerContracts?: readonly string[]): Promise<ChainIdentity> {
+  const { web3, node, chainId } = context;
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-migrate-')), 'deployment.json');
   const deploy = await node.deployUrl();
   try {
@@ -235,14 +261,48 @@ async function ensureDeployed(context: DeployContext): Promise<ChainIdentity> {
   } finally {
     await deploy.close();
   }
-  const deployed = readJson<{ address: string; transactionHash: string; blockNumber: number; chainId: number }>(file);
+  const deployed = readJson<{ address: string; transactionHash: string; blockNumber: number; chainId: number; version: string }>(file);
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
   if (!deployed || deployed.chainId !== chainId) throw new Error('the migration did not record a deployment');
   const contract = deployed.address.toLowerCase();
-  const identity = identityOf(await observeChain(web3, contract), contract, deployed.transactionHash, deployed.blockNumber, chainId);
-  await record.save(identity);
-  report('migrate', `contract deployed at ${identity.contract}`);
+  return {
+    ...identityOf(await observeChain(web3, contract), contract, deployed.transactionHash, deployed.blockNumber, chainId),
+    version: deployed.version,
+    ...(formerContracts?.length ? { formerContracts } : {}),
+  };
+}
+
+/**
+ * A data set on the first release's contract: a second-version proxy is deployed and the first
+ * release's history replayed into it (upgrade.ts); the data set moves to it once the import is
+ * closed, its read model emptied to be rebuilt from the new contract.
+ */
+async function upgradeFromFirstRelease(context: DeployContext, firstRelease: ChainIdentity): Promise<ChainIdentity> {
+  const { sender, codec, admin, record, report } = context;
+  report('migrate', `upgrading the first release's contract at ${firstRelease.contract} to the second version: every record is replayed (once)`);
+  const history = await readFirstRelease(sender, firstRelease.contract, firstRelease.deploymentBlock);
+  const identity = await deployContract(context, [...(firstRelease.formerContracts ?? []), firstRelease.contract]);
+  await importFirstRelease(sender, codec, identity.contract, admin, history);
+  await record.save(identity, { contractChanged: true });
+  report(
+    'migrate',
+    `contract at ${identity.contract} (version ${identity.version}): ${history.reports.length} reports, ${history.grants.length} grants, ` +
+      `${history.prescriptions.length} prescriptions and ${history.accesses.length} openings imported from ${firstRelease.contract}`,
+  );
   return identity;
+}
+
+/** The version behind the proxy, recorded anew when an upgrade (`npm run upgrade`) changed it. */
+async function followVersion(context: DeployContext, identity: ChainIdentity): Promise<ChainIdentity> {
+  const version = String(context.codec.decodeReturn('version', await context.sender.call({ to: identity.contract, data: context.codec.encodeCall('version', []) })));
+  if (version === identity.version) {
+    context.report('migrate', `contract at ${identity.contract} (version ${version})`);
+    return identity;
+  }
+  const upgraded = { ...identity, version };
+  await context.record.save(upgraded);
+  context.report('migrate', `contract at ${identity.contract}, upgraded from version ${identity.version} to ${version}`);
+  return upgraded;
 }
 
 async function adoptLegacyDeployment({ web3, node, record, dataDir, chainId }: DeployContext): Promise<ChainIdentity | undefined> {

@@ -21,7 +21,8 @@ export interface Signer {
 }
 
 export interface TransactionRequest {
-  readonly to: string;
+  /** undefined: a contract creation (`data` is its bytecode). */
+  readonly to?: string;
   readonly data?: string;
   readonly value?: bigint;
 }
@@ -41,6 +42,8 @@ export interface MinedTransaction {
   readonly timestamp: number;
   readonly gasUsed: number;
   readonly logs: readonly Log[];
+  /** The contract a creation made. */
+  readonly contractAddress?: string;
 }
 
 interface AccountQueue {
@@ -122,7 +125,15 @@ export class TransactionSender {
       }),
       gasUsed: Number(receipt.gasUsed),
       logs: receipt.logs as Log[],
+      ...(receipt.contractAddress ? { contractAddress: String(receipt.contractAddress).toLowerCase() } : {}),
     };
+  }
+
+  /** Deploys `bytecode` (a contract whose constructor takes no arguments) from `signer`; resolves to its address. */
+  async deploy(signer: Signer, bytecode: string): Promise<string> {
+    const mined = await this.send(signer, { data: bytecode });
+    if (!mined.contractAddress) throw new LedgerError(`transaction ${mined.hash} created no contract`);
+    return mined.contractAddress;
   }
 
   /** Reads from the contract: an eth_call whose revert comes back as the custom error. */
@@ -322,10 +333,10 @@ function notSent(error: Error): Error {
 function shapeOf(request: TransactionRequest): string {
   const data = request.data ?? '0x';
   if (data === '0x') return 'transfer'; // gas money to a user's account: 21,000 whoever receives it
-  return `${request.to.toLowerCase()}:${data.slice(0, 10)}:${data.length}:${request.value ? 'value' : ''}`;
+  return `${request.to?.toLowerCase() ?? 'create'}:${data.slice(0, 10)}:${data.length}:${request.value ? 'value' : ''}`;
 }
 
 /** A transaction object as JSON-RPC takes it. */
 function rpcTransaction(from: string | undefined, request: TransactionRequest) {
-  return { ...(from ? { from } : {}), to: request.to, data: request.data ?? '0x', ...(request.value ? { value: hex(request.value) } : {}) };
+  return { ...(from ? { from } : {}), ...(request.to ? { to: request.to } : {}), data: request.data ?? '0x', ...(request.value ? { value: hex(request.value) } : {}) };
 }

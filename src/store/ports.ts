@@ -7,7 +7,7 @@
  * `work` makes, in its async context, one transaction — all of it is kept, or none. A unit of
  * work never waits on the ledger (a node call inside one would hold every other request).
  */
-import type { ActName } from '../domain/acts';
+import type { AccessPurpose, ActName } from '../domain/acts';
 import type { Role } from '../domain/roles';
 import type { DecodedEvent } from '../ledger/abi';
 
@@ -65,7 +65,8 @@ export interface AccountStore {
 
 // ─── Record bodies ────────────────────────────────────────────────────────────────────────────
 
-export type BodyKind = 'report' | 'prescription';
+/** What a body is: a report, a prescription, an emergency's reason (break-glass), a claim decision's note. */
+export type BodyKind = 'report' | 'prescription' | 'emergency-reason' | 'claim-note';
 export type BodyStatus = 'pending' | 'confirmed' | 'failed';
 
 export interface BodyRow {
@@ -125,6 +126,7 @@ export interface HospitalDetails {
   readonly phone: string;
 }
 
+/** A doctor (staff of a hospital), with when the admin removed them (null: not removed). */
 export interface DoctorRow {
   readonly username: string;
   readonly fullName: string;
@@ -135,6 +137,8 @@ export interface DoctorRow {
   readonly hospitalName: string;
   readonly hospitalAddress: string;
   readonly hospitalPhone: string;
+  /** Seconds (block time); null while the doctor is staff. */
+  readonly removedAt: number | null;
 }
 
 export interface ReportRow {
@@ -146,11 +150,37 @@ export interface ReportRow {
   readonly blockNumber: number;
 }
 
+/**
+ * A hospital's treatment grant on a report. Live while `active` and (`until` 0 or later than
+ * now); an active grant whose `until` passed has expired; an inactive one was revoked at `until`.
+ */
 export interface GrantRow {
   readonly reportId: number;
   readonly hospitalId: number;
   readonly hospitalName: string;
+  /** Not revoked. */
   readonly active: boolean;
+  /** Seconds: the end (0: none); for a revoked grant, when it was revoked. */
+  readonly until: number;
+}
+
+/** A break-glass access, as its events on the ledger tell it. */
+export interface EmergencyRow {
+  readonly id: number;
+  readonly patient: string;
+  readonly doctor: string;
+  readonly hospitalId: number;
+  readonly hospitalName: string;
+  /** Seconds (block time). */
+  readonly start: number;
+  /** Seconds: when it ends or ended (exclusive). */
+  readonly end: number;
+  /** The patient ended it before its time. */
+  readonly endedEarly: boolean;
+  /** The commitment of the reason's encrypted body (its author: the doctor). */
+  readonly reasonHash: string;
+  readonly transactionHash: string;
+  readonly blockNumber: number;
 }
 
 export interface PrescriptionRow {
@@ -185,8 +215,8 @@ export interface ReadModel {
   report(reportId: number): Promise<ReportRow | undefined>;
   /** A patient's reports, newest first; `page` undefined: all of them. */
   reportsOfPatient(patient: string, page?: PageWindow): Promise<ReportRow[]>;
-  /** The reports shared with a hospital (active grants), newest first. */
-  reportsForHospital(hospitalId: number, page?: PageWindow): Promise<ReportRow[]>;
+  /** The reports shared with a hospital (grants live at `now`, in seconds), newest first. */
+  reportsForHospital(hospitalId: number, now: number, page?: PageWindow): Promise<ReportRow[]>;
   /** Every grant (active or revoked) of the given reports, by report. */
   grants(reportIds: readonly number[]): Promise<Map<number, GrantRow[]>>;
   /** The newest prescription of each of the given reports that has one. */
@@ -195,7 +225,10 @@ export interface ReadModel {
   commitments(): Promise<Map<string, string>>;
   /** Reports and grants as of block `upTo` (rows written later are left out), for the integrity check. */
   reportsUpTo(upTo: number): Promise<{ id: number; patient: string; commitment: string }[]>;
-  grantsUpTo(upTo: number): Promise<{ reportId: number; hospitalId: number; active: boolean }[]>;
+  grantsUpTo(upTo: number): Promise<{ reportId: number; hospitalId: number; active: boolean; until: number }[]>;
+  /** Break-glass accesses, newest first: every one, or those of one patient (`patient`) or doctor (`doctor`). */
+  emergencies(filter?: { readonly patient?: string; readonly doctor?: string }): Promise<EmergencyRow[]>;
+  emergency(id: number): Promise<EmergencyRow | undefined>;
 }
 
 /** Where and when an event happened. */
@@ -242,6 +275,10 @@ export interface ActRow {
   readonly hospitalName: string | null;
   /** The commitment of the act's report, when it has one. */
   readonly reportCommitment: string | null;
+  /** Why a record was opened (`opened`; `emergency` for the emergency acts); null otherwise. */
+  readonly purpose: AccessPurpose | null;
+  /** The emergency id, claim id or prescription index the act refers to; null when none. */
+  readonly ref: number | null;
 }
 
 export interface ActFilter {

@@ -3,6 +3,7 @@
  * the form again with what was typed.
  */
 import { z } from 'zod';
+import { endOfUtcDay } from '../domain/time';
 
 export type FieldErrors = Record<string, string>;
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
@@ -96,3 +97,39 @@ export function typedValues(body: unknown, omit: readonly string[] = ['password'
   }
   return values;
 }
+
+/** The longest a grant may be set to last, from today: ten years (a longer one is "no end"). */
+const MAX_GRANT_DAYS = 3653;
+
+/** `YYYY-MM-DD` names a day of the calendar (not 2026-02-30). */
+function isCalendarDay(day: string): boolean {
+  const time = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString().startsWith(day);
+}
+
+/**
+ * An optional last day of access, typed as `YYYY-MM-DD` (a date field): blank is "no end" (0);
+ * otherwise the end of that day, UTC, in seconds (what the ledger's `until` takes). A day before
+ * today (UTC), or an impossible date, is refused.
+ */
+export const untilDay = z
+  .string({ error: 'Enter the last day of access as a date (YYYY-MM-DD), or leave it blank for no end' })
+  .optional()
+  .transform((value, ctx) => {
+    const day = value?.trim() ?? '';
+    if (day === '') return 0;
+    const until = isCalendarDay(day) ? endOfUtcDay(day) : undefined;
+    const now = Date.now() / 1000;
+    const problem = !/^\d{4}-\d{2}-\d{2}$/.test(day)
+      ? 'Enter the last day of access as a date (YYYY-MM-DD), or leave it blank for no end'
+      : until === undefined
+        ? 'That date does not exist'
+        : until <= now
+          ? 'The last day of access cannot be in the past: choose today or a later day'
+          : until > now + MAX_GRANT_DAYS * 86_400
+            ? 'Choose a last day within ten years, or leave it blank for no end'
+            : undefined;
+    if (problem === undefined) return until as number;
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  });

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import supertest from 'supertest';
 import { Web3 } from 'web3';
 import { ContractCodec, loadArtifact } from '../../src/ledger/abi';
+import { CONTRACT } from '../../src/ledger';
 import { EhrClient } from '../../src/ledger/ehr-client';
 import { TransactionSender } from '../../src/ledger/transactions';
 import { DATABASE_FILE } from '../../src/store/sqlite/database';
@@ -124,7 +125,7 @@ describe('crash safety (kill -9 during writes)', function () {
       const health = (await (await fetch(`${restartedUrl}/healthz`)).json()) as { blockNumber: number };
       const deployment = deploymentOf(dataDir);
       const web3 = new Web3(`http://127.0.0.1:${env.CHAIN_PORT}`);
-      const codec = new ContractCodec(loadArtifact('EHR').abi);
+      const codec = new ContractCodec(loadArtifact(CONTRACT).abi);
       const client = new EhrClient(new TransactionSender({ web3, chainId: BigInt(deployment.chainId), codec }), codec, deployment.address);
       assert.equal(await client.reportCount(), listed.length, "the contract's report count");
       assert.deepEqual([...(await client.reportsOf(await addressOf(dataDir)))].sort((a, b) => a - b), listed.map(row => row.id).sort((a, b) => a - b));

@@ -135,7 +135,7 @@ describe('sessions, passwords and forms', function () {
 
     it('warns at start, in one line, when ADMIN_PASSWORD differs from the stored password (the stored one wins)', async () => {
       const lines: string[] = [];
-      const auth = createAuthService(context.store.users, context.store.settings, 4, line => lines.push(line));
+      const auth = createAuthService(context.store.users, context.store.settings, { cost: 4, warn: line => lines.push(line) });
       await auth.ensureAdminPassword('admin'); // unset or the stored one: nothing to say
       assert.deepEqual(lines, []);
       await auth.ensureAdminPassword('a different password');

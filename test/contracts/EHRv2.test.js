@@ -124,7 +124,7 @@ contract('EHRv2', function (accounts) {
   /** {deployV2}, plus report 1 of `patient` shared with hospitals 1 and 2, and its prescription 0 by doctorA. */
   async function deployWithReport() {
     const ehr = await deployV2();
-    const added = await ehr.addReport(REPORT_COMMITMENT, [1, 2], { from: patient });
+    const added = await ehr.addReport(REPORT_COMMITMENT, [1, 2], 0, { from: patient });
     const prescribed = await ehr.addPrescription(1, PRESCRIPTION_COMMITMENT, { from: doctorA });
     return { ehr, added, prescribed };
   }
@@ -146,7 +146,7 @@ contract('EHRv2', function (accounts) {
   /** {deployWithReport}, plus report 2 of `patient` shared with nobody. */
   async function deployWithTwoReports() {
     const { ehr } = await deployWithReport();
-    await ehr.addReport(commitmentOf('report 2 envelope'), [], { from: patient });
+    await ehr.addReport(commitmentOf('report 2 envelope'), [], 0, { from: patient });
     return { ehr };
   }
 
@@ -321,7 +321,7 @@ contract('EHRv2', function (accounts) {
     async function deployWithHistory() {
       const { ehr } = await deployWithReport();
       const until = (await latestTime()) + 30 * DAY;
-      await ehr.addReport(commitmentOf('report 2 envelope'), [1], { from: patient2 });
+      await ehr.addReport(commitmentOf('report 2 envelope'), [1], 0, { from: patient2 });
       await ehr.shareReport(2, 3, until, { from: patient2 });
       await ehr.revokeReport(1, 2, { from: patient });
       await ehr.addPrescription(2, commitmentOf('report 2 prescription 0'), { from: doctorA });
@@ -378,7 +378,7 @@ contract('EHRv2', function (accounts) {
         insurer,
         (await upgraded.claim(1)).decidedAt,
       ]);
-      const added = await upgraded.addReport(randomCommitment(), [3], { from: patient });
+      const added = await upgraded.addReport(randomCommitment(), [3], 0, { from: patient });
       assert.strictEqual(String(added.logs[0].args.reportId), '3');
       await increaseTimeTo(until);
       assert.isFalse(await upgraded.canRead(2, doctorB));
@@ -702,14 +702,14 @@ contract('EHRv2', function (accounts) {
     });
 
     it('returns report ids counting from 1, across patients', async function () {
-      assert.strictEqual(String(await ehr.addReport.call(randomCommitment(), [1], { from: patient })), '1');
-      await ehr.addReport(randomCommitment(), [1], { from: patient });
-      assert.strictEqual(String(await ehr.addReport.call(randomCommitment(), [], { from: patient2 })), '2');
+      assert.strictEqual(String(await ehr.addReport.call(randomCommitment(), [1], 0, { from: patient })), '1');
+      await ehr.addReport(randomCommitment(), [1], 0, { from: patient });
+      assert.strictEqual(String(await ehr.addReport.call(randomCommitment(), [], 0, { from: patient2 })), '2');
     });
 
     it('stores the patient, the commitment and the block timestamp', async function () {
       const commitment = commitmentOf('a blood test');
-      const result = await ehr.addReport(commitment, [2], { from: patient });
+      const result = await ehr.addReport(commitment, [2], 0, { from: patient });
       assert.deepStrictEqual(fields(await ehr.report(1), REPORT_FIELDS), {
         patient,
         commitment,
@@ -720,7 +720,7 @@ contract('EHRv2', function (accounts) {
 
     it('emits ReportAdded, then ReportShared without end for each hospital in the order given', async function () {
       const commitment = randomCommitment();
-      const result = await ehr.addReport(commitment, [3, 1], { from: patient });
+      const result = await ehr.addReport(commitment, [3, 1], 0, { from: patient });
       expectEvents(result, [
         ['ReportAdded', { reportId: 1, patient, commitment }],
         ['ReportShared', { reportId: 1, hospitalId: 3, patient, until: 0 }],
@@ -729,7 +729,7 @@ contract('EHRv2', function (accounts) {
     });
 
     it('grants the listed hospitals without end, and only them', async function () {
-      await ehr.addReport(randomCommitment(), [3, 1], { from: patient });
+      await ehr.addReport(randomCommitment(), [3, 1], 0, { from: patient });
       assert.deepStrictEqual(strings(await ehr.reportHospitals(1)), ['1', '3']);
       assert.deepStrictEqual(pair(await ehr.treatmentGrant(1, 1)), [true, '0']);
       assert.deepStrictEqual(pair(await ehr.treatmentGrant(1, 2)), [false, '0']);
@@ -737,26 +737,51 @@ contract('EHRv2', function (accounts) {
 
     it('accepts an empty list of hospitals', async function () {
       const commitment = randomCommitment();
-      const result = await ehr.addReport(commitment, [], { from: patient });
+      const result = await ehr.addReport(commitment, [], 0, { from: patient });
       expectEvent(result, 'ReportAdded', { reportId: 1, patient, commitment });
+    });
+
+    it('grants every listed hospital until `until`, in the same transaction, and the grants end then', async function () {
+      const until = (await latestTime()) + DAY;
+      const commitment = randomCommitment();
+      const result = await ehr.addReport(commitment, [3, 1], until, { from: patient });
+      expectEvents(result, [
+        ['ReportAdded', { reportId: 1, patient, commitment }],
+        ['ReportShared', { reportId: 1, hospitalId: 3, patient, until }],
+        ['ReportShared', { reportId: 1, hospitalId: 1, patient, until }],
+      ]);
+      assert.deepStrictEqual(pair(await ehr.treatmentGrant(1, 1)), [true, String(until)]);
+      assert.deepStrictEqual(pair(await ehr.treatmentGrant(1, 3)), [true, String(until)]);
+      await increaseTimeTo(until);
+      assert.deepStrictEqual(pair(await ehr.treatmentGrant(1, 1)), [false, String(until)]);
+      assert.deepStrictEqual(strings(await ehr.reportHospitals(1)), []);
+      await expectRevert(ehr.addPrescription(1, randomCommitment(), { from: doctorA }), EHRv2, 'EHRGrantEnded', [1, 1, until]);
+    });
+
+    it('reverts when `until` is not later than the block time, even with no hospital', async function () {
+      const now = await latestTime();
+      for (const hospitalIds of [[1], []]) {
+        await expectRevert(ehr.addReport(randomCommitment(), hospitalIds, now, { from: patient }), EHRv2, 'EHRInvalidEnd', [now]);
+      }
+      assert.strictEqual(String(await ehr.reportCount()), '0');
     });
 
     it('reverts when the caller is not a patient', async function () {
       for (const account of [newcomer, doctorA, admin]) {
-        await expectRevert(ehr.addReport(randomCommitment(), [1], { from: account }), EHRv2, 'EHRNotPatient', [
+        await expectRevert(ehr.addReport(randomCommitment(), [1], 0, { from: account }), EHRv2, 'EHRNotPatient', [
           account,
         ]);
       }
     });
 
     it('reverts on a zero commitment', async function () {
-      await expectRevert(ehr.addReport(ZERO_BYTES32, [1], { from: patient }), EHRv2, 'EHREmptyCommitment', []);
+      await expectRevert(ehr.addReport(ZERO_BYTES32, [1], 0, { from: patient }), EHRv2, 'EHREmptyCommitment', []);
     });
 
     it('reverts on an unknown organisation', async function () {
       for (const id of [0, 8]) {
         await expectRevert(
-          ehr.addReport(randomCommitment(), [1, id], { from: patient }),
+          ehr.addReport(randomCommitment(), [1, id], 0, { from: patient }),
           EHRv2,
           'EHRUnknownOrganisation',
           [id],
@@ -765,12 +790,12 @@ contract('EHRv2', function (accounts) {
     });
 
     it('reverts on an organisation that is not a hospital', async function () {
-      await expectRevert(ehr.addReport(randomCommitment(), [4], { from: patient }), EHRv2, 'EHRWrongOrganisationKind', [
+      await expectRevert(ehr.addReport(randomCommitment(), [4], 0, { from: patient }), EHRv2, 'EHRWrongOrganisationKind', [
         4,
         Kind.Hospital,
         Kind.Pharmacy,
       ]);
-      await expectRevert(ehr.addReport(randomCommitment(), [6], { from: patient }), EHRv2, 'EHRWrongOrganisationKind', [
+      await expectRevert(ehr.addReport(randomCommitment(), [6], 0, { from: patient }), EHRv2, 'EHRWrongOrganisationKind', [
         6,
         Kind.Hospital,
         Kind.Insurer,
@@ -779,7 +804,7 @@ contract('EHRv2', function (accounts) {
 
     it('reverts when a hospital is listed twice', async function () {
       await expectRevert(
-        ehr.addReport(randomCommitment(), [2, 1, 2], { from: patient }),
+        ehr.addReport(randomCommitment(), [2, 1, 2], 0, { from: patient }),
         EHRv2,
         'EHRAlreadyGranted',
         [1, 2],
@@ -962,7 +987,7 @@ contract('EHRv2', function (accounts) {
     });
 
     it('reverts when the hospital holds no grant, even with a live emergency access', async function () {
-      await ehr.addReport(randomCommitment(), [1], { from: patient2 });
+      await ehr.addReport(randomCommitment(), [1], 0, { from: patient2 });
       await ehr.openEmergency(patient2, REASON_HASH, HOUR, { from: doctorB });
       assert.isTrue(await ehr.canRead(2, doctorB));
       await expectRevert(ehr.addPrescription(2, randomCommitment(), { from: doctorB }), EHRv2, 'EHRNotGranted', [2, 2]);
@@ -1058,7 +1083,7 @@ contract('EHRv2', function (accounts) {
     });
 
     it("lets the doctor read every report of that patient until the end, and no one else's", async function () {
-      await ehr.addReport(randomCommitment(), [], { from: patient2 });
+      await ehr.addReport(randomCommitment(), [], 0, { from: patient2 });
       const result = await ehr.openEmergency(patient, REASON_HASH, HOUR, { from: doctorA });
       const end = (await timestampOf(result)) + HOUR;
       assert.isTrue(await ehr.canRead(2, doctorA));
@@ -2084,7 +2109,7 @@ contract('EHRv2', function (accounts) {
       assert.strictEqual(String(pharmacy.logs[0].args.organisationId), '4');
       const prescribed = await ehr.addPrescription(1, randomCommitment(), { from: doctorA });
       assert.strictEqual(String(prescribed.logs[0].args.index), '2');
-      const added = await ehr.addReport(randomCommitment(), [1], { from: patient2 });
+      const added = await ehr.addReport(randomCommitment(), [1], 0, { from: patient2 });
       assert.strictEqual(String(added.logs[0].args.reportId), '4');
       await expectRevert(ehr.recordAccess(1, { from: doctorB }), EHRv2, 'EHRGrantEnded', [
         1,
@@ -2136,7 +2161,7 @@ contract('EHRv2', function (accounts) {
     it('follow grants across several words of lanes (6 hospitals per word)', async function () {
       const ehr = await loadFixture(deployV2);
       for (let id = 8; id <= 14; ++id) await ehr.addOrganisation(Kind.Hospital, `Hospital ${id}`, { from: admin });
-      await ehr.addReport(randomCommitment(), [1, 11, 12, 13], { from: patient });
+      await ehr.addReport(randomCommitment(), [1, 11, 12, 13], 0, { from: patient });
       const until = (await latestTime()) + HOUR;
       await ehr.shareReport(1, 8, until, { from: patient });
       await ehr.revokeReport(1, 12, { from: patient });
@@ -2210,7 +2235,7 @@ contract('EHRv2', function (accounts) {
     async function addReports(count, account, hospitalIds) {
       const ids = [];
       for (let i = 0; i < count; ++i) {
-        const result = await ehr.addReport(nextCommitment(), hospitalIds, { from: account });
+        const result = await ehr.addReport(nextCommitment(), hospitalIds, 0, { from: account });
         ids.push(Number(result.logs[0].args.reportId));
       }
       return ids;
@@ -2219,14 +2244,14 @@ contract('EHRv2', function (accounts) {
     it(`addReport with 2 hospitals stays within ${GAS_TARGETS.addReport} gas`, async function () {
       recordGas(
         'v2 addReport, 2 hospitals (first report on the ledger)',
-        await ehr.addReport(nextCommitment(), [1, 2], { from: patient }),
+        await ehr.addReport(nextCommitment(), [1, 2], 0, { from: patient }),
       );
-      const firstOfPatient = await ehr.addReport(nextCommitment(), [1, 2], { from: patient2 });
+      const firstOfPatient = await ehr.addReport(nextCommitment(), [1, 2], 0, { from: patient2 });
       recordGas("v2 addReport, 2 hospitals (patient's first report)", firstOfPatient);
       for (let i = 0; i < 5; ++i) {
         recordGas(
           'v2 addReport, 2 hospitals (later report)',
-          await ehr.addReport(nextCommitment(), [1, 2], { from: patient }),
+          await ehr.addReport(nextCommitment(), [1, 2], 0, { from: patient }),
         );
       }
       assert.isAtMost(gasOf("v2 addReport, 2 hospitals (patient's first report)"), GAS_TARGETS.addReport);

@@ -1,10 +1,12 @@
 /**
  * A patient's access log: each time a doctor opened one of the patient's reports, as the ledger's
- * `ReportAccessed` events record it (doctor, hospital, report id, block) — named here with the
- * doctor's name and the report's title, which only this app knows.
+ * `ReportAccessed` events record it (doctor, hospital, report id, purpose, block) — named here
+ * with the doctor's name, the report's title and, for an emergency opening, the doctor's reason,
+ * which only this app knows.
  */
-import type { ActStore, UserStore } from '../../store/ports';
-import type { Vault } from '../records/vault';
+import type { AccessPurpose } from '../../domain/acts';
+import type { ActStore, ReadModel, UserStore } from '../../store/ports';
+import type { Checked, EmergencyReasonBody, Vault } from '../records/vault';
 
 export const ACCESSES_PER_PAGE = 25;
 
@@ -17,9 +19,21 @@ export interface Access {
   readonly reportTitle: string | undefined;
   readonly transactionHash: string;
   readonly blockNumber: number;
+  /** Why: the hospital's grant (treatment) or a break-glass access (emergency). */
+  readonly purpose: AccessPurpose;
+  /** For an emergency opening: the doctor's reason, checked against its commitment. */
+  readonly reason: Checked<EmergencyReasonBody> | undefined;
 }
 
-export function createAccessLogService(acts: ActStore, users: UserStore, vault: Vault) {
+export function createAccessLogService(acts: ActStore, users: UserStore, vault: Vault, readModel: Pick<ReadModel, 'emergency'>) {
+  /** The reasons of the emergency openings among `rows`, by emergency id. */
+  async function reasonsOf(rows: readonly { purpose: AccessPurpose | null; ref: number | null }[]) {
+    const ids = [...new Set(rows.flatMap(row => (row.purpose === 'emergency' && row.ref ? [row.ref] : [])))];
+    const emergencies = (await Promise.all(ids.map(id => readModel.emergency(id)))).filter(row => row !== undefined);
+    const reasons = await vault.readMany('emergency-reason', emergencies.map(row => ({ author: row.doctor, commitment: row.reasonHash })));
+    return new Map(emergencies.map((row, i) => [row.id, reasons[i]]));
+  }
+
   return {
     async page(userId: number, requested: number) {
       const patient = await users.findById(userId);
@@ -29,7 +43,10 @@ export function createAccessLogService(acts: ActStore, users: UserStore, vault: 
       const page = Math.min(requested, pages);
       const rows = await acts.accessLog(patient.address, ACCESSES_PER_PAGE, (page - 1) * ACCESSES_PER_PAGE);
       // The patient's own reports: each title checked against the report's commitment, in one query.
-      const bodies = await vault.readMany('report', rows.map(row => ({ author: patient.address, commitment: row.reportCommitment ?? '' })));
+      const [bodies, reasons] = await Promise.all([
+        vault.readMany('report', rows.map(row => ({ author: patient.address, commitment: row.reportCommitment ?? '' }))),
+        reasonsOf(rows),
+      ]);
       const accesses: Access[] = rows.map((row, i) => ({
         time: new Date(row.time * 1000),
         doctorName: row.doctorName ?? row.doctor ?? 'unknown doctor',
@@ -38,6 +55,8 @@ export function createAccessLogService(acts: ActStore, users: UserStore, vault: 
         reportTitle: bodies[i].integrity === 'verified' ? bodies[i].body.title : undefined,
         transactionHash: row.transactionHash,
         blockNumber: row.blockNumber,
+        purpose: row.purpose ?? 'treatment',
+        reason: row.purpose === 'emergency' && row.ref ? reasons.get(row.ref) : undefined,
       }));
       return { accesses, page, pages, total };
     },

@@ -1,12 +1,12 @@
 /** The admin console: hospitals and doctors. */
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { endOtherSessions, requireRole } from '../../web/auth';
 import { flash, flashSaved } from '../../web/flash';
 import { email, id, parseForm, password, text, typedValues, username, type FieldErrors } from '../../web/validate';
 import { PASSWORD_CHANGE } from '../account/routes'; // one form for every role's password (confirmPassword optional)
 import type { AuthService } from '../auth/service';
-import { FieldError } from '../../domain/errors';
+import { FieldError, NotFound } from '../../domain/errors';
 import type { AdminService } from './service';
 
 const HOSPITAL = z.object({
@@ -69,6 +69,32 @@ export function adminRoutes(admin: AdminService, auth: AuthService): Router {
       if (!(error instanceof FieldError)) throw error;
       await render(res, 400, { form: 'doctor', values: typedValues(req.body), errors: { [error.field]: error.message } });
     }
+  });
+
+  /** The staff member a path names (`:username`); NotFound for anyone else. */
+  async function staffMember(req: Request) {
+    const parsed = username.safeParse(req.params.username);
+    const member = parsed.success ? await admin.staffMember(parsed.data) : undefined;
+    if (!member) throw new NotFound('staff member');
+    return member;
+  }
+
+  // A removal is confirmed on a page of its own first (a plain form: no script needed).
+  router.get('/admin/staff/:username/remove', async (req, res) => {
+    const member = await staffMember(req);
+    res.render('admin/remove-staff', { title: `Remove ${member.fullName}?`, member });
+  });
+
+  router.post('/admin/staff/:username/remove', async (req, res) => {
+    const member = await staffMember(req);
+    try {
+      const receipt = await admin.removeStaff(member.username);
+      flashSaved(req, `${member.fullName} (${member.username}) was removed on the ledger: their login and every record are refused from now on.`, receipt);
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      flash(req, { kind: 'info', message: error.message });
+    }
+    res.redirect(303, '/admin');
   });
 
   router.post('/admin/password', async (req, res) => {

@@ -2,10 +2,11 @@
 import { FUNDER_LOW_WATER, type Ledger } from '../../ledger';
 import type { Custodian } from '../../keys/custodian';
 import type { LedgerReceipt } from '../../ledger/ehr-client';
-import type { ReadModel, UserStore } from '../../store/ports';
+import type { ReadModel, User, UserStore } from '../../store/ports';
 import type { AuthService } from '../auth/service';
 import type { LedgerWriter } from '../records/writer';
-import { FieldError } from '../../domain/errors';
+import { FieldError, NotFound } from '../../domain/errors';
+import { isStaffRole } from '../../domain/roles';
 
 export interface NewHospital {
   readonly name: string;
@@ -79,7 +80,7 @@ export function createAdminService({ ledger, custodian, users, readModel, writer
       if (await users.usernameTaken(doctor.username)) throw new FieldError('username', 'This username is taken');
       if (!(await readModel.hospitalExists(doctor.hospitalId))) throw new FieldError('hospitalId', 'Choose a hospital from the list');
       const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashPassword(doctor.password)]);
-      const receipt = await writer.write(() => ledger.client.addDoctor(ledger.admin, address, doctor.hospitalId));
+      const receipt = await writer.write(() => ledger.client.addStaff(ledger.admin, address, doctor.hospitalId));
       await users.insert({
         username: doctor.username,
         passwordHash,
@@ -92,6 +93,28 @@ export function createAdminService({ ledger, custodian, users, readModel, writer
         hospitalId: doctor.hospitalId,
       });
       return receipt;
+    },
+
+    /** A staff member's account by username; undefined for a patient or an unknown name. */
+    async staffMember(username: string): Promise<User | undefined> {
+      const user = await users.findByUsername(username);
+      return user && isStaffRole(user.role) ? user : undefined;
+    },
+
+    /**
+     * Removes a staff member on the ledger (their role is revoked): from that block on the
+     * contract refuses them, and so does the app — their login, and every record. Their account
+     * and history stay. NotFound for a username that is not staff; a FieldError when the ledger
+     * already has them removed.
+     */
+    async removeStaff(username: string): Promise<LedgerReceipt & { user: User }> {
+      const user = await users.findByUsername(username);
+      if (!user || !isStaffRole(user.role)) throw new NotFound('staff member');
+      if ((await ledger.client.staffOf(user.address)).organisationId === 0) {
+        throw new FieldError('username', `${user.fullName} (${user.username}) was already removed`);
+      }
+      const receipt = await writer.write(() => ledger.client.removeStaff(ledger.admin, user.address));
+      return { ...receipt, user };
     },
   };
 }

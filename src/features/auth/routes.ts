@@ -7,6 +7,7 @@ import type { KeptForm } from '../../web/session';
 import { tooMany, type LoginThrottle } from '../../web/throttle';
 import { parseForm, typedValues } from '../../web/validate';
 import type { AuthService } from './service';
+import { Forbidden } from '../../domain/errors';
 
 const LOGIN = z.object({
   username: z.string({ error: 'Username is required' }).trim().min(1, 'Username is required').max(64, 'Username is too long'),
@@ -26,7 +27,13 @@ export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
     const { username, password } = parsed.value;
     const retryAt = await throttle.refusal(req, role, username);
     if (retryAt !== undefined) return tooMany(res, retryAt, throttle.now(), 'Too many failed logins for this account or from your network.');
-    const user = isUserRole(role) ? await auth.login(role, username.toLowerCase(), password) : await auth.loginAdmin(username, password);
+    let user;
+    try {
+      user = isUserRole(role) ? await auth.login(role, username.toLowerCase(), password) : await auth.loginAdmin(username, password);
+    } catch (error) {
+      if (!(error instanceof Forbidden)) throw error;
+      return render(res, role, 403, { values: typedValues(req.body), errors: { form: error.message } });
+    }
     if (!user) {
       await throttle.failed(req, role, username); // counted only now that it has failed
       return render(res, role, 401, { values: typedValues(req.body), errors: { form: 'The username or password is not correct.' } });

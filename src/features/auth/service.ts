@@ -4,16 +4,29 @@
  * and both get the same answer.
  */
 import bcrypt from 'bcrypt';
-import { isUserRole, type Role, type SessionUser } from '../../domain/roles';
+import { isStaffRole, isUserRole, type Role, type SessionUser } from '../../domain/roles';
 import type { SettingsStore, UserStore } from '../../store/ports';
-import { FieldError } from '../../domain/errors';
+import { FieldError, Forbidden } from '../../domain/errors';
 
 export const BCRYPT_COST = 12;
 const ADMIN_HASH = 'admin.password_hash';
 const ADMIN_DEFAULT = 'admin.password_is_default';
 export const ADMIN_USERNAME = 'admin';
 
-export function createAuthService(users: UserStore, settings: SettingsStore, cost = BCRYPT_COST, warn: (line: string) => void = console.warn) {
+/** What a removed staff member is told at the login, once their password matched. */
+export const REMOVED_STAFF = 'This account was removed by the admin: it can no longer sign in or open any record.';
+
+export interface AuthOptions {
+  readonly cost?: number;
+  readonly warn?: (line: string) => void;
+  /**
+   * Whether a staff member's account still holds its role on the ledger (the ledger decides: an
+   * admin's removal is a revoked role). Absent: not asked (tools without a ledger).
+   */
+  readonly isStaffOnLedger?: (address: string) => Promise<boolean>;
+}
+
+export function createAuthService(users: UserStore, settings: SettingsStore, { cost = BCRYPT_COST, warn = console.warn, isStaffOnLedger }: AuthOptions = {}) {
   // Computed once: the hash an unknown username is compared against.
   const dummyHash = bcrypt.hashSync('not a password of anyone', cost);
 
@@ -67,11 +80,18 @@ export function createAuthService(users: UserStore, settings: SettingsStore, cos
       return matches && hash ? { role: 'admin', id: 0, username: ADMIN_USERNAME, displayName: 'Administrator' } : undefined;
     },
 
+    /**
+     * The user, when the password matches; undefined otherwise. A staff member the admin removed
+     * is refused (Forbidden) — told only once the password matched, so that the refusal tells a
+     * guesser nothing.
+     */
     async login(role: Role, username: string, password: string): Promise<SessionUser | undefined> {
       const user = await users.findByUsername(username);
       const found = user?.role === role ? user : undefined;
       const matches = await bcrypt.compare(password, found?.passwordHash ?? dummyHash);
-      return matches && found ? { role, id: found.id, username: found.username, displayName: found.fullName } : undefined;
+      if (!matches || !found) return undefined;
+      if (isStaffRole(role) && isStaffOnLedger && !(await isStaffOnLedger(found.address))) throw new Forbidden(REMOVED_STAFF);
+      return { role, id: found.id, username: found.username, displayName: found.fullName };
     },
   };
   return service;

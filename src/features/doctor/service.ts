@@ -8,7 +8,7 @@
  */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import type { PageWindow, User } from '../../store/ports';
-import type { Actor } from '../../domain/access-policy';
+import type { Access, Actor } from '../../domain/access-policy';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
 import type { Checked, PrescriptionBody, ReportBody } from '../records/vault';
 import type { BackgroundTasks } from '../records/background';
@@ -25,6 +25,8 @@ export interface SharedReport {
 }
 
 export interface DoctorReport {
+  /** Why the doctor may read it: their hospital's grant, or a break-glass access (read only). */
+  readonly access: Access;
   readonly id: number;
   readonly patientName: string;
   readonly createdAt: Date;
@@ -64,7 +66,7 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
      */
     async dashboard(userId: number, window?: PageWindow): Promise<SharedReport[]> {
       const user = await doctor(userId);
-      const listed = await readModel.reportsForHospital(user.hospitalId, window);
+      const listed = await readModel.reportsForHospital(user.hospitalId, Math.floor(Date.now() / 1000), window);
       const ids = listed.map(r => r.id);
       const [granted, identities] = await Promise.all([policy.visible(user.actor, ids), reads.identities(ids)]);
       const reports = listed.flatMap((row, i) => {
@@ -87,7 +89,7 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
 
     async report(userId: number, reportId: number): Promise<DoctorReport> {
       // The grant is asked afresh, never from the dashboard's cache: this page shows the whole body.
-      await policy.require((await doctor(userId)).actor, { id: reportId }, 'read');
+      const access = await policy.require((await doctor(userId)).actor, { id: reportId }, 'read');
       const [onLedger, prescriptions, hospitalNames] = await Promise.all([
         ledger.client.report(reportId),
         ledger.client.prescriptions(reportId),
@@ -99,6 +101,7 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
         presentPrescriptions(prescriptions, vault, users, hospitalNames),
       ]);
       return {
+        access,
         id: reportId,
         patientName: patients.get(onLedger.patient)?.fullName ?? onLedger.patient,
         createdAt: onLedger.createdAt,

@@ -6,10 +6,12 @@ import { flashSaved } from '../../web/flash';
 import { pathId } from '../../web/params';
 import { pageNumber } from '../../web/paging';
 import { readCheckedPage } from '../records/paging';
-import { email, id, parseForm, password, phone, text, typedValues, username, type FieldErrors } from '../../web/validate';
+import { email, id, parseForm, password, phone, text, typedValues, untilDay, username, type FieldErrors } from '../../web/validate';
 import { tooMany } from '../../web/throttle';
 import { TooManyAttempts } from '../auth/rate-limit';
 import { FieldError } from '../../domain/errors';
+import { utcMinute } from '../../domain/time';
+import type { EmergencyService } from '../emergency/service';
 import type { PatientService } from './service';
 
 const SIGNUP = z.object({ username, password, email, fullName: text('Full name', 1, 120), phone });
@@ -27,11 +29,13 @@ const REPORT = z.object({
   disease: text('Disease', 1, 120),
   details: text('Details', 1, 5000),
   hospitalIds,
+  until: untilDay,
 });
 
 const GRANT = z.object({ hospitalId: id('Hospital') });
+const SHARE = z.object({ hospitalId: id('Hospital'), until: untilDay });
 
-export function patientRoutes(patients: PatientService): Router {
+export function patientRoutes(patients: PatientService, emergencies: EmergencyService): Router {
   const router = Router();
   const patientOnly = requireRole('patient');
 
@@ -40,10 +44,11 @@ export function patientRoutes(patients: PatientService): Router {
   }
 
   async function renderDashboard(req: Request, res: Response, status = 200, failed?: { values: Record<string, unknown>; errors: FieldErrors }) {
-    const [page, hospitals, unsaved] = await Promise.all([
+    const [page, hospitals, unsaved, emergencyAccesses] = await Promise.all([
       readCheckedPage(pageNumber(req), window => patients.dashboard(currentUser(req).id, window)),
       patients.hospitals(),
       patients.unsaved(currentUser(req).id),
+      emergencies.ofPatient(currentUser(req).id),
     ]);
     res.status(status).render('patient/index', {
       title: 'My health records',
@@ -51,6 +56,7 @@ export function patientRoutes(patients: PatientService): Router {
       page,
       hospitals,
       unsaved,
+      emergencies: emergencyAccesses,
       values: failed?.values ?? {},
       errors: failed?.errors ?? {},
     });
@@ -92,10 +98,17 @@ export function patientRoutes(patients: PatientService): Router {
     }
   });
 
-  router.get('/patient/reports/:id', patientOnly, async (req, res) => {
+  /** The report's page; `failed`: a share form of one hospital sent back with what was typed and what is wrong. */
+  async function renderReport(req: Request, res: Response, status = 200, failed?: { hospitalId: number; values: Record<string, unknown>; errors: FieldErrors }) {
     const report = await patients.report(currentUser(req).id, pathId(req));
-    res.render('patient/report', { title: report.checked.integrity === 'verified' ? report.checked.body.title : `Report #${report.id}`, report });
-  });
+    res.status(status).render('patient/report', {
+      title: report.checked.integrity === 'verified' ? report.checked.body.title : `Report #${report.id}`,
+      report,
+      failed: failed ?? null,
+    });
+  }
+
+  router.get('/patient/reports/:id', patientOnly, (req, res) => renderReport(req, res));
 
   // A revoke is confirmed on a page of its own first: a plain form, so it works without
   // JavaScript (the CSP allows no inline script) and says what the revoke will and won't undo.
@@ -103,30 +116,44 @@ export function patientRoutes(patients: PatientService): Router {
     const report = await patients.report(currentUser(req).id, pathId(req));
     const parsed = parseForm(GRANT, req.query);
     const hospital = parsed.ok ? report.hospitals.find(h => h.id === parsed.value.hospitalId) : undefined;
-    if (!hospital?.shared) {
+    if (hospital?.state !== 'live') {
       return res.status(400).render('errors/error', { title: 'Choose a hospital', status: 400, message: 'That hospital has no access to revoke.' });
     }
     const title = report.checked.integrity === 'verified' ? report.checked.body.title : `Report #${report.id}`;
     res.render('patient/revoke', { title: `Revoke access of ${hospital.name}`, reportTitle: title, report, hospital });
   });
 
-  for (const action of ['share', 'revoke'] as const) {
-    router.post(`/patient/reports/:id/${action}`, patientOnly, async (req, res) => {
-      const reportId = pathId(req);
-      const parsed = parseForm(GRANT, req.body);
-      if (!parsed.ok) {
-        return res.status(400).render('errors/error', { title: 'Choose a hospital', status: 400, message: parsed.errors.hospitalId ?? 'Choose a hospital.' });
-      }
-      try {
-        const receipt = await patients[action](currentUser(req).id, reportId, parsed.value.hospitalId);
-        flashSaved(req, action === 'share' ? 'Access granted and saved on the ledger.' : 'Access revoked and saved on the ledger.', receipt);
-        res.redirect(303, `/patient/reports/${reportId}`);
-      } catch (error) {
-        if (!(error instanceof FieldError)) throw error;
-        res.status(400).render('errors/error', { title: 'Choose a hospital', status: 400, message: error.message });
-      }
-    });
-  }
+  router.post('/patient/reports/:id/share', patientOnly, async (req, res) => {
+    const reportId = pathId(req);
+    const parsed = parseForm(SHARE, req.body);
+    const hospitalId = Number(typedValues(req.body).hospitalId) || 0;
+    if (!parsed.ok) return renderReport(req, res, 400, { hospitalId, values: typedValues(req.body), errors: parsed.errors });
+    try {
+      const receipt = await patients.share(currentUser(req).id, reportId, parsed.value.hospitalId, parsed.value.until);
+      const end = parsed.value.until ? ` until ${utcMinute(parsed.value.until)}` : ' with no end';
+      flashSaved(req, `Access granted${end} and saved on the ledger.`, receipt);
+      res.redirect(303, `/patient/reports/${reportId}`);
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      await renderReport(req, res, 400, { hospitalId, values: typedValues(req.body), errors: { [error.field]: error.message } });
+    }
+  });
+
+  router.post('/patient/reports/:id/revoke', patientOnly, async (req, res) => {
+    const reportId = pathId(req);
+    const parsed = parseForm(GRANT, req.body);
+    if (!parsed.ok) {
+      return res.status(400).render('errors/error', { title: 'Choose a hospital', status: 400, message: parsed.errors.hospitalId ?? 'Choose a hospital.' });
+    }
+    try {
+      const receipt = await patients.revoke(currentUser(req).id, reportId, parsed.value.hospitalId);
+      flashSaved(req, 'Access revoked and saved on the ledger.', receipt);
+      res.redirect(303, `/patient/reports/${reportId}`);
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      res.status(400).render('errors/error', { title: 'Choose a hospital', status: 400, message: error.message });
+    }
+  });
 
   return router;
 }

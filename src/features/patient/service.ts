@@ -2,6 +2,8 @@
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import type { PageWindow, User } from '../../store/ports';
 import { FieldError } from '../../domain/errors';
+import { utcMinute } from '../../domain/time';
+import { LedgerRevertError } from '../../ledger/errors';
 import type { SignupLimit } from '../auth/rate-limit';
 import type { AuthService } from '../auth/service';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
@@ -19,13 +21,26 @@ export interface Signup {
 
 export interface NewReport extends ReportBody {
   readonly hospitalIds: readonly number[];
+  /** When every listed hospital's access ends (seconds); 0 or absent: no end. */
+  readonly until?: number;
+}
+
+/** A hospital's access to a report, as the contract tells it now. */
+export interface HospitalAccess {
+  readonly id: number;
+  readonly name: string;
+  /** `live`: may read now; `ended`: expired or revoked (at `until`); `never`: never granted. */
+  readonly state: 'live' | 'ended' | 'never';
+  /** Seconds: when a live grant ends (0: no end), or when an ended one ended. */
+  readonly until: number;
 }
 
 export interface ReportSummary {
   readonly id: number;
   readonly createdAt: Date;
   readonly checked: Checked<ReportBody>;
-  readonly sharedWith: readonly { id: number; name: string }[];
+  /** The hospitals that may read it now, each with its end (seconds; 0: none). */
+  readonly sharedWith: readonly { id: number; name: string; until: number }[];
   /** The newest prescription, or undefined while the report is Pending. */
   readonly latest: PrescriptionView | undefined;
 }
@@ -36,7 +51,7 @@ export interface ReportDetail {
   readonly checked: Checked<ReportBody>;
   readonly transactionHash: string | undefined;
   readonly blockNumber: number | undefined;
-  readonly hospitals: readonly { id: number; name: string; shared: boolean; revoked: boolean }[];
+  readonly hospitals: readonly HospitalAccess[];
   readonly prescriptions: readonly PrescriptionView[];
 }
 
@@ -48,6 +63,22 @@ export interface PatientServiceDeps extends RecordServiceDeps {
 
 /** A username reservation older than this belongs to a signup that died, and is taken over. */
 export const SIGNUP_RESERVATION_MS = 5 * 60 * 1000;
+
+/**
+ * A write with an end: the ledger's clock may run ahead of this server's (a classroom node moved
+ * forward), so an end the form took for the future can still be refused on the ledger. That
+ * refusal is the form's: a 400 on `until`, as if checked here.
+ */
+async function withEndChecked<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof LedgerRevertError && error.error.name === 'EHRInvalidEnd') {
+      throw new FieldError('until', 'The last day of access has already passed on the ledger\'s clock: choose a later day');
+    }
+    throw error;
+  }
+}
 
 export function createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups }: PatientServiceDeps) {
   const policy = createRecordPolicy(ledger.client, reads);
@@ -71,19 +102,23 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
   }
 
   /**
-   * Shares or revokes one hospital's access to the patient's own report. A double click or a
-   * second tab gets a plain 400 instead of the contract's refusal.
+   * Shares (again: a new end) or revokes one hospital's access to the patient's own report. A
+   * double click or a second tab gets a plain 400 instead of the contract's refusal.
    */
-  async function changeGrant(userId: number, reportId: number, hospitalId: number, action: 'share' | 'revoke'): Promise<LedgerReceipt> {
+  async function changeGrant(userId: number, reportId: number, hospitalId: number, change: { action: 'share'; until: number } | { action: 'revoke' }): Promise<LedgerReceipt> {
     const user = await patient(userId);
-    await ownReport(user, reportId, action);
+    await ownReport(user, reportId, change.action);
     await checkHospitals([hospitalId]);
-    const granted = await ledger.client.canRead(reportId, hospitalId);
-    if (action === 'share' && granted) throw new FieldError('hospitalId', 'That hospital already has access to this report');
-    if (action === 'revoke' && !granted) throw new FieldError('hospitalId', 'That hospital has no access to revoke');
+    const grant = await ledger.client.treatmentGrant(reportId, hospitalId);
+    if (change.action === 'share' && grant.live && grant.until === change.until) {
+      throw new FieldError('until', `That hospital already has access to this report ${change.until ? `until ${utcMinute(change.until)}` : 'with no end'}`);
+    }
+    if (change.action === 'revoke' && !grant.live) throw new FieldError('hospitalId', 'That hospital has no access to revoke');
     const signer = await custodian.signer(user.address);
-    return writer.write(() =>
-      action === 'share' ? ledger.client.shareReport(signer, reportId, hospitalId) : ledger.client.revokeReport(signer, reportId, hospitalId),
+    return withEndChecked(() =>
+      writer.write(() =>
+        change.action === 'share' ? ledger.client.shareReport(signer, reportId, hospitalId, change.until) : ledger.client.revokeReport(signer, reportId, hospitalId),
+      ),
     );
   }
 
@@ -145,6 +180,7 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
       const own = await policy.visible(await policy.actor(user, 'patient'), listed.map(r => r.id));
       const identities = await reads.identities(listed.map(r => r.id)); // kept by the policy's read: no second call
       const reports = listed.flatMap((row, i) => (own.has(row.id) && identities[i] ? [{ ...row, ...identities[i] }] : []));
+      const now = Date.now() / 1000;
       const ids = reports.map(r => r.id);
       const [grants, latest, bodies, hospitalNames] = await Promise.all([
         readModel.grants(ids),
@@ -163,7 +199,9 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
         id: report.id,
         createdAt: new Date(report.createdAt * 1000),
         checked: bodies[i],
-        sharedWith: (grants.get(report.id) ?? []).filter(g => g.active).map(g => ({ id: g.hospitalId, name: g.hospitalName })),
+        sharedWith: (grants.get(report.id) ?? [])
+          .filter(g => g.active && (g.until === 0 || g.until > now))
+          .map(g => ({ id: g.hospitalId, name: g.hospitalName, until: g.until })),
         latest: newestByReport.get(report.id),
       }));
     },
@@ -173,41 +211,43 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
       await checkHospitals(report.hospitalIds);
       const body: ReportBody = { title: report.title, disease: report.disease, details: report.details };
       const signer = await custodian.signer(user.address);
-      return writer.writeWithBody('report', user.address, body, commitment => ledger.client.addReport(signer, commitment, report.hospitalIds));
+      return withEndChecked(() =>
+        writer.writeWithBody('report', user.address, body, commitment => ledger.client.addReport(signer, commitment, report.hospitalIds, report.until ?? 0)),
+      );
     },
 
     /** One report, checked against the ledger itself (not the read model) before it is shown. */
     async report(userId: number, reportId: number): Promise<ReportDetail> {
       const user = await patient(userId);
       const onLedger = await ownReport(user, reportId, 'read');
-      const [granted, prescriptions, hospitals, grants, projected, checked] = await Promise.all([
-        ledger.client.reportHospitals(reportId),
+      const [prescriptions, hospitals, projected, checked] = await Promise.all([
         ledger.client.prescriptions(reportId),
         readModel.hospitals(),
-        readModel.grants([reportId]),
         readModel.report(reportId),
         vault.read('report', { author: user.address, commitment: onLedger.commitment }),
       ]);
+      // Each hospital's grant from the contract itself: an end passes on the ledger's clock.
+      const grants = await Promise.all(hospitals.map(h => ledger.client.treatmentGrant(reportId, h.id)));
       const hospitalNames = new Map(hospitals.map(h => [h.id, h.name]));
-      const history = grants.get(reportId) ?? [];
       return {
         id: reportId,
         createdAt: onLedger.createdAt,
         checked,
         transactionHash: projected?.transactionHash,
         blockNumber: projected?.blockNumber,
-        hospitals: hospitals.map(h => ({
+        hospitals: hospitals.map((h, i) => ({
           id: h.id,
           name: h.name,
-          shared: granted.includes(h.id),
-          revoked: !granted.includes(h.id) && history.some(g => g.hospitalId === h.id),
+          state: grants[i].live ? 'live' : grants[i].until > 0 ? 'ended' : 'never',
+          until: grants[i].until,
         })),
         prescriptions: await presentPrescriptions(prescriptions, vault, users, hospitalNames),
       };
     },
 
-    share: (userId: number, reportId: number, hospitalId: number) => changeGrant(userId, reportId, hospitalId, 'share'),
-    revoke: (userId: number, reportId: number, hospitalId: number) => changeGrant(userId, reportId, hospitalId, 'revoke'),
+    /** Grants the hospital access until `until` (seconds; 0: no end); again on a live grant: a new end. */
+    share: (userId: number, reportId: number, hospitalId: number, until: number) => changeGrant(userId, reportId, hospitalId, { action: 'share', until }),
+    revoke: (userId: number, reportId: number, hospitalId: number) => changeGrant(userId, reportId, hospitalId, { action: 'revoke' }),
   };
 }
 

@@ -9,7 +9,7 @@
  * - a report's owner and commitment never change on this contract: kept (bounded) for good;
  * - a doctor's hospital changes only by an admin act: kept `ttlMs`;
  * - a grant is kept `ttlMs`, and only a "yes": a "no" is asked again, so a share shows at once.
- *   A kept "yes" could outlive a revoke by at most `ttlMs`, and only where the read model still
+ *   A kept "yes" could outlive a revoke or the grant's end by at most `ttlMs`, and only where the read model still
  *   lists the grant as active (a revoke this server wrote forgets the entry at once, and one
  *   written elsewhere reaches the read model within a sync tick): a short window on a list of
  *   titles, never on a body's page, which asks the contract afresh.
@@ -98,8 +98,8 @@ export function createLedgerReads(client: Reader, { ttlMs = DEFAULT_TTL_MS, maxR
     forget(events: readonly DecodedEvent[]): void {
       for (const { name, args } of events) {
         if (name === 'ReportRevoked') grants.delete(grantKey(Number(args.reportId as bigint), Number(args.hospitalId as bigint)));
-        // Any change of staff (added; removed or a role event, should the contract gain them).
-        if (name === 'DoctorAdded' || name.endsWith('Removed') || name.startsWith('Role')) hospitals.clear();
+        // Any change of staff: added, removed, or a role granted or revoked.
+        if (name === 'StaffAdded' || name === 'StaffRemoved' || name.startsWith('Role')) hospitals.clear();
       }
     },
   };

@@ -7,12 +7,13 @@ import { createAccessPolicy, type AccessPolicy } from '../../domain/access-polic
 import type { EhrClient } from '../../ledger/ehr-client';
 import type { LedgerReads } from './ledger-reads';
 
-export function createRecordPolicy(client: Pick<EhrClient, 'report' | 'canRead' | 'reportCount'>, reads: LedgerReads): AccessPolicy {
+export function createRecordPolicy(client: Pick<EhrClient, 'report' | 'treatmentGrant' | 'emergencyOf' | 'reportCount'>, reads: LedgerReads): AccessPolicy {
   return createAccessPolicy({
     owner: async reportId => (await client.report(reportId)).patient,
     owners: async reportIds => (await reads.identities(reportIds)).map(identity => identity?.patient),
     hospitalOf: address => reads.hospitalOf(address),
-    canRead: (reportId, hospitalId) => client.canRead(reportId, hospitalId),
+    treatmentGrant: (reportId, hospitalId) => client.treatmentGrant(reportId, hospitalId),
+    emergencyOf: (patient, doctor) => client.emergencyOf(patient, doctor),
     grantedOf: (reportIds, hospitalId) => reads.grantedOf(reportIds, hospitalId),
     reportCount: () => client.reportCount(),
   });

@@ -32,7 +32,23 @@ export interface PrescriptionBody {
   readonly instructions: string;
 }
 
-type BodyOf<K extends BodyKind> = K extends 'report' ? ReportBody : PrescriptionBody;
+/** Why a doctor opened a patient's records under break-glass: at least 20 characters, for the patient and the admin. */
+export interface EmergencyReasonBody {
+  readonly reason: string;
+}
+
+/** An insurer's note on a claim decision. */
+export interface ClaimNoteBody {
+  readonly note: string;
+}
+
+/** The body each kind holds. */
+export type BodyOf<K extends BodyKind> = {
+  report: ReportBody;
+  prescription: PrescriptionBody;
+  'emergency-reason': EmergencyReasonBody;
+  'claim-note': ClaimNoteBody;
+}[K];
 
 /** The transaction and block that wrote a body's commitment. */
 export interface LedgerPlace {
@@ -50,6 +66,11 @@ export type Checked<T> =
 export interface VaultScope {
   readonly chainId: number;
   readonly contract: string;
+  /**
+   * The contracts the data set lived on before (a first release's, upgraded): bodies sealed for
+   * them were sealed by this data set too, and still open.
+   */
+  readonly formerContracts?: readonly string[];
 }
 
 /** Which stored body a reader asks for. `reportId`: the report a prescription was written on. */
@@ -80,12 +101,14 @@ export function createVault(
     return { integrity: 'tampered', reason };
   };
   const sealAs: EnvelopeVersion = scope ? 'v2' : 'v1';
-  const aad = (version: EnvelopeVersion, kind: BodyKind, author: string, reportId: number | undefined): string => {
+  const aad = (version: EnvelopeVersion, kind: BodyKind, author: string, reportId: number | undefined, contract = scope?.contract): string => {
     const bound = `${kind}:${author.toLowerCase()}`;
     if (version === 'v1') return bound;
     const record = kind === 'prescription' ? `|report:${reportId ?? 'unknown'}` : '';
-    return `ehr-body/v2|${bound}|chain:${scope?.chainId ?? 'unknown'}|contract:${scope?.contract.toLowerCase() ?? 'unknown'}${record}`;
+    return `ehr-body/v2|${bound}|chain:${scope?.chainId ?? 'unknown'}|contract:${contract?.toLowerCase() ?? 'unknown'}${record}`;
   };
+  // The contracts a v2 body may be bound to: this one first, then the data set's former ones.
+  const contracts = [scope?.contract, ...(scope?.formerContracts ?? [])];
 
   return {
     /**
@@ -132,7 +155,16 @@ export function createVault(
   /** Decrypts an envelope for what its version binds it to; throws when it does not open. */
   function openBody<K extends BodyKind>(kind: K, ref: BodyRef, envelope: string): BodyOf<K> {
     const version = envelopeVersion(envelope) ?? 'v1'; // not an envelope: `open` refuses it
-    return JSON.parse(open(key, envelope, aad(version, kind, ref.author, ref.reportId)).toString('utf8')) as BodyOf<K>;
+    const candidates = version === 'v1' ? [scope?.contract] : contracts;
+    let failure: unknown;
+    for (const contract of candidates) {
+      try {
+        return JSON.parse(open(key, envelope, aad(version, kind, ref.author, ref.reportId, contract)).toString('utf8')) as BodyOf<K>;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw failure;
   }
 
   function check<K extends BodyKind>(kind: K, ref: BodyRef, row: BodyRow | undefined): Checked<BodyOf<K>> {

@@ -7,7 +7,7 @@
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import { certainlyNotOnLedger } from '../../ledger/errors';
 import type { BodyKind, Store } from '../../store/ports';
-import type { PrescriptionBody, ReportBody, Vault } from './vault';
+import type { BodyOf, Vault } from './vault';
 
 /**
  * `onEvents` hears the events of each of the app's own writes once they are in the read model
@@ -34,7 +34,7 @@ export function createLedgerWriter(
     async writeWithBody<K extends BodyKind, R extends LedgerReceipt>(
       kind: K,
       author: string,
-      body: K extends 'report' ? ReportBody : PrescriptionBody,
+      body: BodyOf<K>,
       send: (commitment: string) => Promise<R>,
       /** A prescription's report: its body is bound to it (see the vault). */
       reportId?: number,
