@@ -204,8 +204,15 @@ function replayedTime(event: DecodedEvent): number | undefined {
 function purposeOf(event: DecodedEvent): { purpose: AccessPurpose | null; ref: number | null } {
   const { args } = event;
   switch (event.name) {
-    case 'ReportAccessed':
-      return { purpose: PURPOSES[num(args.purpose)] ?? 'none', ref: num(args.ref) };
+    case 'ReportAccessed': {
+      // `ref` means something for every purpose but treatment (where the contract sets 0).
+      const purpose = PURPOSES[num(args.purpose)] ?? 'none';
+      return { purpose, ref: purpose === 'treatment' ? null : num(args.ref) };
+    }
+    case 'PrescriptionSent':
+    case 'PrescriptionWithdrawn':
+    case 'PrescriptionDispensed':
+      return { purpose: 'dispensing', ref: num(args.index) };
     case 'AccessImported':
       return { purpose: 'treatment', ref: null };
     case 'EmergencyOpened':
