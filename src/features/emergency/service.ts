@@ -80,7 +80,7 @@ export function createEmergencyService({ ledger, custodian, users, readModel, wr
       start: row.start,
       end: row.end,
       endedEarly: row.endedEarly,
-      live: row.end > seconds,
+      live: !row.endedEarly && row.end > seconds,
       reason: reasons[i],
       transactionHash: row.transactionHash,
     }));
