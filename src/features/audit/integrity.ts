@@ -8,6 +8,7 @@
  * deleted in SQLite — is a finding, which `npm run reindex` repairs.
  */
 import type { Ledger } from '../../ledger';
+import { ledgerChangeOf, type LedgerChange } from '../../store/events';
 import type { ReadModel } from '../../store/ports';
 import type { Vault } from '../records/vault';
 
@@ -60,7 +61,8 @@ type RowStates = Map<string, { record: string; state: string }>;
 
 const keyOf = (record: { reportId: number; index?: number }) => `${record.reportId}:${record.index ?? ''}`;
 const reportState = (patient: string, commitment: string) => `owner ${patient.toLowerCase()}, commitment ${commitment.toLowerCase()}`;
-const grantState = (active: boolean) => (active ? 'active' : 'revoked');
+/** A grant's state: revoked, or active with its end (an active grant past its end has expired, which the contract tells). */
+const grantState = (active: boolean, until: number) => (!active ? 'revoked' : until ? `active until ${until}` : 'active');
 
 /** The rows whose state differs between the ledger and the read model, both ways. */
 function differences(table: ReadModelFinding['table'], onLedger: RowStates, inReadModel: RowStates): ReadModelFinding[] {
@@ -84,30 +86,35 @@ export function createIntegrityCheck(readModel: ReadModel, ledger: Ledger, vault
     return all;
   }
 
-  function recordsIn(events: Awaited<ReturnType<typeof eventsUpTo>>): OnLedger[] {
-    const records: OnLedger[] = [];
-    for (const { event, transactionHash, blockNumber } of events) {
-      const { args } = event;
-      const at = { transactionHash, blockNumber, commitment: String(args.commitment), reportId: Number(args.reportId as bigint) };
-      if (event.name === 'ReportAdded') records.push({ kind: 'report', author: String(args.patient), ...at });
-      if (event.name === 'PrescriptionAdded') records.push({ kind: 'prescription', author: String(args.doctor), index: Number(args.index as bigint), ...at });
-    }
-    return records;
+  /** What each event changes, as the read model's projection reads it (added and imported records alike). */
+  function changesIn(events: Awaited<ReturnType<typeof eventsUpTo>>) {
+    return events.flatMap(({ event, transactionHash, blockNumber }) => {
+      const change = ledgerChangeOf(event, { transactionHash, blockNumber, timestamp: 0 });
+      return change ? [change] : [];
+    });
+  }
+
+  function recordsIn(changes: readonly LedgerChange[]): OnLedger[] {
+    return changes.flatMap((change): OnLedger[] => {
+      const at = { transactionHash: change.txHash, blockNumber: change.blockNumber, commitment: '' };
+      if (change.kind === 'report') return [{ ...at, kind: 'report', author: change.patient, commitment: change.commitment, reportId: change.id }];
+      if (change.kind === 'prescription') {
+        return [{ ...at, kind: 'prescription', author: change.doctor, commitment: change.commitment, reportId: change.reportId, index: change.index }];
+      }
+      return [];
+    });
   }
 
   /** The read model's reports and grants against the state the events leave, in event order. */
-  async function readModelFindings(events: Awaited<ReturnType<typeof eventsUpTo>>, latest: number): Promise<ReadModelFinding[]> {
+  async function readModelFindings(changes: readonly LedgerChange[], latest: number): Promise<ReadModelFinding[]> {
     const reports: RowStates = new Map();
     const grants: RowStates = new Map();
     const grantRecord = (reportId: number, hospitalId: number) => `report #${reportId}, hospital ${hospitalId}`;
-    for (const { event } of events) {
-      const reportId = Number(event.args.reportId as bigint);
-      if (event.name === 'ReportAdded') {
-        reports.set(String(reportId), { record: `report #${reportId}`, state: reportState(String(event.args.patient), String(event.args.commitment)) });
-      }
-      if (event.name === 'ReportShared' || event.name === 'ReportRevoked') {
-        const hospitalId = Number(event.args.hospitalId as bigint);
-        grants.set(`${reportId}:${hospitalId}`, { record: grantRecord(reportId, hospitalId), state: grantState(event.name === 'ReportShared') });
+    for (const change of changes) {
+      if (change.kind === 'report') reports.set(String(change.id), { record: `report #${change.id}`, state: reportState(change.patient, change.commitment) });
+      if (change.kind === 'grant') {
+        const { reportId, hospitalId } = change;
+        grants.set(`${reportId}:${hospitalId}`, { record: grantRecord(reportId, hospitalId), state: grantState(change.active, change.until) });
       }
     }
     // Rows written after the events were read (block > latest) are left to the next check.
@@ -118,7 +125,7 @@ export function createIntegrityCheck(readModel: ReadModel, ledger: Ledger, vault
     const modelGrants: RowStates = new Map(
       grantRows.map(row => [
         `${row.reportId}:${row.hospitalId}`,
-        { record: grantRecord(row.reportId, row.hospitalId), state: grantState(row.active) },
+        { record: grantRecord(row.reportId, row.hospitalId), state: grantState(row.active, row.until) },
       ]),
     );
     return [...differences('reports', reports, modelReports), ...differences('grants', grants, modelGrants)];
@@ -130,8 +137,8 @@ export function createIntegrityCheck(readModel: ReadModel, ledger: Ledger, vault
       // Twice: the first may join a catch-up that began before `latestBlock` was read.
       await catchUp();
       await catchUp();
-      const events = await eventsUpTo(latestBlock);
-      const records = recordsIn(events);
+      const changes = changesIn(await eventsUpTo(latestBlock));
+      const records = recordsIn(changes);
       const copies = await readModel.commitments();
       const checked = await Promise.all(
         (['report', 'prescription'] as const).map(async kind => {
@@ -160,7 +167,7 @@ export function createIntegrityCheck(readModel: ReadModel, ledger: Ledger, vault
         tampered: count('tampered'),
         missing: count('missing'),
         problems: checks.filter(check => check.integrity !== 'verified'),
-        findings: await readModelFindings(events, latestBlock),
+        findings: await readModelFindings(changes, latestBlock),
       };
     },
   };
