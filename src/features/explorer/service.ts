@@ -90,7 +90,7 @@ export function createExplorerService(ledger: Ledger, names: Names) {
       }
       const value = String(raw);
       if (/^0x[0-9a-fA-F]{40}$/.test(value)) return { name, value: value.toLowerCase(), note: known.get(value.toLowerCase())?.name };
-      if (/hospitalId/.test(name)) return { name, value, note: hospitals.get(Number(value)) ?? 'unknown hospital' };
+      if (/^(hospital|organisation|pharmacy|insurer)Id$/.test(name)) return { name, value, note: hospitals.get(Number(value)) ?? 'unknown organisation' };
       return { name, value };
     });
   }
