@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: `npm start` on a classroom data set in DATA_DIR (default `./data/demo`),
  * made on the first run and left as it is on later runs: hospitals Apollo and Care, doctors
- * drsmith (Apollo) and drrao (Care), patients alice and bob with reports, some shared, some
- * opened and prescribed. Every demo password is demo1234.
+ * drsmith (Apollo) and drrao (Care), patients alice and bob with reports, some shared (one for
+ * thirty days), some opened and prescribed, and one emergency access to bob's records, ended by
+ * bob. Every demo password is demo1234.
  */
 import path from 'node:path';
 import type { AppContext } from './context';
@@ -32,7 +33,9 @@ export async function seedDemo(context: AppContext, services: Services): Promise
     );
     const a1 = await services.patients.addReport(users.alice, { title: 'Blood test, March', disease: 'Type 2 diabetes', details: 'HbA1c 7.9 %. Fasting glucose 142 mg/dL.\nTired in the afternoons.', hospitalIds: [apollo, care] });
     await services.patients.addReport(users.alice, { title: 'Knee X-ray', disease: 'Osteoarthritis', details: 'Mild joint-space narrowing, right knee. Pain on stairs.', hospitalIds: [apollo] });
-    await services.patients.addReport(users.alice, { title: 'Allergy notes', disease: 'Seasonal rhinitis', details: 'Sneezing in spring; no known drug allergies.', hospitalIds: [] });
+    // A grant with an end: Care may read it for thirty days.
+    const thirtyDays = Math.floor(Date.now() / 1000) + 30 * 86_400;
+    await services.patients.addReport(users.alice, { title: 'Allergy notes', disease: 'Seasonal rhinitis', details: 'Sneezing in spring; no known drug allergies.', hospitalIds: [care], until: thirtyDays });
     const b1 = await services.patients.addReport(users.bob, { title: 'ECG after chest pain', disease: 'Suspected angina', details: 'ST depression on exertion. BP 148/92.', hospitalIds: [care] });
     await services.patients.addReport(users.bob, { title: 'Annual check-up', disease: 'Hypertension', details: 'BP 150/95 on two visits. Non-smoker.', hospitalIds: [apollo, care] });
     // The doctors open the reports they prescribe for, as they would: the patients' access logs.
@@ -41,6 +44,9 @@ export async function seedDemo(context: AppContext, services: Services): Promise
     await services.background.settled();
     await services.doctors.prescribe(users.drsmith, a1.reportId, { medicines: 'Metformin 500 mg', dosage: 'One tablet twice a day with meals', instructions: 'Walk 30 minutes daily. Recheck HbA1c in 3 months.' });
     await services.doctors.prescribe(users.drrao, b1.reportId, { medicines: 'Aspirin 75 mg; Atorvastatin 20 mg', dosage: 'Aspirin once a day; atorvastatin at night', instructions: 'Stress test next week. Go to the emergency room if pain lasts over 5 minutes.' });
+    // Break-glass, as a class should see it once: opened by a doctor of the other hospital, ended by the patient.
+    const { emergencyId } = await services.emergencies.open(users.drsmith, { patient: 'bob', reason: 'Collapsed in the lobby; need his cardiac history before treating.' });
+    await services.emergencies.end(users.bob, emergencyId);
     await settings.set(SEEDED, new Date().toISOString());
   }
   say('demo', `logins (password ${DEMO_PASSWORD} for all but the admin): admin / ${context.config.adminPassword === 'admin' ? 'admin' : '(ADMIN_PASSWORD)'}; doctors drsmith (Apollo), drrao (Care); patients alice, bob`);
