@@ -8,13 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../src/context';
-import { createAccessPolicy, type Actor, type PolicyReads } from '../../src/domain/access-policy';
+import { createAccessPolicy, REMOVED, type Actor, type EmergencyState, type GrantState, type PolicyReads } from '../../src/domain/access-policy';
 import { Conflict, FieldError, Forbidden, NotFound } from '../../src/domain/errors';
 import { HOMES, isUserRole, KEPT_FORMS, LOGIN_PAGES, may, ROLE_NAMES, ROLES, USER_ROLES } from '../../src/domain/roles';
 import { createLedgerReads } from '../../src/features/records/ledger-reads';
 import { createRecordPolicy } from '../../src/features/records/policy';
 import type { Services } from '../../src/services';
 import { toHttpError } from '../../src/web/http-error';
+import { LedgerRevertError } from '../../src/ledger/errors';
+import { utcMinute } from '../../src/domain/time';
 import { LOGIN_PAGES as WEB_LOGIN_PAGES } from '../../src/web/auth';
 import { sqlOf, startTestApp } from '../support/context';
 import { appRoutes } from '../support/security';
@@ -157,11 +159,18 @@ describe('domain', function () {
       it('refuses a doctor an unshared report (403) and an unknown one (404)', async () => {
         await refusal(policy.require(doctorB, { id: report }, 'read'), Forbidden, 'This report is not shared with your hospital.');
         await refusal(policy.require(doctorA, { id: unshared }, 'prescribe'), Forbidden, 'This report is not shared with your hospital.');
-        await refusal(policy.require(doctorA, { id: 1_000_000 }, 'read'), NotFound, 'There is no such report.');
+        await refusal(policy.require(doctorA, { id: 1_000_000 }, 'prescribe'), NotFound, 'There is no such report.');
+        // To read, the policy first asks the report's owner (for a break-glass access to them): an
+        // unknown id is then the ledger's own refusal, EHRUnknownReport — the same 404 page.
+        await assert.rejects(policy.require(doctorA, { id: 1_000_000 }, 'read'), (error: unknown) => {
+          const page = toHttpError(error);
+          return (error instanceof NotFound || error instanceof LedgerRevertError) && page?.status === 404 && page.message === 'There is no such report.';
+        });
       });
 
       it('knows no doctor the ledger does not know, whatever the users table says', async () => {
-        await refusal(policy.actor({ role: 'doctor', address: patientA.address }, 'doctor'), Forbidden, 'This account is not a doctor.');
+        // The ledger holds the address at no hospital: to the policy, a staff member the admin removed.
+        await refusal(policy.actor({ role: 'doctor', address: patientA.address }, 'doctor'), Forbidden, REMOVED);
         await refusal(policy.actor({ role: 'patient', address: patientA.address }, 'doctor'), Forbidden, 'This account is not a doctor.');
         await refusal(policy.actor(undefined, 'patient'), Forbidden, 'This account is not a patient.');
       });
@@ -178,26 +187,131 @@ describe('domain', function () {
         const shared = (await services.patients.addReport(userId, { title: 'Revoked', disease: 'Flu', details: 'x', hospitalIds: [doctorB.hospitalId!] })).reportId;
         assert.equal((await policy.decide(doctorB, { id: shared }, 'read')).allowed, true);
         assert.deepEqual([...(await policy.visible(doctorB, [shared]))], [shared]); // kept a few seconds by this policy's reads
-        await services.patients.revoke(userId, shared, doctorB.hospitalId!);
-        await refusal(policy.require(doctorB, { id: shared }, 'read'), Forbidden, 'This report is not shared with your hospital.');
+        const revoked = await services.patients.revoke(userId, shared, doctorB.hospitalId!);
+        // A revoked grant is an ended one: the refusal says when (the revoke's block, to the minute).
+        await refusal(policy.require(doctorB, { id: shared }, 'read'), Forbidden, `Your hospital's access to this report ended on ${utcMinute(revoked.timestamp)}.`);
       });
 
-      it('asks only the reads it is given, in the order a page needs them', async () => {
-        const asked: string[] = [];
-        const reads: PolicyReads = {
-          owner: async id => (asked.push(`owner ${id}`), '0xowner'),
-          owners: async ids => (asked.push(`owners ${ids.join()}`), ids.map(() => '0xowner')),
-          hospitalOf: async address => (asked.push(`hospitalOf ${address}`), 7),
-          canRead: async (id, hospitalId) => (asked.push(`canRead ${id} ${hospitalId}`), false),
-          grantedOf: async (ids, hospitalId) => (asked.push(`grantedOf ${ids.join()} ${hospitalId}`), new Set()),
-          reportCount: async () => (asked.push('reportCount'), 5),
-        };
-        const fake = createAccessPolicy(reads);
-        const doctor = await fake.actor({ role: 'doctor', address: '0xdoc' }, 'doctor');
-        await assert.rejects(fake.require(doctor, { id: 3 }, 'read'), Forbidden);
-        await assert.rejects(fake.require(doctor, { id: 9 }, 'read'), NotFound);
-        assert.deepEqual((await fake.decide({ role: 'patient', address: '0xowner' }, { id: 1, owner: '0xowner' }, 'read')).allowed, true);
-        assert.deepEqual(asked, ['hospitalOf 0xdoc', 'canRead 3 7', 'reportCount', 'canRead 9 7', 'reportCount']);
+      it('lets a doctor read for treatment while a grant with an end is live, on the contract\'s word', async () => {
+        const userId = (await context.store.users.byAddress([patientA.address])).get(patientA.address)!.id;
+        const until = Math.floor(Date.now() / 1000) + 86_400;
+        const shared = (await services.patients.addReport(userId, { title: 'Until tomorrow', disease: 'Flu', details: 'x', hospitalIds: [doctorB.hospitalId!], until })).reportId;
+        assert.deepEqual(await context.ledger.client.treatmentGrant(shared, doctorB.hospitalId!), { live: true, until });
+        for (const action of ['read', 'prescribe'] as const) {
+          assert.deepEqual(await policy.decide(doctorB, { id: shared }, action), { allowed: true, purpose: 'treatment', hospitalId: doctorB.hospitalId });
+        }
+      });
+
+      it('lets a doctor under break-glass read every report of the patient (purpose emergency), never prescribe', async () => {
+        const doctorUser = (await context.store.users.byAddress([doctorB.address])).get(doctorB.address)!;
+        const patientUser = (await context.store.users.byAddress([patientA.address])).get(patientA.address)!;
+        const opened = await services.emergencies.open(doctorUser.id, { patient: patientUser.username, reason: 'Unconscious on arrival: need the history' });
+        const held = await context.ledger.client.emergencyOf(patientA.address, doctorB.address);
+        assert.equal(held.live, true);
+        assert.equal(held.emergencyId, opened.emergencyId);
+        for (const id of [report, unshared]) {
+          assert.deepEqual(await policy.decide(doctorB, { id }, 'read'), {
+            allowed: true, purpose: 'emergency', hospitalId: doctorB.hospitalId, emergencyId: opened.emergencyId, end: held.end,
+          });
+          await refusal(policy.require(doctorB, { id }, 'prescribe'), Forbidden, 'This report is not shared with your hospital.');
+        }
+        // Another patient's reports stay closed to that doctor; and the patient ends it: closed again.
+        await services.emergencies.end(patientUser.id, opened.emergencyId);
+        await refusal(policy.require(doctorB, { id: unshared }, 'read'), Forbidden, 'This report is not shared with your hospital.');
+      });
+
+      it('refuses a staff member the admin removed everything, with what happened (REMOVED)', async () => {
+        const tag = randomUUID().slice(0, 8);
+        const { hospitalId } = await services.admin.addHospital({ name: `Policy C ${tag}`, address: '1 C Road', phone: '+1 555 0103' });
+        await services.admin.addDoctor({ fullName: `Dr pdc${tag}`, username: `pdc${tag}`, password: PASSWORD, email: `pdc${tag}@example.org`, specialty: 'General', hospitalId });
+        const user = (await context.store.users.findByUsername(`pdc${tag}`))!;
+        const fresh = () => createRecordPolicy(context.ledger.client, createLedgerReads(context.ledger.client)); // no kept hospital
+        assert.equal((await fresh().actor(user, 'doctor')).hospitalId, hospitalId);
+        await services.admin.removeStaff(user.username);
+        await refusal(fresh().actor(user, 'doctor'), Forbidden, REMOVED);
+      });
+
+      describe('over fake reads', () => {
+        const NOW = Math.floor(Date.UTC(2026, 10, 25, 18, 45) / 1000);
+        const NEVER: GrantState = { live: false, until: 0 };
+        const NONE: EmergencyState = { emergencyId: 0, end: 0, live: false };
+
+        /** A policy over fake reads, and what it asked, in order. */
+        function fakePolicy({ grant = NEVER, emergency = NONE, hospital = 7 }: { grant?: GrantState; emergency?: EmergencyState; hospital?: number } = {}) {
+          const asked: string[] = [];
+          const reads = {
+            owner: async (id: number) => (asked.push(`owner ${id}`), '0xowner'),
+            owners: async (ids: readonly number[]) => (asked.push(`owners ${ids.join()}`), ids.map(() => '0xowner')),
+            hospitalOf: async (address: string) => (asked.push(`hospitalOf ${address}`), hospital),
+            staffOf: async (address: string) => (asked.push(`staffOf ${address}`), { organisationId: hospital, role: hospital ? ('doctor' as const) : undefined }),
+            treatmentGrant: async (id: number, hospitalId: number) => (asked.push(`treatmentGrant ${id} ${hospitalId}`), grant),
+            emergencyOf: async (patient: string, doctor: string) => (asked.push(`emergencyOf ${patient} ${doctor}`), emergency),
+            grantedOf: async (ids: readonly number[], hospitalId: number) => (asked.push(`grantedOf ${ids.join()} ${hospitalId}`), new Set<number>()),
+            reportCount: async () => (asked.push('reportCount'), 5),
+          };
+          const typed: PolicyReads = reads; // every read the policy asks for, faked (staffOf too, for the staff of other organisations)
+          return { policy: createAccessPolicy(typed), asked };
+        }
+
+        it('asks only the reads it is given, in the order a page needs them', async () => {
+          const { policy: fake, asked } = fakePolicy();
+          const doctor = await fake.actor({ role: 'doctor', address: '0xdoc' }, 'doctor');
+          await assert.rejects(fake.require(doctor, { id: 3 }, 'read'), Forbidden);
+          await assert.rejects(fake.require(doctor, { id: 9, owner: '0xother' }, 'read'), NotFound);
+          await assert.rejects(fake.require(doctor, { id: 3 }, 'prescribe'), Forbidden);
+          assert.deepEqual((await fake.decide({ role: 'patient', address: '0xowner' }, { id: 1, owner: '0xowner' }, 'read')).allowed, true);
+          assert.deepEqual(asked, [
+            'hospitalOf 0xdoc',
+            'treatmentGrant 3 7', 'owner 3', 'emergencyOf 0xowner 0xdoc', 'reportCount',
+            'treatmentGrant 9 7', 'emergencyOf 0xother 0xdoc', 'reportCount',
+            'treatmentGrant 3 7', 'reportCount', // prescribing never asks for a break-glass access
+          ]);
+        });
+
+        it('lets a doctor read and prescribe under a live grant with an end (purpose treatment)', async () => {
+          const { policy: fake, asked } = fakePolicy({ grant: { live: true, until: NOW + 3600 } });
+          const doctor = await fake.actor({ role: 'doctor', address: '0xdoc' }, 'doctor');
+          for (const action of ['read', 'prescribe'] as const) {
+            assert.deepEqual(await fake.decide(doctor, { id: 3 }, action), { allowed: true, purpose: 'treatment', hospitalId: 7 });
+          }
+          assert.deepEqual(asked, ['hospitalOf 0xdoc', 'treatmentGrant 3 7', 'treatmentGrant 3 7']);
+        });
+
+        it('refuses an ended grant with when it ended (UTC, to the minute), to read and to prescribe', async () => {
+          const { policy: fake } = fakePolicy({ grant: { live: false, until: NOW } });
+          const doctor = await fake.actor({ role: 'doctor', address: '0xdoc' }, 'doctor');
+          for (const action of ['read', 'prescribe'] as const) {
+            const decision = await fake.decide(doctor, { id: 3 }, action);
+            assert.equal(decision.allowed, false);
+            assert.ok(!decision.allowed && decision.error instanceof Forbidden);
+            assert.equal(!decision.allowed && decision.error.message, "Your hospital's access to this report ended on 2026-11-25 18:45 UTC.");
+            assert.match((!decision.allowed && decision.error.message) || '', /ended on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\.$/);
+          }
+        });
+
+        it('lets a doctor with a live break-glass access on the owner read (purpose emergency), never prescribe', async () => {
+          const emergency = { emergencyId: 4, end: NOW + 86_400, live: true };
+          const { policy: fake } = fakePolicy({ emergency });
+          const doctor = await fake.actor({ role: 'doctor', address: '0xdoc' }, 'doctor');
+          assert.deepEqual(await fake.decide(doctor, { id: 3 }, 'read'), { allowed: true, purpose: 'emergency', hospitalId: 7, emergencyId: 4, end: NOW + 86_400 });
+          await refusal(fake.require(doctor, { id: 3 }, 'prescribe'), Forbidden, 'This report is not shared with your hospital.');
+          // An ended grant and a live break-glass access: read under the emergency; prescribing says the grant ended.
+          const both = fakePolicy({ grant: { live: false, until: NOW }, emergency }).policy;
+          assert.deepEqual(await both.decide(doctor, { id: 3 }, 'read'), { allowed: true, purpose: 'emergency', hospitalId: 7, emergencyId: 4, end: NOW + 86_400 });
+          await refusal(both.require(doctor, { id: 3 }, 'prescribe'), Forbidden, "Your hospital's access to this report ended on 2026-11-25 18:45 UTC.");
+          // An ended break-glass access opens nothing.
+          const ended = fakePolicy({ emergency: { ...emergency, live: false } }).policy;
+          await refusal(ended.require(doctor, { id: 3 }, 'read'), Forbidden, 'This report is not shared with your hospital.');
+        });
+
+        it('refuses a removed doctor (the ledger holds them at no hospital) before any record: Forbidden REMOVED', async () => {
+          const { policy: fake, asked } = fakePolicy({ hospital: 0 });
+          await refusal(fake.actor({ role: 'doctor', address: '0xdoc' }, 'doctor'), Forbidden, REMOVED);
+          assert.deepEqual(asked, ['hospitalOf 0xdoc']);
+          // A patient is no staff: the ledger is not asked.
+          assert.deepEqual(await fake.actor({ role: 'patient', address: '0xowner' }, 'patient'), { role: 'patient', address: '0xowner' });
+          assert.deepEqual(asked, ['hospitalOf 0xdoc']);
+        });
       });
     });
   });

@@ -129,7 +129,7 @@ describe('forms: limits and taken names', function () {
   });
 
   describe('a hospital name already taken', () => {
-    const hospitalCount = () => (sqlOf(context).prepare('SELECT count(*) AS n FROM ledger_hospitals').get() as { n: number }).n;
+    const hospitalCount = () => (sqlOf(context).prepare("SELECT count(*) AS n FROM ledger_organisations WHERE kind = 'hospital'").get() as { n: number }).n;
 
     it('is refused in any case or spacing with a 400 that keeps what was typed, and nothing goes on the ledger', async () => {
       const before = hospitalCount();

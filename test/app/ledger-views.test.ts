@@ -135,7 +135,8 @@ describe('the ledger made visible', function () {
       const events = await context.ledger.client.events(0, await context.ledger.client.latestBlock());
       const accessed = events.filter(e => e.event.name === 'ReportAccessed');
       assert.equal(accessed.length, 1);
-      assert.deepEqual(Object.keys(accessed[0].event.args).sort(), ['doctor', 'hospitalId', 'patient', 'reportId']);
+      // The reader's organisation and why (treatment, here: no emergency, nothing it refers to).
+      assert.deepEqual(Object.keys(accessed[0].event.args).sort(), ['organisationId', 'patient', 'purpose', 'reader', 'ref', 'reportId']);
     });
 
     it('adds one entry per visit (ten minutes), newest first, without making the page wait', async () => {
@@ -163,7 +164,7 @@ describe('the ledger made visible', function () {
   describe('audit report', () => {
     it('lists every act on the ledger with time, actor, patient and report', async () => {
       const html = await page(admin, '/admin/audit');
-      for (const act of ['Hospital added', 'Doctor added', 'Patient registered', 'Report added', 'Report shared', 'Prescription written', 'Report opened']) {
+      for (const act of ['Organisation added', 'Staff added', 'Patient registered', 'Report added', 'Report shared', 'Prescription written', 'Report opened']) {
         assertIncludes(html, `<td data-label="Act">${act}</td>`);
       }
       const opened = rows(html).filter(row => row.includes('Report opened'));
@@ -175,7 +176,7 @@ describe('the ledger made visible', function () {
       const prescribed = await page(admin, '/admin/audit?act=prescribed');
       assertIncludes(prescribed, '1 act<', 'drsmith', 'Prescription written');
       const byAdmin = await page(admin, '/admin/audit?actor=admin');
-      assertIncludes(byAdmin, '3 acts<'); // two hospitals and a doctor
+      assertIncludes(byAdmin, '3 acts<'); // two hospitals and a doctor (the RoleGranted beside StaffAdded is no act)
       const ofBob = await page(admin, '/admin/audit?patient=bob');
       assertIncludes(ofBob, 'Patient registered', 'Report added');
       assertExcludes(ofBob, 'alice');
@@ -207,7 +208,7 @@ describe('the ledger made visible', function () {
       const descending = order(await page(admin, '/admin/audit?sort=act&order=desc'));
       assert.deepEqual(descending, [...ascending].reverse().sort((a, b) => sortKey(b).localeCompare(sortKey(a))));
       const byTime = await page(admin, '/admin/audit?sort=time&order=asc');
-      assert.ok(byTime.indexOf('Hospital added') < byTime.indexOf('Report opened'));
+      assert.ok(byTime.indexOf('Organisation added') < byTime.indexOf('Report opened'));
       assertIncludes(byTime, 'aria-sort="ascending"');
     });
 
@@ -220,7 +221,7 @@ describe('the ledger made visible', function () {
       assert.equal(lines[0], 'time_utc,act,actor,actor_role,patient,report_id,hospital,doctor,block,transaction');
       const all = await page(admin, '/admin/audit');
       assert.equal(lines.length - 1, Number(/(\d+) acts</.exec(all)![1]));
-      assert.ok(lines.some(line => line.includes(",hospital-added,admin,admin,,,'=Care+Clinic,")), 'the formula is not neutralised');
+      assert.ok(lines.some(line => line.includes(",organisation-added,admin,admin,,,'=Care+Clinic,")), 'the formula is not neutralised');
       const csvOpened = lines.filter(line => line.includes(',opened,drsmith,doctor,alice,'));
       assert.equal(csvOpened.length, 2);
       const filtered = await admin.get('/admin/audit?act=prescribed&format=csv').buffer(true);
@@ -251,22 +252,27 @@ describe('the ledger made visible', function () {
       assert.deepEqual(after, before);
     });
 
-    it('a database from before the acts table fills it from the ledger (migration 3)', async () => {
+    it('a database from before the acts table fills it from the ledger (migrations 3 to 5)', async () => {
       const config = context.config;
-      const acts = sqlOf(context).prepare('SELECT count(*) AS n FROM ledger_acts').get() as { n: number };
+      const count = (table: string) => (sqlOf(context).prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      const counts = () => Object.fromEntries(['ledger_acts', 'ledger_organisations', 'ledger_staff', 'ledger_reports', 'ledger_grants', 'ledger_prescriptions'].map(t => [t, count(t)]));
+      const before = counts();
       await services.background.settled();
       await context.close();
-      // Back to schema 2, as a database written by the previous release would be (migration 4's
-      // tables and column undone too).
+      // Back to schema 2, as a database written by the first release would be (the tables and
+      // columns of migrations 3 to 5 undone).
       const db = openDatabase(config.dataDir);
-      db.exec('DROP TABLE ledger_acts; DROP TABLE throttle_events; DROP TABLE username_reservations; DROP INDEX sessions_by_user; ALTER TABLE sessions DROP COLUMN user_key');
+      db.exec(BACK_TO_SCHEMA_2);
       db.pragma('user_version = 2');
+      assert.equal((db.prepare('SELECT count(*) AS n FROM ledger_hospitals').get() as { n: number }).n, 2);
       db.close();
       context = await startContext({ ...config, chainPort: await freePort() });
       services = createServices(context, { bcryptCost: 4, log: line => serviceLog.push(line) });
       app = createApp(context, services, { log: () => undefined });
       await services.sync.catchUp();
-      assert.deepEqual(sqlOf(context).prepare('SELECT count(*) AS n FROM ledger_acts').get(), acts);
+      assert.deepEqual(counts(), before);
+      const tables = sqlOf(context).prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('ledger_hospitals', 'ledger_doctors')").all();
+      assert.deepEqual(tables, [], 'the first contract\'s tables are gone');
       admin = await login(app, 'admin', 'admin', 'admin');
       alice = await login(app, 'patient', 'alice', PASSWORD);
       bob = await login(app, 'patient', 'bob', PASSWORD);
@@ -350,8 +356,49 @@ describe('the ledger made visible', function () {
 /** The audit sorts acts by their key (report-added…), not by their label. */
 function sortKey(label: string): string {
   const keys: Record<string, string> = {
-    'Hospital added': 'hospital-added', 'Doctor added': 'doctor-added', 'Patient registered': 'patient-registered', 'Report added': 'report-added',
-    'Report shared': 'report-shared', 'Access revoked': 'report-revoked', 'Prescription written': 'prescribed', 'Report opened': 'opened',
+    'Organisation added': 'organisation-added', 'Staff added': 'staff-added', 'Staff removed': 'staff-removed',
+    'Patient registered': 'patient-registered', 'Report added': 'report-added', 'Report shared': 'report-shared', 'Access revoked': 'report-revoked',
+    'Prescription written': 'prescribed', 'Report opened': 'opened', 'Emergency access opened': 'emergency-opened', 'Emergency access ended': 'emergency-ended',
+    'Prescription sent to a pharmacy': 'prescription-sent', 'Prescription withdrawn from a pharmacy': 'prescription-withdrawn',
+    'Prescription dispensed': 'dispensed', 'Claim filed': 'claim-filed', 'Claim decided': 'claim-decided',
   };
-  return keys[label];
+  const key = keys[label];
+  if (key === undefined) throw new Error(`the audit shows an act this test does not know: ${label}`);
+  return key;
 }
+
+/**
+ * Takes a database of this release back to schema 2, as the first release wrote it: the first
+ * contract's read model (hospitals, doctors, grants without an end; the rows kept), no acts, the
+ * bodies' first CHECK, no throttle or reservations, sessions keyed as they were.
+ */
+const BACK_TO_SCHEMA_2 = `
+  CREATE TABLE ledger_hospitals (id INTEGER PRIMARY KEY, name TEXT NOT NULL, block_number INTEGER NOT NULL, tx_hash TEXT NOT NULL) STRICT;
+  INSERT INTO ledger_hospitals SELECT id, name, block_number, tx_hash FROM ledger_organisations WHERE kind = 'hospital';
+  CREATE TABLE ledger_doctors (address TEXT PRIMARY KEY, hospital_id INTEGER NOT NULL, block_number INTEGER NOT NULL, tx_hash TEXT NOT NULL) STRICT;
+  INSERT INTO ledger_doctors SELECT address, organisation_id, block_number, tx_hash FROM ledger_staff WHERE role = 'doctor' AND removed_at IS NULL;
+  CREATE TABLE ledger_grants_v2 (
+    report_id INTEGER NOT NULL, hospital_id INTEGER NOT NULL, active INTEGER NOT NULL, changed_at INTEGER NOT NULL,
+    block_number INTEGER NOT NULL, tx_hash TEXT NOT NULL, PRIMARY KEY (report_id, hospital_id)
+  ) STRICT;
+  INSERT INTO ledger_grants_v2 SELECT report_id, hospital_id, active, changed_at, block_number, tx_hash FROM ledger_grants;
+  DROP TABLE ledger_grants;
+  ALTER TABLE ledger_grants_v2 RENAME TO ledger_grants;
+  CREATE INDEX ledger_grants_by_hospital ON ledger_grants (hospital_id, active, report_id);
+  DROP TABLE ledger_organisations;
+  DROP TABLE ledger_staff;
+  DROP TABLE ledger_emergencies;
+  DROP TABLE ledger_acts;
+  CREATE TABLE bodies_v2 (
+    commitment TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('report', 'prescription')), author TEXT NOT NULL, envelope TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'failed')), tx_hash TEXT, block_number INTEGER, created_at INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO bodies_v2 SELECT commitment, kind, author, envelope, status, tx_hash, block_number, created_at FROM bodies;
+  DROP TABLE bodies;
+  ALTER TABLE bodies_v2 RENAME TO bodies;
+  CREATE INDEX bodies_unsettled ON bodies (status) WHERE status <> 'confirmed';
+  DROP TABLE throttle_events;
+  DROP TABLE username_reservations;
+  DROP INDEX sessions_by_user;
+  ALTER TABLE sessions DROP COLUMN user_key;
+`;

@@ -136,13 +136,22 @@ describe('custodial ledger client', function () {
     it('come back as the custom error with its arguments', async () => {
       const patient = await newPatient();
       const { reportId } = await context.ledger.client.addReport(patient, randomCommitment(), [hospitalId]);
-      const duplicate = await revertOf(context.ledger.client.shareReport(patient, reportId, hospitalId));
+      // Granting again is no error on the second contract: it sets a new end.
+      const until = Math.floor(Date.now() / 1000) + 86_400;
+      await context.ledger.client.shareReport(patient, reportId, hospitalId, until);
+      assert.deepEqual(await context.ledger.client.treatmentGrant(reportId, hospitalId), { live: true, until });
+      const past = await revertOf(context.ledger.client.shareReport(patient, reportId, hospitalId, 1));
+      assert.equal(past.error.name, 'EHRInvalidEnd');
+      assert.deepEqual(Object.values(past.error.args).map(Number), [1]);
+
+      const next = (await context.ledger.client.reportCount()) + 1;
+      const duplicate = await revertOf(context.ledger.client.addReport(patient, randomCommitment(), [hospitalId, hospitalId]));
       assert.equal(duplicate.error.name, 'EHRAlreadyGranted');
-      assert.deepEqual(Object.values(duplicate.error.args).map(Number), [reportId, hospitalId]);
+      assert.deepEqual(Object.values(duplicate.error.args).map(Number), [next, hospitalId]);
 
       const unknown = await revertOf(context.ledger.client.addReport(patient, randomCommitment(), [hospitalId + 1000]));
-      assert.equal(unknown.error.name, 'EHRUnknownHospital');
-      assert.equal(Number(unknown.error.args.hospitalId), hospitalId + 1000);
+      assert.equal(unknown.error.name, 'EHRUnknownOrganisation');
+      assert.equal(Number(unknown.error.args.organisationId), hospitalId + 1000);
 
       const stranger = await newPatient();
       const notOwner = await revertOf(context.ledger.client.revokeReport(stranger, reportId, hospitalId));

@@ -51,7 +51,7 @@ describe('a node outage (RPC_URL to a node that stops)', function () {
   let stopFollowing: () => void = () => undefined;
 
   const count = (table: string) => sqlOf(context).prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
-  const counts = () => Object.fromEntries(['bodies', 'users', 'ledger_reports', 'ledger_grants', 'ledger_hospitals'].map(t => [t, count(t)]));
+  const counts = () => Object.fromEntries(['bodies', 'users', 'ledger_reports', 'ledger_grants', 'ledger_organisations'].map(t => [t, count(t)]));
   const aliceAddress = () => sqlOf(context).prepare<[], { address: string }>("SELECT address FROM users WHERE username = 'alice'").get()!.address;
   const aliceId = () => userIdOf(context, 'alice');
 
@@ -160,7 +160,7 @@ describe('a node outage (RPC_URL to a node that stops)', function () {
       assert.ok(saved.id > reportId);
       // Written elsewhere (not through the app): the follower brings it into the read model.
       const { hospitalId: elsewhere } = await context.ledger.client.addHospital(context.ledger.admin, 'Written elsewhere');
-      sqlOf(context).prepare('DELETE FROM ledger_hospitals WHERE id = ?').run(elsewhere); // as if the app had not seen its receipt
+      sqlOf(context).prepare('DELETE FROM ledger_organisations WHERE id = ?').run(elsewhere); // as if the app had not seen its receipt
       await until(async () => (await services.admin.hospitals()).some(h => h.id === elsewhere), 10_000, 'the follower catching up');
       const recovered = Date.now() - restarted;
       console.log(`      /healthz back after ${healthy} ms; all recovered after ${recovered} ms`);

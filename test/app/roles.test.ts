@@ -113,9 +113,10 @@ describe('roles over HTTP', function () {
       ]);
       for (const [doctor, hospital] of [[KHAN, FORTIS], [RAO, APOLLO]] as const) {
         assert.equal(
-          rowWith(html, `<td>${doctor.username}</td>`),
+          rowWith(html, `<td>${doctor.username}</td>`).replace(/>\s+</g, '><'),
           `<tr><td>${doctor.fullName}</td><td>${doctor.username}</td><td>${doctor.email}</td><td>${doctor.specialty}</td>` +
-            `<td>${hospital.name}</td><td>${hospital.address}</td><td>${hospital.phone}</td></tr>`,
+            `<td>${hospital.name}</td><td>${hospital.address}</td><td>${hospital.phone}</td>` +
+            `<td><a class="button button--danger" href="/admin/staff/${doctor.username}/remove" aria-label="Remove ${doctor.fullName}">Remove</a></td></tr>`,
         );
       }
     });
@@ -297,12 +298,13 @@ describe('roles over HTTP', function () {
       const path = `/patient/reports/${apolloOnly.id}`;
       const revoked = await followSaved(alice, await post(alice, path, `${path}/revoke`, { hospitalId: String(apollo.id) }), path);
       assertIncludes(revoked.page, 'Access revoked and saved on the ledger.');
-      assertIncludes(rowWith(revoked.page, `>${APOLLO.name}</td>`), 'badge--revoked">Revoked</span>');
+      // A revoke ends the grant at its block: the page says when.
+      assertIncludes(rowWith(revoked.page, `>${APOLLO.name}</td>`), 'badge--revoked">Ended</span>', 'access ended on <time datetime="');
       await assertDoctorRefused(rao, apolloOnly.id, APOLLO_ONLY);
       assert.deepEqual(extractReportIds(await page(rao, '/doctor'), '/doctor/reports'), [shared.id]);
 
       const again = await followSaved(alice, await post(alice, path, `${path}/share`, { hospitalId: String(apollo.id) }), path);
-      assertIncludes(again.page, 'Access granted and saved on the ledger.');
+      assertIncludes(again.page, 'Access granted with no end and saved on the ledger.');
       assertIncludes(await page(rao, `/doctor/reports/${apolloOnly.id}`), APOLLO_ONLY.details);
       assert.deepEqual(extractReportIds(await page(rao, '/doctor'), '/doctor/reports'), [apolloOnly.id, shared.id]);
     });

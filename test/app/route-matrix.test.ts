@@ -7,14 +7,19 @@
  *
  * - visitors: anonymous; patient P (owner of report R); patient Q (someone else's report);
  *   doctor dA of hospital A (R is shared with A); doctor dB of hospital B (R is not); the admin.
- * - `:id` is R's id; `:n` and `:hash` are the block and transaction that added R. Every POST carries the session's valid `_csrf` token and a body valid
- *   enough to succeed where the visitor is allowed, so a refusal is the route's, not the form's.
+ * - `:id` is R's id; `:n` and `:hash` are the block and transaction that added R (a route may
+ *   name its own: an emergency access's id, a staff member's username). Every POST carries the
+ *   session's valid `_csrf` token and a body valid enough to succeed where the visitor is
+ *   allowed, so a refusal is the route's, not the form's.
  * - Permitted writes change state, so they are chosen not to change any other cell:
  *   new hospitals, doctors, patients and reports get names of their own; P shares R with
  *   hospital C1 (no doctor, not shared before) and revokes it from hospital C2 (shared at
  *   creation, no doctor), so A and B keep their access whatever order the cells run in; dA's
  *   prescription only adds one; the admin's password change is followed (later admin logins
  *   use the new one).
+ * - Break-glass and staff removal touch nobody the other cells ask about: dA holds a live
+ *   emergency access to patient E (its page), each doctor opens one to patient F (a new one each),
+ *   P ends the access of doctor dC (no visitor) to P, and the admin removes doctor dX (no visitor).
  * - Login POSTs use wrong credentials, a username of their own and, behind a trusted proxy,
  *   an `X-Forwarded-For` address of their own, so no cell comes near the login throttle.
  * - POST /logout runs in a fresh session of that visitor, so it ends nobody else's.
@@ -40,8 +45,8 @@ const PASSWORD = 'matrix-pass-42';
 
 interface Expect {
   readonly status: number;
-  /** The `Location` of a redirect. */
-  readonly location?: string;
+  /** The `Location` of a redirect (a pattern: where the id is made by the request). */
+  readonly location?: string | RegExp;
   /** The parts of R's text the answer shows (no part, unless listed). */
   readonly showsReport?: readonly (keyof typeof R_TEXT)[];
 }
@@ -55,12 +60,23 @@ interface World {
   readonly hospitalA: number;
   readonly hospitalC1: number;
   readonly hospitalC2: number;
+  /** dA's live break-glass access to patient E. */
+  readonly emergencyOfA: number;
+  /** dC's live break-glass access to P, which P ends. */
+  readonly emergencyOnP: number;
+  /** Patient F, to whom each doctor opens a break-glass access. */
+  readonly patientF: string;
+  /** Doctor dB, who stays (the confirmation page of a removal changes nothing), and dX, whom the admin removes. */
+  readonly staying: string;
+  readonly removed: string;
 }
 
 interface RouteSpec {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly expect: Record<Actor, Expect>;
+  /** The path's parameters, where they are not R's (`:id`, `:n`, `:hash`). */
+  readonly params?: (world: World) => Record<string, string | number>;
   /** The query string of a GET. */
   readonly query?: (world: World) => string;
   /** The body of a POST (called once per cell, so values can be unique). */
@@ -81,7 +97,7 @@ const forbidden: Expect = { status: 403 };
 const notFound: Expect = { status: 404 };
 const unauthorized: Expect = { status: 401 };
 const toLogin = (role: SessionRole): Expect => ({ status: 302, location: LOGIN_PAGES[role] });
-const done = (location: string): Expect => ({ status: 303, location });
+const done = (location: string | RegExp): Expect => ({ status: 303, location });
 const all = (expect: Expect): Record<Actor, Expect> => Object.fromEntries(ACTORS.map(actor => [actor, expect])) as Record<Actor, Expect>;
 /** Only `role`'s visitors get `allowed`; others of a role get 403; the anonymous go to the login page. */
 const only = (role: SessionRole, allowed: Partial<Record<Actor, Expect>>): Record<Actor, Expect> => ({
@@ -126,6 +142,10 @@ const TABLE: readonly RouteSpec[] = [
   { method: 'GET', path: '/admin', expect: only('admin', { admin: ok }) },
   { method: 'GET', path: '/admin/audit', expect: only('admin', { admin: ok }) },
   { method: 'GET', path: '/admin/integrity', expect: only('admin', { admin: ok }) },
+  { method: 'GET', path: '/admin/emergency', expect: only('admin', { admin: ok }) },
+  // The confirmation page of a removal changes nothing by itself.
+  { method: 'GET', path: '/admin/staff/:username/remove', expect: only('admin', { admin: ok }), params: world => ({ username: world.staying }) },
+  { method: 'POST', path: '/admin/staff/:username/remove', expect: only('admin', { admin: done('/admin') }), params: world => ({ username: world.removed }) },
   { method: 'GET', path: '/ledger', expect: only('admin', { admin: ok }) },
   { method: 'GET', path: '/ledger/blocks/:n', expect: only('admin', { admin: ok }) },
   { method: 'GET', path: '/ledger/tx/:hash', expect: only('admin', { admin: ok }) },
@@ -203,7 +223,34 @@ const TABLE: readonly RouteSpec[] = [
     expect: only('doctor', { grantedDoctor: done('/doctor/reports/:id'), otherDoctor: forbidden }),
     body: () => ({ medicines: unique('Paracetamol '), dosage: '500 mg', instructions: 'Twice a day after meals.' }),
   },
+
+  // Break-glass: a doctor's request page and form (each doctor opens a new access to F), the
+  // doctor's own access (another doctor's is "not found"), the patient's "end it now" (another
+  // patient's is "not found"), and the admin's list.
+  { method: 'GET', path: '/doctor/emergency', expect: only('doctor', { grantedDoctor: ok, otherDoctor: ok }) },
+  {
+    method: 'POST',
+    path: '/doctor/emergency',
+    expect: only('doctor', { grantedDoctor: done(/^\/doctor\/emergency\/\d+$/), otherDoctor: done(/^\/doctor\/emergency\/\d+$/) }),
+    body: world => ({ patient: world.patientF, reason: 'Found unconscious in the waiting room: need the history' }),
+  },
+  { method: 'GET', path: '/doctor/emergency/:id', expect: only('doctor', { grantedDoctor: ok, otherDoctor: notFound }), params: world => ({ id: world.emergencyOfA }) },
+  {
+    method: 'POST',
+    path: '/patient/emergency/:id/end',
+    expect: only('patient', { patient: done('/patient'), otherPatient: notFound }),
+    params: world => ({ id: world.emergencyOnP }),
+  },
 ];
+
+/** The path of a route with its parameters: R's, or the route's own. */
+function urlOf(spec: RouteSpec, world: World): string {
+  const params: Record<string, string | number> = { id: world.reportId, n: world.blockNumber, hash: world.transactionHash, ...spec.params?.(world) };
+  return spec.path.replace(/:(\w+)/g, (_, name: string) => {
+    assert.ok(name in params, `no value for :${name} in ${spec.path}`);
+    return encodeURIComponent(String(params[name]));
+  });
+}
 
 describe('route matrix: every route × every visitor', function () {
   this.timeout(180_000);
@@ -226,11 +273,12 @@ describe('route matrix: every route × every visitor', function () {
       assert.ok(row, `hospital ${name} is not listed`);
       return Number(row[1]);
     };
-    const names = { A: unique('Hospital A '), B: unique('Hospital B '), C1: unique('Hospital C1 '), C2: unique('Hospital C2 ') };
+    const names = { A: unique('Hospital A '), B: unique('Hospital B '), C1: unique('Hospital C1 '), C2: unique('Hospital C2 '), D: unique('Hospital D ') };
     const hospitalA = await addHospital(names.A);
     const hospitalB = await addHospital(names.B);
     const hospitalC1 = await addHospital(names.C1);
     const hospitalC2 = await addHospital(names.C2);
+    const hospitalD = await addHospital(names.D); // dC's and dX's: no grant on R
 
     const people: Record<Exclude<Actor, 'anonymous' | 'admin'>, { role: LoginRole; username: string; hospitalId?: number }> = {
       patient: { role: 'patient', username: unique('p') },
@@ -238,7 +286,15 @@ describe('route matrix: every route × every visitor', function () {
       grantedDoctor: { role: 'doctor', username: unique('da'), hospitalId: hospitalA },
       otherDoctor: { role: 'doctor', username: unique('db'), hospitalId: hospitalB },
     };
-    for (const person of Object.values(people)) {
+    // Not visitors: dC (holds a break-glass access to P, which P ends), dX (the admin removes
+    // them), and patients E and F (break-glass accesses to them touch no report of another cell).
+    const extras = {
+      dC: { role: 'doctor' as const, username: unique('dc'), hospitalId: hospitalD },
+      dX: { role: 'doctor' as const, username: unique('dx'), hospitalId: hospitalD },
+      E: { role: 'patient' as const, username: unique('e') },
+      F: { role: 'patient' as const, username: unique('f') },
+    };
+    for (const person of [...Object.values(people), ...Object.values(extras)] as { role: LoginRole; username: string; hospitalId?: number }[]) {
       const { username } = person;
       if (person.role === 'doctor') {
         const res = await postForm(admin, '/admin/doctors', {
@@ -269,12 +325,28 @@ describe('route matrix: every route × every visitor', function () {
     // dA opens R: the access log of P shows R's title from the first cell on.
     assert.equal((await agents.get('grantedDoctor')!.get(`/doctor/reports/${id[1]}`)).status, 200);
     await started.services.background.settled();
+
+    /** Opens a break-glass access of `doctor` to `patient` over HTTP; its id. */
+    const openEmergency = async (doctor: Agent, patient: string) => {
+      const opened = await postForm(doctor, '/doctor/emergency', { patient, reason: 'Brought in unconscious: need allergies and history' });
+      assert.equal(opened.status, 303, opened.text.slice(0, 800));
+      const emergency = /^\/doctor\/emergency\/(\d+)$/.exec(opened.headers.location);
+      assert.ok(emergency, `opened, sent to ${opened.headers.location}`);
+      return Number(emergency[1]);
+    };
+    const emergencyOfA = await openEmergency(agents.get('grantedDoctor')!, extras.E.username);
+    const emergencyOnP = await openEmergency(await loginAgent(app, 'doctor', extras.dC.username, PASSWORD), people.patient.username);
     world = {
       reportId: Number(id[1]),
       ...saved,
       hospitalA,
       hospitalC1,
       hospitalC2,
+      emergencyOfA,
+      emergencyOnP,
+      patientF: extras.F.username,
+      staying: people.otherDoctor.username,
+      removed: extras.dX.username,
     };
   });
   after(async () => context?.close());
@@ -302,7 +374,7 @@ describe('route matrix: every route × every visitor', function () {
       for (const actor of ACTORS) {
         const expected = spec.expect[actor];
         it(`as ${actor} → ${expected.status}${expected.location ? ` ${expected.location}` : ''}`, async () => {
-          const url = spec.path.replace(':id', String(world.reportId)).replace(':n', String(world.blockNumber)).replace(':hash', world.transactionHash);
+          const url = urlOf(spec, world);
           const agent = spec.fresh ? await freshAgent(actor) : agents.get(actor)!;
           const headers = spec.headers?.() ?? {};
           let res: Response;
@@ -314,8 +386,10 @@ describe('route matrix: every route × every visitor', function () {
             res = await postForm(agent, url, body, { headers });
           }
           assert.equal(res.status, expected.status, `${spec.method} ${url} as ${actor}: ${res.text.slice(0, 800)}`);
-          if (expected.location !== undefined) {
+          if (typeof expected.location === 'string') {
             assert.equal(res.headers.location, expected.location.replace(':id', String(world.reportId)));
+          } else if (expected.location !== undefined) {
+            assert.match(String(res.headers.location), expected.location);
           }
           const shown = (Object.keys(R_TEXT) as (keyof typeof R_TEXT)[]).filter(part => res.text.includes(R_TEXT[part]));
           assert.deepEqual(shown, expected.showsReport ?? [], `the parts of report R the answer shows`);

@@ -625,15 +625,17 @@ for (const implementation of IMPLEMENTATIONS) {
         assert.deepEqual(
           (await actsOf(24, 25)).map(row => [row.act, row.actor, row.patient, row.doctor, row.reportId, row.hospitalId, row.hospitalName, row.purpose, row.ref]),
           [
-            ['prescription-sent', P1, P1, null, 1, 4, 'Apothecary', null, null],
+            // A prescription sent or dispensed refers to its index, for dispensing.
+            ['prescription-sent', P1, P1, null, 1, 4, 'Apothecary', 'dispensing', 1],
             ['opened', PH, P1, PH, 1, 4, 'Apothecary', 'dispensing', 1],
-            ['dispensed', PH, P1, PH, 1, 4, 'Apothecary', null, null],
+            ['dispensed', PH, P1, PH, 1, 4, 'Apothecary', 'dispensing', 1],
             ['claim-filed', P1, P1, null, 1, 5, 'Acme Insurance', 'payment', 7],
             ['opened', INS, P1, INS, 1, 5, 'Acme Insurance', 'payment', 7],
             ['claim-decided', INS, null, INS, null, 5, 'Acme Insurance', 'payment', 7],
           ],
         );
-        assert.deepEqual((await actsOf(13)).map(row => row.purpose), ['treatment']);
+        // A treatment opening refers to nothing: its ref is NULL, not the contract's 0.
+        assert.deepEqual((await actsOf(13)).map(row => [row.purpose, row.ref]), [['treatment', null]]);
         assert.equal(await store.acts.accessCount(P1), 5);
         assert.deepEqual((await store.acts.accessLog(P1, 2, 0)).map(row => [row.actor, row.purpose, row.ref, row.hospitalName]), [
           [INS, 'payment', 7, 'Acme Insurance'],
