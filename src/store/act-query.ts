@@ -1,8 +1,8 @@
 /**
  * The audit report's joins, filters and sorts over `ledger_acts a`, in the SQL every store speaks:
  * each store only names the columns, binds the values its own way and, for text, says how it
- * compares bytes (sqlite/acts.ts, postgres/acts.ts). And the read model's one other filter, of
- * emergencies (sqlite/read-model.ts, postgres/read-model.ts).
+ * compares bytes (sqlite/acts.ts, postgres/acts.ts). And the read model's other filters, of
+ * emergencies and claims (sqlite/read-model.ts, postgres/read-model.ts).
  */
 import type { ActFilter, ActSort, ReadModel } from './ports';
 
@@ -40,6 +40,16 @@ export function emergencyWhere(filter: EmergencyFilter, placeholder: (position: 
   return where(placeholder, (clauses, bind) => {
     if (filter.patient !== undefined) clauses.push(`e.patient = ${bind(filter.patient)}`);
     if (filter.doctor !== undefined) clauses.push(`e.doctor = ${bind(filter.doctor)}`);
+  });
+}
+
+type ClaimFilter = NonNullable<Parameters<ReadModel['claims']>[0]>;
+
+/** The WHERE clause over `ledger_claims c` of a claims filter, as emergencyWhere's (indexes by patient, by insurer). */
+export function claimWhere(filter: ClaimFilter, placeholder: (position: number) => string): { sql: string; params: unknown[] } {
+  return where(placeholder, (clauses, bind) => {
+    if (filter.patient !== undefined) clauses.push(`c.patient = ${bind(filter.patient)}`);
+    if (filter.insurerId !== undefined) clauses.push(`c.insurer_id = ${bind(filter.insurerId)}`);
   });
 }
 

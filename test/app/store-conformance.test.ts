@@ -9,10 +9,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { SessionData } from 'express-session';
 import pg from 'pg';
-import { STAFF_ROLE_IDS } from '../../src/domain/organisations';
+import { STAFF_ROLE_IDS, type StaffRole } from '../../src/domain/organisations';
+import type { Role } from '../../src/domain/roles';
 import type { DecodedEvent } from '../../src/ledger/abi';
 import { isStoreUnavailable, openStore } from '../../src/store';
-import type { ActFilter, ActSort, BodyKind, DoctorRow, EmergencyRow, EventOrigin, NewUser, PageWindow, Store } from '../../src/store/ports';
+import type {
+  ActFilter, ActSort, BodyKind, ClaimRow, DispatchRow, DoctorRow, EmergencyRow, EventOrigin, NewUser, OrganisationRow, PageWindow, StaffRow, Store,
+} from '../../src/store/ports';
 import { ACT_SORTS } from '../../src/store/ports';
 import { READ_MODEL_TABLES } from '../../src/store/events';
 import { describePostgres, openPostgresStore } from '../../src/store/postgres';
@@ -33,14 +36,25 @@ interface Implementation {
   /** A fresh, empty store; `cleanUp` removes what it leaves behind once closed. */
   open(label: string): Promise<{ store: Store; cleanUp(): void }>;
   /**
-   * A store of the first contract's schema, with `seed` (SQL) run in it, then opened (so migrated
-   * to the newest); with the names of its tables, and the definition of bodies' partial index.
+   * A store of an older schema (the first `schema` migrations, by default the first contract's),
+   * with `seed` (SQL) run in it, then opened (so migrated to the newest); with the names of its
+   * tables, the definition of bodies' partial index and that of the users table's role CHECK.
    */
-  openUpgraded(label: string, seed: string): Promise<{ store: Store; cleanUp(): void; tables: string[]; unsettledIndex: string }>;
+  openUpgraded(label: string, seed: string, schema?: number): Promise<Upgraded>;
+}
+
+interface Upgraded {
+  readonly store: Store;
+  cleanUp(): void;
+  readonly tables: string[];
+  readonly unsettledIndex: string;
+  readonly roleCheck: string;
 }
 
 /** How many migrations the first contract's schema has: those before the second contract's. */
 const FIRST_CONTRACT_SCHEMA = MIGRATIONS.findIndex(migration => /second contract/.test(migration.name));
+/** How many migrations the second contract's first schema has: those before pharmacies and insurers signed in. */
+const SECOND_CONTRACT_SCHEMA = MIGRATIONS.findIndex(migration => /pharmacies, insurers/.test(migration.name));
 
 const SQLITE: Implementation = {
   name: 'SQLite',
@@ -48,18 +62,19 @@ const SQLITE: Implementation = {
     const dir = tempDataDir('conformance');
     return { store: openSqliteStore(dir), cleanUp: () => fs.rmSync(dir, { recursive: true, force: true }) };
   },
-  async openUpgraded(_label, seed) {
+  async openUpgraded(_label, seed, schema = FIRST_CONTRACT_SCHEMA) {
     const dir = tempDataDir('conformance');
-    const old = openDatabase(dir, MIGRATIONS.slice(0, FIRST_CONTRACT_SCHEMA));
+    const old = openDatabase(dir, MIGRATIONS.slice(0, schema));
     old.exec(seed);
     old.close();
     const store = openSqliteStore(dir);
-    const schema = (type: string) => store.db.prepare<[string], { name: string; sql: string | null }>('SELECT name, sql FROM sqlite_master WHERE type = ?').all(type);
+    const objects = (type: string) => store.db.prepare<[string], { name: string; sql: string | null }>('SELECT name, sql FROM sqlite_master WHERE type = ?').all(type);
     return {
       store,
       cleanUp: () => fs.rmSync(dir, { recursive: true, force: true }),
-      tables: schema('table').map(row => row.name),
-      unsettledIndex: schema('index').find(row => row.name === 'bodies_unsettled')?.sql ?? '',
+      tables: objects('table').map(row => row.name),
+      unsettledIndex: objects('index').find(row => row.name === 'bodies_unsettled')?.sql ?? '',
+      roleCheck: /CHECK\s*\(\s*role\s+IN\s*\([^)]*\)\s*\)/i.exec(objects('table').find(row => row.name === 'users')?.sql ?? '')?.[0] ?? '',
     };
   },
 };
@@ -73,9 +88,9 @@ const IMPLEMENTATIONS: readonly Implementation[] = [
       const url = await (await postgresCluster()).createDatabase(label);
       return { store: await openPostgresStore(url), cleanUp: () => undefined };
     },
-    async openUpgraded(label, seed) {
+    async openUpgraded(label, seed, schema = FIRST_CONTRACT_SCHEMA) {
       const url = await (await postgresCluster()).createDatabase(label);
-      await migrate(new pg.Client({ connectionString: url }), POSTGRES_MIGRATIONS.slice(0, FIRST_CONTRACT_SCHEMA));
+      await migrate(new pg.Client({ connectionString: url }), POSTGRES_MIGRATIONS.slice(0, schema));
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       await client.query(seed);
@@ -83,7 +98,10 @@ const IMPLEMENTATIONS: readonly Implementation[] = [
       const store = await openPostgresStore(url);
       const tables = await store.pool.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`);
       const index = await store.pool.query<{ sql: string }>(`SELECT indexdef AS sql FROM pg_indexes WHERE indexname = 'bodies_unsettled'`);
-      return { store, cleanUp: () => undefined, tables: tables.rows.map(row => row.name), unsettledIndex: index.rows[0]?.sql ?? '' };
+      const check = await store.pool.query<{ sql: string }>(`SELECT pg_get_constraintdef(oid) AS sql FROM pg_constraint WHERE conname = 'users_role_check'`);
+      return {
+        store, cleanUp: () => undefined, tables: tables.rows.map(row => row.name), unsettledIndex: index.rows[0]?.sql ?? '', roleCheck: check.rows[0]?.sql ?? '',
+      };
     },
   },
 ];
@@ -99,8 +117,9 @@ const P1 = `0xaa${'0'.repeat(37)}1`;
 const P2 = `0xaa${'0'.repeat(37)}2`;
 const D1 = `0xdd${'0'.repeat(37)}1`;
 const D2 = `0xdd${'0'.repeat(37)}2`;
-/** A pharmacist and an insurer's staff: no user rows (the users table holds patients and doctors). */
+/** Pharmacists (of Apothecary, then of Boots) and an insurer's staff: users rows only where a test adds STAFF_USERS. */
 const PH = `0xee${'0'.repeat(37)}1`;
+const PH2 = `0xee${'0'.repeat(37)}2`;
 const INS = `0xef${'0'.repeat(37)}1`;
 const ADMIN = checksummed(address(0xad));
 const IMPORTER = checksummed(address(0x1e));
@@ -111,6 +130,8 @@ const ROLE_ID = Object.fromEntries([...STAFF_ROLE_IDS].map(([id, role]) => [role
 /** The contract's OrganisationKind and Purpose enums, as the decoder gives them. */
 const KIND = { hospital: 1n, pharmacy: 2n, insurer: 3n } as const;
 const PURPOSE = { treatment: 1n, dispensing: 2n, payment: 3n, emergency: 4n } as const;
+/** The contract's ClaimStatus enum: a decision is approved or rejected. */
+const CLAIM_STATUS = { approved: 2n, rejected: 3n } as const;
 
 const TIME_OF_BLOCK = (block: number) => 1_000 + (block - 1) * 10;
 /** "Now" for the live grants: long after every block. */
@@ -128,6 +149,17 @@ const opened = (reportId: number, patient: string, reader: string, organisationI
   }, logIndex);
 const shared = (reportId: number, hospitalId: number, patient: string, until: number, logIndex = 0) =>
   event('ReportShared', { reportId: BigInt(reportId), hospitalId: BigInt(hospitalId), patient: checksummed(patient), until: BigInt(until) }, logIndex);
+const sent = (reportId: number, index: number, pharmacyId: number, patient: string, until: number) =>
+  event('PrescriptionSent', { reportId: BigInt(reportId), pharmacyId: BigInt(pharmacyId), patient: checksummed(patient), index: BigInt(index), until: BigInt(until) });
+const dispensed = (reportId: number, index: number, pharmacyId: number, pharmacist: string) =>
+  event('PrescriptionDispensed', { reportId: BigInt(reportId), pharmacyId: BigInt(pharmacyId), pharmacist: checksummed(pharmacist), index: BigInt(index) });
+const claimFiled = (claimId: number, reportId: number, patient: string, amount: number, logIndex = 0) =>
+  event('ClaimFiled', { claimId: BigInt(claimId), reportId: BigInt(reportId), insurerId: 5n, patient: checksummed(patient), amount: BigInt(amount) }, logIndex);
+/** A decision of insurer 5; a zero `noteCommitment` is no note. */
+const claimDecided = (claimId: number, decidedBy: string, status: keyof typeof CLAIM_STATUS, approvedAmount: number, noteCommitment: string, logIndex = 0) =>
+  event('ClaimDecided', {
+    claimId: BigInt(claimId), insurerId: 5n, decidedBy: checksummed(decidedBy), status: CLAIM_STATUS[status], approvedAmount: BigInt(approvedAmount), noteCommitment,
+  }, logIndex);
 /** Emergency 1: D2 of alder clinic on P2, opened at block 21 for an hour, ended by P2 at block 23. */
 const EMERGENCY_1 = { emergencyId: 1n, patient: checksummed(P2), doctor: checksummed(D2), hospitalId: 2n, start: BigInt(TIME_OF_BLOCK(21)), reasonHash: C(21) };
 
@@ -181,6 +213,13 @@ const LEDGER: readonly (readonly DecodedEvent[])[] = [
     opened(1, P1, INS, 5, 'payment', 7, 1),
     event('ClaimDecided', { claimId: 7n, insurerId: 5n, decidedBy: checksummed(INS), status: 2n, approvedAmount: 100n, noteCommitment: C(30) }, 2),
   ],
+  /* 26 */ [organisation(6, 'pharmacy', 'Boots', 0), staffAdded(INS, 5, 'insurer', 1), staffAdded(PH2, 6, 'pharmacist', 2)],
+  /* 27 */ [sent(1, 0, 4, P1, TIME_OF_BLOCK(40))],
+  /* 28 */ [sent(1, 0, 6, P1, 0)], // sent again, to Boots
+  /* 29 */ [sent(4, 0, 4, P2, 0)],
+  /* 30 */ [event('PrescriptionWithdrawn', { reportId: 4n, pharmacyId: 4n, patient: checksummed(P2), index: 0n })],
+  /* 31 */ [claimFiled(8, 3, P2, 250), claimFiled(9, 2, P1, 40, 1)],
+  /* 32 */ [claimDecided(8, INS, 'rejected', 0, C(31)), claimDecided(9, INS, 'approved', 30, hash(0), 1)],
 ];
 /** The blocks every test of the read model starts from: what the first contract could do too. */
 const BLOCKS = LEDGER.slice(0, 15);
@@ -194,8 +233,19 @@ const USERS: readonly NewUser[] = [
   { username: 'carol', passwordHash: 'h', role: 'doctor', address: D2, fullName: 'alice Jones', email: 'carol@example.org', phone: '', specialty: 'ENT', hospitalId: 2 },
 ];
 
-async function addUsers(store: Store): Promise<void> {
-  for (const user of USERS) {
+/**
+ * Pharmacists and an insurer's staff, with users rows. (`Role` names them once the role registry,
+ * src/domain/roles.ts, has them; the users table's CHECK already does.)
+ */
+const staffRole = (role: StaffRole) => role as Role;
+const STAFF_USERS: readonly NewUser[] = [
+  { username: 'pat', passwordHash: 'h', role: staffRole('pharmacist'), address: PH, fullName: 'Pat Chemist', email: 'pat@example.org', phone: '', specialty: '', hospitalId: 4 },
+  { username: 'quinn', passwordHash: 'h', role: staffRole('pharmacist'), address: PH2, fullName: 'quinn Chemist', email: 'q@example.org', phone: '', specialty: '', hospitalId: 6 },
+  { username: 'ida', passwordHash: 'h', role: staffRole('insurer'), address: INS, fullName: 'Ida Claims', email: 'ida@example.org', phone: '2', specialty: '', hospitalId: 5 },
+];
+
+async function addUsers(store: Store, users: readonly NewUser[] = USERS): Promise<void> {
+  for (const user of users) {
     await store.accounts.insert(user.address, `key of ${user.username}`);
     await store.users.insert(user);
   }
@@ -268,7 +318,7 @@ for (const implementation of IMPLEMENTATIONS) {
         await addUsers(store);
         assert.equal(await store.users.any(), true);
         const zoe = await store.users.findByUsername('zoe');
-        assert.deepEqual(zoe, { ...USERS[0], id: zoe!.id });
+        assert.deepEqual(zoe, { ...USERS[0], id: zoe!.id, mustChangePassword: false, lastLoginAt: null });
         assert.equal(typeof zoe!.id, 'number');
         assert.deepEqual(await store.users.findById(zoe!.id), zoe);
         assert.equal(await store.users.findById(zoe!.id + 1000), undefined);
@@ -289,6 +339,43 @@ for (const implementation of IMPLEMENTATIONS) {
         await store.users.setPasswordHash(zoe!.id, 'new hash');
         assert.equal((await store.users.findById(zoe!.id))!.passwordHash, 'new hash');
         await assert.rejects(store.users.insert({ ...USERS[0], address: address(50) }), 'a username is unique');
+      });
+
+      it('keeps staff of every kind, a one-time password\'s flag and the last sign-in, and lists patients with their reports', async () => {
+        await addUsers(store);
+        await addUsers(store, STAFF_USERS);
+        await store.accounts.insert(address(60), 'key');
+        await assert.rejects(store.users.insert({ ...USERS[0], username: 'root', address: address(60), role: 'admin' as string as Role }), 'the admin is no users row');
+        await assert.rejects(store.users.insert({ ...USERS[0], username: 'ghost', address: address(61) }), 'an account first');
+        await store.accounts.insert(address(62), 'key');
+        const inserted = await store.users.insert({ ...STAFF_USERS[0], username: 'temp', address: address(62), mustChangePassword: true });
+        const temp = await store.users.findById(inserted.id);
+        assert.deepEqual(temp, { ...STAFF_USERS[0], username: 'temp', address: address(62), id: inserted.id, mustChangePassword: true, lastLoginAt: null });
+        assert.deepEqual(inserted, temp);
+        const ida = await store.users.findByUsername('ida');
+        assert.deepEqual(ida, { ...STAFF_USERS[2], id: ida!.id, mustChangePassword: false, lastLoginAt: null });
+        assert.deepEqual((await store.users.doctors()).map(user => user.username), ['bob', 'carol'], 'doctors only');
+
+        await store.users.setPasswordHash(inserted.id, 'chosen');
+        assert.deepEqual(await store.users.findById(inserted.id), { ...temp, passwordHash: 'chosen', mustChangePassword: false }, 'a change of one\'s own clears the flag');
+        const zoe = (await store.users.findByUsername('zoe'))!;
+        await store.users.setPasswordHash(zoe.id, 'one-time', true);
+        await store.users.recordLogin(zoe.id, 1_700_000_000_123);
+        await store.users.recordLogin(zoe.id, 1_700_000_000_456);
+        const signedIn = { ...zoe, passwordHash: 'one-time', mustChangePassword: true, lastLoginAt: 1_700_000_000_456 };
+        assert.deepEqual(await store.users.findById(zoe.id), signedIn);
+        assert.deepEqual((await store.users.byAddress([P1])).get(P1), signedIn);
+
+        const patients = await store.users.patients();
+        const createdAt = patients.map(row => row.createdAt);
+        for (const at of createdAt) assert.ok(typeof at === 'number' && at > 1_600_000_000_000);
+        assert.deepEqual(patients, [
+          { username: 'adam', fullName: 'Adam Patient', email: 'adam@example.org', address: P2, reportCount: 0, lastLoginAt: null, createdAt: createdAt[0] },
+          { username: 'zoe', fullName: 'Zoe Patient', email: 'zoe@example.org', address: P1, reportCount: 0, lastLoginAt: 1_700_000_000_456, createdAt: createdAt[1] },
+        ]);
+        await project(store);
+        await applyBlocks(store, 16, 20); // report 4, of adam, imported
+        assert.deepEqual((await store.users.patients()).map(row => [row.username, row.reportCount]), [['adam', 2], ['zoe', 2]]);
       });
 
       it('reserves a username for one signup at a time, and takes over a stale reservation', async () => {
@@ -364,23 +451,32 @@ for (const implementation of IMPLEMENTATIONS) {
         assert.equal(await store.bodies.settleFromReadModel(), 0);
       });
 
-      it('keeps bodies of every kind, and settles an emergency\'s reason from the read model', async () => {
+      it('keeps bodies of every kind, and settles an emergency\'s reason and a claim\'s note from the read model', async () => {
         await store.bodies.insertPending(C(21), 'emergency-reason', D2, 'reason');
         await store.bodies.insertPending(C(30), 'claim-note', INS, 'note');
+        await store.bodies.insertPending(C(31), 'claim-note', INS, 'rejected');
         await assert.rejects(store.bodies.insertPending(C(40), 'memo' as BodyKind, P1, 'x'), 'no such kind');
         assert.deepEqual(await store.bodies.get(C(30)), {
           commitment: C(30), kind: 'claim-note', author: INS, envelope: 'note', status: 'pending', transactionHash: null, blockNumber: null,
         });
-        assert.equal(await store.bodies.failPendingBefore(Date.now() + 1_000), 2);
+        assert.equal(await store.bodies.failPendingBefore(Date.now() + 1_000), 3);
         assert.deepEqual((await store.bodies.failedOf('emergency-reason', D2)).map(row => row.commitment), [C(21)]);
-        assert.deepEqual((await store.bodies.failedOf('claim-note', INS)).map(row => row.commitment), [C(30)]);
+        assert.deepEqual(new Set((await store.bodies.failedOf('claim-note', INS)).map(row => row.commitment)), new Set([C(30), C(31)]));
         await project(store);
-        await applyBlocks(store, 16, LEDGER.length);
-        assert.equal(await store.bodies.settleFromReadModel(), 1, 'the reason of emergency 1 (the read model keeps no claim notes)');
+        await applyBlocks(store, 16, 31);
+        assert.equal(await store.bodies.settleFromReadModel(), 2, 'the reason of emergency 1 and the note of claim 7; claim 8 is not decided yet');
         assert.deepEqual(await store.bodies.get(C(21)), {
           commitment: C(21), kind: 'emergency-reason', author: D2, envelope: 'reason', status: 'confirmed', transactionHash: hash(21), blockNumber: 21,
         });
-        assert.equal((await store.bodies.get(C(30)))?.status, 'failed');
+        assert.deepEqual(await store.bodies.get(C(30)), {
+          commitment: C(30), kind: 'claim-note', author: INS, envelope: 'note', status: 'confirmed', transactionHash: hash(25), blockNumber: 25,
+        });
+        assert.equal((await store.bodies.get(C(31)))?.status, 'failed');
+        await applyBlocks(store, 32);
+        assert.equal(await store.bodies.settleFromReadModel(), 1);
+        assert.deepEqual(await store.bodies.get(C(31)), {
+          commitment: C(31), kind: 'claim-note', author: INS, envelope: 'rejected', status: 'confirmed', transactionHash: hash(32), blockNumber: 32,
+        }, 'written by the decision (block 32), not the filing (block 31)');
       });
 
       it('upgrades a first contract\'s database: its bodies and their index stay, its read model and cursor go', async function () {
@@ -403,6 +499,49 @@ for (const implementation of IMPLEMENTATIONS) {
           for (const table of READ_MODEL_TABLES) assert.ok(tables.includes(table), `${table} made`);
           for (const table of ['ledger_hospitals', 'ledger_doctors', 'bodies_new']) assert.ok(!tables.includes(table), `${table} gone`);
           assert.deepEqual(await migrated.readModel.hospitalNames(), new Map());
+        } finally {
+          await migrated.close();
+          upgraded.cleanUp();
+        }
+      });
+
+      it('upgrades a second contract\'s first database: its users stay, with their ids, and staff of every kind may sign in', async function () {
+        const upgraded = await implementation.openUpgraded(this.test?.title ?? 'upgrade-6', `
+          INSERT INTO accounts (address, encrypted_key, created_at) VALUES ('${P1}', 'k1', 1), ('${D1}', 'k2', 2), ('${PH}', 'k3', 3);
+          INSERT INTO users (id, username, password_hash, role, address, full_name, email, phone, specialty, hospital_id, created_at)
+          VALUES (7, 'zoe', 'h1', 'patient', '${P1}', 'Zoe Patient', 'zoe@example.org', '', '', NULL, 1000),
+                 (9, 'bob', 'h2', 'doctor', '${D1}', 'Bob Smith', 'bob@example.org', '555', 'GP', 1, 2000);
+          INSERT INTO ledger_organisations (id, kind, name, block_number, tx_hash) VALUES (1, 'hospital', 'St Mary', 1, '${hash(1)}');
+          INSERT INTO ledger_reports (id, patient, commitment, created_at, block_number, tx_hash) VALUES (1, '${P1}', '${C(1)}', 1000, 5, '${hash(5)}');
+          INSERT INTO settings (key, value) VALUES ('projection.next_block', '42'), ('kept', 'yes');`, SECOND_CONTRACT_SCHEMA);
+        const { store: migrated, tables, roleCheck } = upgraded;
+        try {
+          const quoted = [...roleCheck.matchAll(/'([^']*)'/g)].map(match => match[1]);
+          assert.deepEqual(quoted, ['patient', 'doctor', 'pharmacist', 'insurer'], roleCheck);
+          const bob = {
+            id: 9, username: 'bob', passwordHash: 'h2', role: 'doctor', address: D1, fullName: 'Bob Smith', email: 'bob@example.org', phone: '555', specialty: 'GP',
+            hospitalId: 1, mustChangePassword: false, lastLoginAt: null,
+          };
+          assert.deepEqual(await migrated.users.findById(9), bob);
+          assert.deepEqual((await migrated.users.byAddress([P1])).get(P1)?.id, 7);
+          assert.deepEqual(await migrated.users.patients(), [
+            { username: 'zoe', fullName: 'Zoe Patient', email: 'zoe@example.org', address: P1, reportCount: 1, lastLoginAt: null, createdAt: 1000 },
+          ]);
+          const pat = await migrated.users.insert({ ...STAFF_USERS[0], mustChangePassword: true });
+          assert.equal((await migrated.users.findByUsername('pat'))?.mustChangePassword, true);
+          await migrated.users.recordLogin(pat.id, 3_000);
+          assert.equal((await migrated.users.findById(pat.id))?.lastLoginAt, 3_000);
+          // The indexes and the foreign key are kept: a username and an address once, an account first.
+          await assert.rejects(migrated.users.insert({ ...STAFF_USERS[0], address: address(70) }), 'a username is unique');
+          await assert.rejects(migrated.users.insert({ ...STAFF_USERS[0], username: 'pat2' }), 'an address is unique');
+          await assert.rejects(migrated.users.insert({ ...STAFF_USERS[2], username: 'ghost', address: address(71) }), 'an account first');
+
+          assert.equal(await migrated.projection.nextBlock(), undefined, 'the follower rebuilds the read model from the first block');
+          assert.equal(await migrated.settings.get('kept'), 'yes');
+          for (const table of READ_MODEL_TABLES) assert.ok(tables.includes(table), `${table} made`);
+          assert.ok(!tables.includes('users_new'));
+          assert.deepEqual(await migrated.readModel.hospitalNames(), new Map([[1, 'St Mary']]), 'the rest of the read model stays, to be caught up');
+          assert.deepEqual(await migrated.readModel.claims(), []);
         } finally {
           await migrated.close();
           upgraded.cleanUp();
@@ -644,6 +783,148 @@ for (const implementation of IMPLEMENTATIONS) {
         assert.equal(await store.acts.lastOpening(PH, 1), TIME_OF_BLOCK(24));
       });
 
+      it('lists organisations of a kind with their details and staff, and staff of a role with their organisations', async () => {
+        await addUsers(store, STAFF_USERS);
+        await applyBlocks(store, 16, LEDGER.length);
+        await store.readModel.saveHospitalDetails(4, { address: '2 High St', phone: '556' });
+        const apothecary: OrganisationRow = { id: 4, kind: 'pharmacy', name: 'Apothecary', address: '2 High St', phone: '556', staffCount: 1 };
+        const boots: OrganisationRow = { id: 6, kind: 'pharmacy', name: 'Boots', address: '', phone: '', staffCount: 1 };
+        assert.deepEqual(await store.readModel.organisations('pharmacy'), [apothecary, boots]);
+        assert.deepEqual(await store.readModel.organisations('insurer'), [{ id: 5, kind: 'insurer', name: 'Acme Insurance', address: '', phone: '', staffCount: 1 }]);
+        assert.deepEqual(
+          (await store.readModel.organisations('hospital')).map(row => [row.id, row.name, row.staffCount]),
+          [[1, 'St Mary', 0], [2, 'alder clinic', 1], [3, 'Birch', 1]],
+          'by id; bob moved from St Mary to Birch',
+        );
+
+        const pat: StaffRow = {
+          username: 'pat', fullName: 'Pat Chemist', email: 'pat@example.org', specialty: '', address: PH, role: 'pharmacist', organisationId: 4,
+          organisationName: 'Apothecary', removedAt: null,
+        };
+        const quinn: StaffRow = {
+          username: 'quinn', fullName: 'quinn Chemist', email: 'q@example.org', specialty: '', address: PH2, role: 'pharmacist', organisationId: 6,
+          organisationName: 'Boots', removedAt: null,
+        };
+        assert.deepEqual(await store.readModel.staff('pharmacist'), [pat, quinn]);
+        assert.deepEqual(await store.readModel.staff('insurer'), [{
+          username: 'ida', fullName: 'Ida Claims', email: 'ida@example.org', specialty: '', address: INS, role: 'insurer', organisationId: 5,
+          organisationName: 'Acme Insurance', removedAt: null,
+        }]);
+        assert.deepEqual(
+          (await store.readModel.staff('doctor')).map(row => [row.username, row.organisationName, row.specialty]),
+          [['carol', 'alder clinic', 'ENT'], ['bob', 'Birch', 'GP']],
+          'by organisation ignoring case',
+        );
+
+        await store.projection.applyAll([event('StaffRemoved', { account: checksummed(PH2), organisationId: 6n, role: ROLE_ID.pharmacist, sender: ADMIN })], origin(33));
+        assert.deepEqual(await store.readModel.staff('pharmacist'), [pat, { ...quinn, removedAt: TIME_OF_BLOCK(33) }], 'removed ones too');
+        assert.deepEqual(await store.readModel.organisations('pharmacy'), [apothecary, { ...boots, staffCount: 0 }]);
+      });
+
+      it('sends prescriptions to pharmacies, sends one elsewhere, withdraws one and dispenses one, in block order', async () => {
+        await applyBlocks(store, 16, 24);
+        const pharmacy = (id: number, page?: PageWindow) => store.readModel.dispatchesForPharmacy(id, page);
+        const dispensedAt24: DispatchRow = {
+          reportId: 1, index: 1, patient: P1, doctor: D1, hospitalName: 'St Mary', commitment: C(11), createdAt: TIME_OF_BLOCK(12), pharmacyId: 4,
+          pharmacyName: 'Apothecary', active: true, until: 0, dispensedBy: PH, dispensedAt: TIME_OF_BLOCK(24), transactionHash: hash(24), blockNumber: 24,
+        };
+        assert.deepEqual(await pharmacy(4), [dispensedAt24], 'dispensed ones too');
+
+        await applyBlocks(store, 26, 27);
+        const sentAt27: DispatchRow = {
+          reportId: 1, index: 0, patient: P1, doctor: D1, hospitalName: 'St Mary', commitment: C(10), createdAt: TIME_OF_BLOCK(11), pharmacyId: 4,
+          pharmacyName: 'Apothecary', active: true, until: TIME_OF_BLOCK(40), dispensedBy: null, dispensedAt: null, transactionHash: hash(27), blockNumber: 27,
+        };
+        assert.deepEqual(await pharmacy(4), [sentAt27, dispensedAt24], 'newest first');
+        assert.deepEqual(await pharmacy(4, { limit: 1, offset: 1 }), [dispensedAt24]);
+        assert.deepEqual(await pharmacy(4, { limit: -1, offset: 0 }), [sentAt27, dispensedAt24]);
+        assert.deepEqual(await pharmacy(6), []);
+
+        await applyBlocks(store, 28);
+        const resent: DispatchRow = { ...sentAt27, pharmacyId: 6, pharmacyName: 'Boots', until: 0, transactionHash: hash(28), blockNumber: 28 };
+        assert.deepEqual(await pharmacy(4), [dispensedAt24], 'sent elsewhere');
+        assert.deepEqual(await pharmacy(6), [resent]);
+        await applyBlocks(store, 27); // the older send again
+        assert.deepEqual([await pharmacy(4), await pharmacy(6)], [[dispensedAt24], [resent]]);
+
+        await applyBlocks(store, 29);
+        const sentAt29: DispatchRow = {
+          reportId: 4, index: 0, patient: P2, doctor: D2, hospitalName: 'alder clinic', commitment: C(12), createdAt: 550, pharmacyId: 4,
+          pharmacyName: 'Apothecary', active: true, until: 0, dispensedBy: null, dispensedAt: null, transactionHash: hash(29), blockNumber: 29,
+        };
+        assert.deepEqual(await pharmacy(4), [sentAt29, dispensedAt24]);
+        await applyBlocks(store, 30);
+        const withdrawn: DispatchRow = { ...sentAt29, active: false, until: TIME_OF_BLOCK(30), transactionHash: hash(30), blockNumber: 30 };
+        assert.deepEqual(await pharmacy(4), [dispensedAt24], 'withdrawn ones are left out');
+        await applyBlocks(store, 29); // the send again, older than its withdrawal
+        assert.deepEqual(await pharmacy(4), [dispensedAt24]);
+
+        // A dispense is final: applied again, or another one later, it changes nothing; one of a prescription never sent makes no row.
+        await applyBlocks(store, 24);
+        await store.projection.applyAll([dispensed(1, 1, 4, PH2), dispensed(1, 0, 6, PH2), dispensed(2, 0, 4, PH)], origin(33));
+        const dispensedAt33 = { ...resent, dispensedBy: PH2, dispensedAt: TIME_OF_BLOCK(33) };
+        const all = [{ reportId: 4, index: 0 }, { reportId: 1, index: 0 }, { reportId: 1, index: 1 }, { reportId: 2, index: 0 }, { reportId: 99, index: 1 }];
+        assert.deepEqual(await store.readModel.dispatches(all), new Map([['4:0', withdrawn], ['1:0', dispensedAt33], ['1:1', dispensedAt24]]));
+        assert.deepEqual(await store.readModel.dispatches([{ reportId: 1, index: 1 }]), new Map([['1:1', dispensedAt24]]));
+        assert.equal((await store.readModel.dispatches([])).size, 0);
+        await applyBlocks(store, 28); // a send applied again keeps the dispensing
+        assert.deepEqual(await pharmacy(6), [dispensedAt33]);
+        assert.deepEqual(
+          (await actsOf(27, 30)).map(row => [row.act, row.actor, row.patient, row.reportId, row.hospitalName, row.purpose, row.ref]),
+          [
+            ['prescription-sent', P1, P1, 1, 'Apothecary', 'dispensing', 0],
+            ['prescription-sent', P1, P1, 1, 'Boots', 'dispensing', 0],
+            ['prescription-sent', P2, P2, 4, 'Apothecary', 'dispensing', 0],
+            ['prescription-withdrawn', P2, P2, 4, 'Apothecary', 'dispensing', 0],
+          ],
+        );
+      });
+
+      it('files claims, and decides each once: approved with an amount and a note, rejected with a note', async () => {
+        await applyBlocks(store, 16, 25);
+        const claim7: ClaimRow = {
+          id: 7, reportId: 1, patient: P1, insurerId: 5, insurerName: 'Acme Insurance', amount: 100, filedAt: TIME_OF_BLOCK(25), status: 'approved',
+          approvedAmount: 100, decidedBy: INS, decidedAt: TIME_OF_BLOCK(25), noteHash: C(30), transactionHash: hash(25), blockNumber: 25,
+        };
+        assert.deepEqual(await store.readModel.claim(7), claim7);
+        assert.equal(await store.readModel.claim(8), undefined);
+
+        await applyBlocks(store, 26, 31);
+        const open = { status: 'open', approvedAmount: null, decidedBy: null, decidedAt: null, noteHash: null, transactionHash: hash(31), blockNumber: 31 } as const;
+        const claim8: ClaimRow = { id: 8, reportId: 3, patient: P2, insurerId: 5, insurerName: 'Acme Insurance', amount: 250, filedAt: TIME_OF_BLOCK(31), ...open };
+        const claim9: ClaimRow = { id: 9, reportId: 2, patient: P1, insurerId: 5, insurerName: 'Acme Insurance', amount: 40, filedAt: TIME_OF_BLOCK(31), ...open };
+        assert.deepEqual(await store.readModel.claims(), [claim9, claim8, claim7], 'newest first');
+        assert.deepEqual(await store.readModel.claim(8), claim8);
+
+        await applyBlocks(store, 32);
+        const decided = { decidedBy: INS, decidedAt: TIME_OF_BLOCK(32) };
+        const rejected: ClaimRow = { ...claim8, ...decided, status: 'rejected', approvedAmount: 0, noteHash: C(31) };
+        const approved: ClaimRow = { ...claim9, ...decided, status: 'approved', approvedAmount: 30, noteHash: null };
+        const lists = async () => ({
+          all: await store.readModel.claims(),
+          ofP1: await store.readModel.claims({ patient: P1 }),
+          ofP2: await store.readModel.claims({ patient: P2 }),
+          ofInsurer: await store.readModel.claims({ insurerId: 5 }),
+          page: await store.readModel.claims({ insurerId: 5 }, { limit: 2, offset: 1 }),
+          firstPage: await store.readModel.claims(undefined, { limit: 1, offset: 0 }),
+          both: await store.readModel.claims({ patient: P2, insurerId: 5 }),
+          otherInsurer: await store.readModel.claims({ insurerId: 6 }),
+          nobody: await store.readModel.claims({ patient: address(5) }),
+          eight: await store.readModel.claim(8),
+          unknown: await store.readModel.claim(99),
+        });
+        const before = await lists();
+        assert.deepEqual(before, {
+          all: [approved, rejected, claim7], ofP1: [approved, claim7], ofP2: [rejected], ofInsurer: [approved, rejected, claim7], page: [rejected, claim7],
+          firstPage: [approved], both: [rejected], otherInsurer: [], nobody: [], eight: rejected, unknown: undefined,
+        });
+
+        // Filings and decisions again, and another decision later: a decision is final.
+        for (const block of [31, 25, 32]) await applyBlocks(store, block);
+        await store.projection.applyAll([claimDecided(8, INS, 'approved', 250, C(40)), claimDecided(7, INS, 'rejected', 0, C(41), 1)], origin(33));
+        assert.deepEqual(await lists(), before);
+      });
+
       it('records every act, with names joined from the users', async () => {
         assert.equal(await store.acts.count({}), 23);
         assert.equal(await store.acts.count({ actor: 'admin' }), 8);
@@ -702,8 +983,14 @@ for (const implementation of IMPLEMENTATIONS) {
           doctors: await store.readModel.doctors(),
           emergencies: await store.readModel.emergencies(),
           commitments: await store.readModel.commitments(),
+          dispatches: await store.readModel.dispatches([{ reportId: 1, index: 0 }, { reportId: 1, index: 1 }, { reportId: 4, index: 0 }]),
+          pharmacies: await Promise.all([4, 6].map(id => store.readModel.dispatchesForPharmacy(id))),
+          claims: await store.readModel.claims(),
+          organisations: await store.readModel.organisations('pharmacy'),
         });
         const before = await state();
+        assert.equal(before.dispatches.size, 3);
+        assert.equal(before.claims.length, 3);
         await project(store);
         await applyBlocks(store, 16, LEDGER.length);
         await store.projection.applyAll(BLOCKS[7], origin(8)); // "shared with 2" again, older than its revoke
@@ -719,6 +1006,10 @@ for (const implementation of IMPLEMENTATIONS) {
         assert.deepEqual(await store.readModel.hospitalNames(), new Map());
         assert.deepEqual(await store.readModel.doctors(), []);
         assert.deepEqual(await store.readModel.emergencies(), []);
+        assert.deepEqual(await store.readModel.organisations('pharmacy'), []);
+        assert.deepEqual(await store.readModel.dispatchesForPharmacy(4), []);
+        assert.equal((await store.readModel.dispatches([{ reportId: 1, index: 1 }])).size, 0);
+        assert.deepEqual(await store.readModel.claims(), []);
         assert.equal(await store.acts.count({}), 0);
         assert.equal((await store.readModel.commitments()).size, 0);
         assert.equal(await store.settings.get('kept'), 'yes');
@@ -944,6 +1235,7 @@ describe('SQLite and PostgreSQL give the same acts and read model', function () 
     stores.push(openSqliteStore(dir), await openPostgresStore(await (await postgresCluster()).createDatabase('agree')));
     for (const store of stores) {
       await addUsers(store);
+      await addUsers(store, STAFF_USERS);
       await project(store);
       await applyBlocks(store, 16, LEDGER.length);
     }
@@ -991,6 +1283,16 @@ describe('SQLite and PostgreSQL give the same acts and read model', function () 
       prescriptions: await store.readModel.latestPrescriptions([1, 4]),
       emergencies: await Promise.all([undefined, { patient: P2 }, { doctor: D1 }].map(filter => store.readModel.emergencies(filter))),
       emergency: await store.readModel.emergency(1),
+      organisations: await Promise.all((['hospital', 'pharmacy', 'insurer'] as const).map(kind => store.readModel.organisations(kind))),
+      staff: await Promise.all((['doctor', 'pharmacist', 'insurer'] as const).map(role => store.readModel.staff(role))),
+      pharmacies: await Promise.all([4, 6].map(id => store.readModel.dispatchesForPharmacy(id))),
+      pages: await store.readModel.dispatchesForPharmacy(4, { limit: 1, offset: 1 }),
+      dispatches: await store.readModel.dispatches([{ reportId: 1, index: 0 }, { reportId: 1, index: 1 }, { reportId: 4, index: 0 }]),
+      claims: await Promise.all([undefined, { patient: P1 }, { insurerId: 5 }].map(filter => store.readModel.claims(filter))),
+      claimPage: await store.readModel.claims({}, { limit: 2, offset: 1 }),
+      claim: await store.readModel.claim(8),
+      patients: (await store.users.patients()).map(row => ({ ...row, createdAt: typeof row.createdAt })), // Date.now() of each insert
+      user: await store.users.findByUsername('ida'),
     });
     assert.deepStrictEqual(await readModel(stores[1]), await readModel(stores[0]));
   });

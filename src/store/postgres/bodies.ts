@@ -4,6 +4,12 @@ import type { PostgresConnection } from './connection';
 
 const COLUMNS = 'commitment, kind, author, envelope, status, tx_hash AS "transactionHash", block_number AS "blockNumber"';
 
+/**
+ * A decided claim with its decision's act: a note is written by the decision's transaction (the
+ * claim's row keeps the filing's), found among its decider's acts (an index).
+ */
+const DECIDED = `ledger_claims c JOIN ledger_acts a ON a.actor = c.decided_by AND a.act = 'claim-decided' AND a.ref = c.id`;
+
 export function createBodyStore(sql: PostgresConnection): BodyStore {
   return {
     insertPending: async (commitment, kind, author, envelope) =>
@@ -26,18 +32,20 @@ export function createBodyStore(sql: PostgresConnection): BodyStore {
       return new Map(rows.map(row => [row.commitment, row]));
     },
     // Driven from the few unsettled bodies (a partial index), each looked up by its commitment (an
-    // emergency's reason body by the emergency's reason hash).
+    // emergency's reason body by the emergency's reason hash, a claim's note by its decision's).
     settleFromReadModel: () =>
       sql.changes(`
         UPDATE bodies b SET status = 'confirmed', (tx_hash, block_number) = (
             SELECT tx_hash, block_number FROM ledger_reports WHERE commitment = b.commitment
             UNION ALL SELECT tx_hash, block_number FROM ledger_prescriptions WHERE commitment = b.commitment
             UNION ALL SELECT tx_hash, block_number FROM ledger_emergencies WHERE reason_hash = b.commitment
+            UNION ALL SELECT a.tx_hash, a.block_number FROM ${DECIDED} WHERE c.note_hash = b.commitment
             LIMIT 1)
         WHERE b.status <> 'confirmed'
           AND (EXISTS (SELECT 1 FROM ledger_reports WHERE commitment = b.commitment)
             OR EXISTS (SELECT 1 FROM ledger_prescriptions WHERE commitment = b.commitment)
-            OR EXISTS (SELECT 1 FROM ledger_emergencies WHERE reason_hash = b.commitment))`),
+            OR EXISTS (SELECT 1 FROM ledger_emergencies WHERE reason_hash = b.commitment)
+            OR EXISTS (SELECT 1 FROM ${DECIDED} WHERE c.note_hash = b.commitment))`),
     failPendingBefore: before => sql.changes(`UPDATE bodies SET status = 'failed' WHERE status = 'pending' AND created_at < $1`, [before]),
     replaceEnvelope: async (commitment, envelope) => void (await sql.query('UPDATE bodies SET envelope = $1 WHERE commitment = $2', [envelope, commitment])),
   };

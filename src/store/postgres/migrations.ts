@@ -2,9 +2,9 @@
  * The PostgreSQL schema: the same tables, columns and constraints as SQLite's (sqlite/migrations.ts),
  * migration for migration, in PostgreSQL's dialect. Integers are bigint (ms timestamps, block
  * numbers, ids; read back as JS numbers, see connection.ts), flags (a grant's `active`, an
- * emergency's `ended_early`) are booleans, and the row ids SQLite gives by rowid are identity
- * columns. A migration is never edited once it has landed: change the schema by appending one
- * here and one in SQLite's list.
+ * emergency's `ended_early`, a user's `must_change_password`) are booleans, and the row ids
+ * SQLite gives by rowid are identity columns. A migration is never edited once it has landed:
+ * change the schema by appending one here and one in SQLite's list.
  *
  * `schema_migrations` records which have run. They run under an advisory lock, so two servers
  * that start at once never both migrate: the second waits, then finds nothing left to do.
@@ -272,6 +272,50 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       -- PostgreSQL changes a CHECK in place (its name is PostgreSQL's own: table_column_check).
       ALTER TABLE bodies DROP CONSTRAINT bodies_kind_check;
       ALTER TABLE bodies ADD CONSTRAINT bodies_kind_check CHECK (kind IN ('report', 'prescription', 'emergency-reason', 'claim-note'));
+
+      DELETE FROM settings WHERE key = 'projection.next_block';
+    `,
+  },
+  {
+    name: "pharmacies, insurers and the admin's console",
+    sql: `
+      ALTER TABLE users DROP CONSTRAINT users_role_check;
+      ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('patient', 'doctor', 'pharmacist', 'insurer'));
+      ALTER TABLE users
+        ADD COLUMN must_change_password boolean NOT NULL DEFAULT false,
+        ADD COLUMN last_login_at bigint;
+
+      CREATE TABLE ledger_dispatches (
+        report_id    bigint NOT NULL,
+        idx          bigint NOT NULL,
+        pharmacy_id  bigint NOT NULL,
+        until        bigint NOT NULL,
+        active       boolean NOT NULL,
+        dispensed_by text,
+        dispensed_at bigint,
+        block_number bigint NOT NULL,
+        tx_hash      text NOT NULL,
+        PRIMARY KEY (report_id, idx)
+      );
+      CREATE INDEX ledger_dispatches_live_by_pharmacy ON ledger_dispatches (pharmacy_id, block_number, report_id, idx) WHERE active;
+      CREATE TABLE ledger_claims (
+        id              bigint PRIMARY KEY,
+        report_id       bigint NOT NULL,
+        patient         text NOT NULL,
+        insurer_id      bigint NOT NULL,
+        amount          bigint NOT NULL,
+        filed_at        bigint NOT NULL,
+        status          text NOT NULL CHECK (status IN ('open', 'approved', 'rejected')),
+        approved_amount bigint,
+        decided_by      text,
+        decided_at      bigint,
+        note_hash       text,
+        block_number    bigint NOT NULL,
+        tx_hash         text NOT NULL
+      );
+      CREATE INDEX ledger_claims_by_patient ON ledger_claims (patient, id);
+      CREATE INDEX ledger_claims_by_insurer ON ledger_claims (insurer_id, id);
+      CREATE INDEX ledger_claims_by_note ON ledger_claims (note_hash);
 
       DELETE FROM settings WHERE key = 'projection.next_block';
     `,

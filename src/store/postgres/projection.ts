@@ -71,6 +71,27 @@ const CHANGES: Record<LedgerChange['kind'], NamedStatement> = {
     INSERT INTO ledger_emergencies (id, patient, doctor, hospital_id, start, "end", reason_hash, ended_early, block_number, tx_hash)
     VALUES (:id, :patient, :doctor, :hospitalId, :start, :end, :reasonHash, false, :blockNumber, :txHash) ON CONFLICT DO NOTHING`),
   'emergency-ended': named('UPDATE ledger_emergencies SET "end" = :end, ended_early = true WHERE id = :id'),
+  // A newer send replaces the dispatch (another pharmacy, another end), withdrawn or not; its dispensing stays.
+  'prescription-sent': named(`
+    INSERT INTO ledger_dispatches (report_id, idx, pharmacy_id, until, active, dispensed_by, dispensed_at, block_number, tx_hash)
+    VALUES (:reportId, :index, :pharmacyId, :until, true, NULL, NULL, :blockNumber, :txHash)
+    ON CONFLICT (report_id, idx) DO UPDATE SET
+      pharmacy_id = excluded.pharmacy_id, until = excluded.until, active = true,
+      block_number = excluded.block_number, tx_hash = excluded.tx_hash
+    WHERE excluded.block_number >= ledger_dispatches.block_number`),
+  // The withdrawal's block becomes the row's, so that its send applied again does not undo it.
+  'prescription-withdrawn': named(`
+    UPDATE ledger_dispatches SET active = false, until = :changedAt, block_number = :blockNumber::bigint, tx_hash = :txHash
+    WHERE report_id = :reportId AND idx = :index AND pharmacy_id = :pharmacyId AND block_number <= :blockNumber::bigint`),
+  dispensed: named(`
+    UPDATE ledger_dispatches SET dispensed_by = :pharmacist, dispensed_at = :dispensedAt
+    WHERE report_id = :reportId AND idx = :index AND dispensed_by IS NULL`),
+  'claim-filed': named(`
+    INSERT INTO ledger_claims (id, report_id, patient, insurer_id, amount, filed_at, status, block_number, tx_hash)
+    VALUES (:id, :reportId, :patient, :insurerId, :amount, :filedAt, 'open', :blockNumber, :txHash) ON CONFLICT DO NOTHING`),
+  'claim-decided': named(`
+    UPDATE ledger_claims SET status = :status, approved_amount = :approvedAmount, decided_by = :decidedBy, decided_at = :decidedAt, note_hash = :noteHash
+    WHERE id = :id AND status = 'open'`),
 };
 
 // An act whose event names only the report (a prescription, a replayed grant): its patient, and

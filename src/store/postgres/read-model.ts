@@ -3,8 +3,10 @@
  * off-ledger details, each list one query. Orders are SQLite's: text by its bytes (COLLATE "C"),
  * and SQLite's NOCASE (ASCII letters folded) as lower() under "C".
  */
-import { emergencyWhere } from '../act-query';
-import type { DoctorRow, EmergencyRow, GrantRow, HospitalRow, PageWindow, PrescriptionRow, ReadModel, ReportRow } from '../ports';
+import { claimWhere, emergencyWhere } from '../act-query';
+import type {
+  ClaimRow, DispatchRow, DoctorRow, EmergencyRow, GrantRow, HospitalRow, OrganisationRow, PageWindow, PrescriptionRow, ReadModel, ReportRow, StaffRow,
+} from '../ports';
 import type { PostgresConnection } from './connection';
 
 const REPORT_COLUMNS = 'r.id, r.patient, r.commitment, r.created_at AS "createdAt", r.tx_hash AS "transactionHash", r.block_number AS "blockNumber"';
@@ -14,6 +16,21 @@ const EMERGENCIES = `
   SELECT e.id, e.patient, e.doctor, e.hospital_id AS "hospitalId", h.name AS "hospitalName", e.start, e."end", e.ended_early AS "endedEarly",
     e.reason_hash AS "reasonHash", e.tx_hash AS "transactionHash", e.block_number AS "blockNumber"
   FROM ledger_emergencies e JOIN ledger_organisations h ON h.id = e.hospital_id`;
+// A dispatch with its prescription (doctor, hospital, commitment, time), the report's patient and the pharmacy.
+const DISPATCHES = `
+  SELECT x.report_id AS "reportId", x.idx AS "index", r.patient, p.doctor, h.name AS "hospitalName", p.commitment, p.created_at AS "createdAt",
+    x.pharmacy_id AS "pharmacyId", ph.name AS "pharmacyName", x.active, x.until, x.dispensed_by AS "dispensedBy", x.dispensed_at AS "dispensedAt",
+    x.tx_hash AS "transactionHash", x.block_number AS "blockNumber"
+  FROM ledger_dispatches x
+    JOIN ledger_prescriptions p ON p.report_id = x.report_id AND p.idx = x.idx
+    JOIN ledger_reports r ON r.id = x.report_id
+    JOIN ledger_organisations h ON h.id = p.hospital_id
+    JOIN ledger_organisations ph ON ph.id = x.pharmacy_id`;
+const CLAIMS = `
+  SELECT c.id, c.report_id AS "reportId", c.patient, c.insurer_id AS "insurerId", i.name AS "insurerName", c.amount, c.filed_at AS "filedAt", c.status,
+    c.approved_amount AS "approvedAmount", c.decided_by AS "decidedBy", c.decided_at AS "decidedAt", c.note_hash AS "noteHash",
+    c.tx_hash AS "transactionHash", c.block_number AS "blockNumber"
+  FROM ledger_claims c JOIN ledger_organisations i ON i.id = c.insurer_id`;
 
 /** LIMIT and OFFSET of a page: no page (or SQLite's negative "no limit") is LIMIT NULL, i.e. all. */
 export function paging(page: PageWindow | undefined): [number | null, number] {
@@ -104,5 +121,46 @@ export function createReadModel(sql: PostgresConnection): ReadModel {
       return sql.rows<EmergencyRow>(`${EMERGENCIES} ${clause} ORDER BY e.id DESC`, params);
     },
     emergency: id => sql.first<EmergencyRow>(`${EMERGENCIES} WHERE e.id = $1`, [id]),
+
+    // Every organisation's details are kept in hospital_details (keyed by the organisation's id).
+    organisations: kind =>
+      sql.rows<OrganisationRow>(
+        `SELECT o.id, o.kind, o.name, coalesce(d.address, '') AS address, coalesce(d.phone, '') AS phone,
+           (SELECT count(*) FROM ledger_staff WHERE organisation_id = o.id AND removed_at IS NULL) AS "staffCount"
+         FROM ledger_organisations o LEFT JOIN hospital_details d ON d.hospital_id = o.id
+         WHERE o.kind = $1
+         ORDER BY o.id`,
+        [kind],
+      ),
+    // Removed staff too, with when: their names stay on what they did.
+    staff: role =>
+      sql.rows<StaffRow>(
+        `SELECT u.username, u.full_name AS "fullName", u.email, u.specialty, u.address, s.role, o.id AS "organisationId", o.name AS "organisationName",
+           s.removed_at AS "removedAt"
+         FROM users u
+           JOIN ledger_staff s ON s.address = u.address AND s.role = $1
+           JOIN ledger_organisations o ON o.id = s.organisation_id
+         ORDER BY lower(o.name COLLATE "C"), o.id, lower(u.full_name COLLATE "C"), u.username COLLATE "C"`,
+        [role],
+      ),
+    // Live and dispensed ones (not withdrawn), newest send first, walking the partial index in order.
+    dispatchesForPharmacy: (pharmacyId, page) =>
+      sql.rows<DispatchRow>(
+        `${DISPATCHES} WHERE x.pharmacy_id = $1 AND x.active ORDER BY x.block_number DESC, x.report_id DESC, x.idx DESC LIMIT $2 OFFSET $3`,
+        [pharmacyId, ...paging(page)],
+      ),
+    dispatches: async prescriptions => {
+      if (prescriptions.length === 0) return new Map<string, DispatchRow>();
+      const rows = await sql.rows<DispatchRow>(
+        `${DISPATCHES} WHERE (x.report_id, x.idx) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))`,
+        [prescriptions.map(({ reportId }) => reportId), prescriptions.map(({ index }) => index)],
+      );
+      return new Map(rows.map(row => [`${row.reportId}:${row.index}`, row]));
+    },
+    claims: (filter = {}, page) => {
+      const { sql: clause, params } = claimWhere(filter, position => `$${position}`);
+      return sql.rows<ClaimRow>(`${CLAIMS} ${clause} ORDER BY c.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, ...paging(page)]);
+    },
+    claim: id => sql.first<ClaimRow>(`${CLAIMS} WHERE c.id = $1`, [id]),
   };
 }

@@ -322,4 +322,76 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM settings WHERE key = 'projection.next_block';
     `,
   },
+  {
+    name: "pharmacies, insurers and the admin's console",
+    sql: `
+      -- Pharmacists and insurers' staff sign in too; the admin sets one-time passwords (to be
+      -- replaced at the next login) and sees when each user last signed in. SQLite cannot change
+      -- a CHECK: the table is made anew and its rows copied with their ids (the UNIQUE indexes
+      -- come with the new table, the foreign key to accounts too; no table refers to users).
+      CREATE TABLE users_new (
+        id                   INTEGER PRIMARY KEY,
+        username             TEXT NOT NULL UNIQUE,
+        password_hash        TEXT NOT NULL,
+        role                 TEXT NOT NULL CHECK (role IN ('patient', 'doctor', 'pharmacist', 'insurer')),
+        address              TEXT NOT NULL UNIQUE REFERENCES accounts (address),
+        full_name            TEXT NOT NULL,
+        email                TEXT NOT NULL,
+        phone                TEXT NOT NULL DEFAULT '',
+        specialty            TEXT NOT NULL DEFAULT '',
+        -- The staff member's organisation (a hospital, pharmacy or insurer); NULL for a patient.
+        hospital_id          INTEGER,
+        created_at           INTEGER NOT NULL,
+        must_change_password INTEGER NOT NULL DEFAULT 0,
+        last_login_at        INTEGER
+      ) STRICT;
+      INSERT INTO users_new (id, username, password_hash, role, address, full_name, email, phone, specialty, hospital_id, created_at)
+        SELECT id, username, password_hash, role, address, full_name, email, phone, specialty, hospital_id, created_at FROM users;
+      DROP TABLE users;
+      ALTER TABLE users_new RENAME TO users;
+
+      -- Where each prescription was sent (one dispensing grant at a time: a new send replaces it),
+      -- and its dispensing. Live while active and (until = 0 or until > now); an inactive one was
+      -- withdrawn at until. block_number and tx_hash are the latest send or withdrawal, so that an
+      -- older event applied again never undoes a newer one.
+      CREATE TABLE ledger_dispatches (
+        report_id    INTEGER NOT NULL,
+        idx          INTEGER NOT NULL,
+        pharmacy_id  INTEGER NOT NULL,
+        until        INTEGER NOT NULL,
+        active       INTEGER NOT NULL,
+        dispensed_by TEXT,
+        dispensed_at INTEGER,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL,
+        PRIMARY KEY (report_id, idx)
+      ) STRICT;
+      -- A pharmacy's prescriptions, newest first: the active dispatches, in the index's order.
+      CREATE INDEX ledger_dispatches_live_by_pharmacy ON ledger_dispatches (pharmacy_id, block_number, report_id, idx) WHERE active = 1;
+      -- Claims on reports, and their decisions (approved_amount, decided_by, decided_at and
+      -- note_hash stay NULL while open). block_number and tx_hash are the filing's.
+      CREATE TABLE ledger_claims (
+        id              INTEGER PRIMARY KEY,
+        report_id       INTEGER NOT NULL,
+        patient         TEXT NOT NULL,
+        insurer_id      INTEGER NOT NULL,
+        amount          INTEGER NOT NULL,
+        filed_at        INTEGER NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('open', 'approved', 'rejected')),
+        approved_amount INTEGER,
+        decided_by      TEXT,
+        decided_at      INTEGER,
+        note_hash       TEXT,
+        block_number INTEGER NOT NULL,
+        tx_hash TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX ledger_claims_by_patient ON ledger_claims (patient, id);
+      CREATE INDEX ledger_claims_by_insurer ON ledger_claims (insurer_id, id);
+      CREATE INDEX ledger_claims_by_note ON ledger_claims (note_hash);
+
+      -- The read model kept no sends, withdrawals, dispenses or claims: catch up from the
+      -- contract's first block again (every other table ignores events it has already applied).
+      DELETE FROM settings WHERE key = 'projection.next_block';
+    `,
+  },
 ];

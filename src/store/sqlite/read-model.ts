@@ -2,8 +2,10 @@
  * The read model's queries in SQLite (see ReadModel): the `ledger_*` tables joined with the
  * off-ledger details. Each list is one query: no page costs a node call per row.
  */
-import { emergencyWhere } from '../act-query';
-import type { DoctorRow, EmergencyRow, GrantRow, HospitalRow, PageWindow, PrescriptionRow, ReadModel, ReportRow } from '../ports';
+import { claimWhere, emergencyWhere } from '../act-query';
+import type {
+  ClaimRow, DispatchRow, DoctorRow, EmergencyRow, GrantRow, HospitalRow, OrganisationRow, PageWindow, PrescriptionRow, ReadModel, ReportRow, StaffRow,
+} from '../ports';
 import type { SqliteConnection } from './connection';
 
 const REPORT_COLUMNS = 'r.id, r.patient, r.commitment, r.created_at AS createdAt, r.tx_hash AS transactionHash, r.block_number AS blockNumber';
@@ -13,6 +15,21 @@ const EMERGENCIES = `
   SELECT e.id, e.patient, e.doctor, e.hospital_id AS hospitalId, h.name AS hospitalName, e.start, e."end", e.ended_early AS endedEarly,
     e.reason_hash AS reasonHash, e.tx_hash AS transactionHash, e.block_number AS blockNumber
   FROM ledger_emergencies e JOIN ledger_organisations h ON h.id = e.hospital_id`;
+// A dispatch with its prescription (doctor, hospital, commitment, time), the report's patient and the pharmacy.
+const DISPATCHES = `
+  SELECT x.report_id AS reportId, x.idx AS "index", r.patient, p.doctor, h.name AS hospitalName, p.commitment, p.created_at AS createdAt,
+    x.pharmacy_id AS pharmacyId, ph.name AS pharmacyName, x.active, x.until, x.dispensed_by AS dispensedBy, x.dispensed_at AS dispensedAt,
+    x.tx_hash AS transactionHash, x.block_number AS blockNumber
+  FROM ledger_dispatches x
+    JOIN ledger_prescriptions p ON p.report_id = x.report_id AND p.idx = x.idx
+    JOIN ledger_reports r ON r.id = x.report_id
+    JOIN ledger_organisations h ON h.id = p.hospital_id
+    JOIN ledger_organisations ph ON ph.id = x.pharmacy_id`;
+const CLAIMS = `
+  SELECT c.id, c.report_id AS reportId, c.patient, c.insurer_id AS insurerId, i.name AS insurerName, c.amount, c.filed_at AS filedAt, c.status,
+    c.approved_amount AS approvedAmount, c.decided_by AS decidedBy, c.decided_at AS decidedAt, c.note_hash AS noteHash,
+    c.tx_hash AS transactionHash, c.block_number AS blockNumber
+  FROM ledger_claims c JOIN ledger_organisations i ON i.id = c.insurer_id`;
 
 const ALL: PageWindow = { limit: -1, offset: 0 }; // SQLite reads LIMIT -1 as "no limit"
 
@@ -21,6 +38,7 @@ const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(
 /** SQLite has no booleans: a flag comes back as 1 or 0. */
 type Stored<Row, Flag extends keyof Row> = Omit<Row, Flag> & Record<Flag, number>;
 const emergencyOf = (row: Stored<EmergencyRow, 'endedEarly'>): EmergencyRow => ({ ...row, endedEarly: row.endedEarly === 1 });
+const dispatchOf = (row: Stored<DispatchRow, 'active'>): DispatchRow => ({ ...row, active: row.active === 1 });
 
 export function createReadModel(sql: SqliteConnection): ReadModel {
   const all = <R>(query: string, ...params: unknown[]) => sql.run(() => sql.statement<unknown[], R>(query).all(...params));
@@ -109,5 +127,42 @@ export function createReadModel(sql: SqliteConnection): ReadModel {
       const row = await sql.run(() => sql.statement<[number], Stored<EmergencyRow, 'endedEarly'>>(`${EMERGENCIES} WHERE e.id = ?`).get(id));
       return row && emergencyOf(row);
     },
+
+    // Every organisation's details are kept in hospital_details (keyed by the organisation's id).
+    organisations: kind =>
+      all<OrganisationRow>(`
+        SELECT o.id, o.kind, o.name, coalesce(d.address, '') AS address, coalesce(d.phone, '') AS phone,
+          (SELECT count(*) FROM ledger_staff WHERE organisation_id = o.id AND removed_at IS NULL) AS staffCount
+        FROM ledger_organisations o LEFT JOIN hospital_details d ON d.hospital_id = o.id
+        WHERE o.kind = ?
+        ORDER BY o.id`, kind),
+    // Removed staff too, with when: their names stay on what they did.
+    staff: role =>
+      all<StaffRow>(`
+        SELECT u.username, u.full_name AS fullName, u.email, u.specialty, u.address, s.role, o.id AS organisationId, o.name AS organisationName,
+          s.removed_at AS removedAt
+        FROM users u
+          JOIN ledger_staff s ON s.address = u.address AND s.role = ?
+          JOIN ledger_organisations o ON o.id = s.organisation_id
+        ORDER BY o.name COLLATE NOCASE, o.id, u.full_name COLLATE NOCASE, u.username`, role),
+    // Live and dispensed ones (not withdrawn), newest send first, walking the partial index in order.
+    dispatchesForPharmacy: async (pharmacyId, page = ALL) =>
+      (await all<Stored<DispatchRow, 'active'>>(
+        `${DISPATCHES} WHERE x.pharmacy_id = ? AND x.active = 1 ORDER BY x.block_number DESC, x.report_id DESC, x.idx DESC LIMIT ? OFFSET ?`,
+        pharmacyId, page.limit, page.offset,
+      )).map(dispatchOf),
+    dispatches: prescriptions =>
+      sql.run(db => {
+        if (prescriptions.length === 0) return new Map<string, DispatchRow>();
+        const rows = db
+          .prepare<number[], Stored<DispatchRow, 'active'>>(`${DISPATCHES} WHERE (x.report_id, x.idx) IN (VALUES ${prescriptions.map(() => '(?, ?)').join(',')})`)
+          .all(...prescriptions.flatMap(({ reportId, index }) => [reportId, index]));
+        return new Map(rows.map(row => [`${row.reportId}:${row.index}`, dispatchOf(row)]));
+      }),
+    claims: (filter = {}, page = ALL) => {
+      const { sql: clause, params } = claimWhere(filter, () => '?');
+      return all<ClaimRow>(`${CLAIMS} ${clause} ORDER BY c.id DESC LIMIT ? OFFSET ?`, ...params, page.limit, page.offset);
+    },
+    claim: id => sql.run(() => sql.statement<[number], ClaimRow>(`${CLAIMS} WHERE c.id = ?`).get(id)),
   };
 }
