@@ -54,6 +54,35 @@ export interface EmergencyOnLedger {
   readonly reasonHash: string;
 }
 
+/** A prescription's dispensing grant and dispensing as the ledger holds them; times in seconds. */
+export interface DispensingOnLedger {
+  /** The pharmacy it was last sent to (0: never sent). */
+  readonly pharmacyId: number;
+  readonly until: number;
+  readonly live: boolean;
+  /** 0 while not dispensed. */
+  readonly dispensedPharmacyId: number;
+  readonly dispensedAt: number;
+  readonly pharmacist: string;
+}
+
+/** A claim as the ledger holds it; amounts in whole rupees, times in seconds. */
+export interface ClaimOnLedger {
+  readonly claimId: number;
+  readonly reportId: number;
+  readonly patient: string;
+  readonly insurerId: number;
+  readonly amount: number;
+  readonly filedAt: number;
+  readonly status: 'none' | 'open' | 'approved' | 'rejected';
+  readonly approvedAmount: number;
+  readonly decidedBy: string;
+  readonly decidedAt: number;
+}
+
+/** No note: a decision's note commitment when there is none. */
+export const ZERO_COMMITMENT = `0x${'0'.repeat(64)}`;
+
 /** The widest block range asked of eth_getLogs at once: external nodes limit it (Besu, Geth's defaults allow this). */
 export const LOG_BLOCKS_PER_REQUEST = 2000;
 
@@ -128,6 +157,46 @@ export class EhrClient {
   /** The patient ends a break-glass access to their reports now. */
   endEmergency(patient: Signer, emergencyId: number): Promise<LedgerReceipt> {
     return this.write(patient, 'endEmergency', [emergencyId]);
+  }
+
+  /** Lets `pharmacyId` read and dispense the prescription until `until` (seconds; 0: no end); again: replaces the grant. */
+  sendPrescription(patient: Signer, reportId: number, index: number, pharmacyId: number, until = 0): Promise<LedgerReceipt> {
+    return this.write(patient, 'sendPrescription', [reportId, index, pharmacyId, until]);
+  }
+
+  withdrawPrescription(patient: Signer, reportId: number, index: number): Promise<LedgerReceipt> {
+    return this.write(patient, 'withdrawPrescription', [reportId, index]);
+  }
+
+  /** Records that the pharmacist opened the prescription (purpose dispensing). */
+  recordPrescriptionAccess(pharmacist: Signer, reportId: number, index: number): Promise<LedgerReceipt> {
+    return this.write(pharmacist, 'recordPrescriptionAccess', [reportId, index]);
+  }
+
+  /** Dispenses the prescription: once, anywhere (a second is the contract's EHRAlreadyDispensed, naming the first). */
+  dispensePrescription(pharmacist: Signer, reportId: number, index: number): Promise<LedgerReceipt> {
+    return this.write(pharmacist, 'dispensePrescription', [reportId, index]);
+  }
+
+  /** Files a claim of `amount` whole rupees on the report with `insurerId`, which may read it until it decides. */
+  async fileClaim(patient: Signer, reportId: number, insurerId: number, amount: number): Promise<LedgerReceipt & { claimId: number }> {
+    const receipt = await this.write(patient, 'fileClaim', [reportId, insurerId, amount]);
+    return { ...receipt, claimId: toNumber(this.eventArg(receipt, 'ClaimFiled', 'claimId')) };
+  }
+
+  /** Records that the insurer's staff member opened the claim's report (purpose payment). */
+  recordClaimAccess(insurer: Signer, claimId: number): Promise<LedgerReceipt> {
+    return this.write(insurer, 'recordClaimAccess', [claimId]);
+  }
+
+  /** Approves the claim for `amount` (at most the claimed); `noteCommitment`: an encrypted note's, or zero. */
+  approveClaim(insurer: Signer, claimId: number, amount: number, noteCommitment: string = ZERO_COMMITMENT): Promise<LedgerReceipt> {
+    return this.write(insurer, 'approveClaim', [claimId, amount, noteCommitment]);
+  }
+
+  /** Rejects the claim with an encrypted note's commitment. */
+  rejectClaim(insurer: Signer, claimId: number, noteCommitment: string): Promise<LedgerReceipt> {
+    return this.write(insurer, 'rejectClaim', [claimId, noteCommitment]);
   }
 
   // ─── Reads ─────────────────────────────────────────────────────────────────────────────
@@ -230,6 +299,46 @@ export class EhrClient {
       end: toNumber(entry.end),
       reasonHash: String(entry.reasonHash),
     };
+  }
+
+  /** Where the prescription was sent, and its dispensing (pharmacist and time; zero when not dispensed). */
+  async dispensing(reportId: number, index: number): Promise<DispensingOnLedger> {
+    const entry = (await this.read('dispensing', [reportId, index])) as Record<string, unknown>;
+    return {
+      pharmacyId: toNumber(entry.pharmacyId),
+      until: toNumber(entry.until),
+      live: Boolean(entry.live),
+      dispensedPharmacyId: toNumber(entry.dispensedPharmacyId),
+      dispensedAt: toNumber(entry.dispensedAt),
+      pharmacist: toAddress(entry.pharmacist),
+    };
+  }
+
+  /** Whether `account` may read the prescription now (its patient, a doctor who may read the report, the pharmacy it was sent to). */
+  async canReadPrescription(reportId: number, index: number, account: string): Promise<boolean> {
+    return Boolean(await this.read('canReadPrescription', [reportId, index, account]));
+  }
+
+  /** Claim `claimId`; the contract's EHRUnknownClaim when there is none. */
+  async claim(claimId: number): Promise<ClaimOnLedger> {
+    const entry = (await this.read('claim', [claimId])) as Record<string, unknown>;
+    return {
+      claimId,
+      reportId: toNumber(entry.reportId),
+      patient: toAddress(entry.patient),
+      insurerId: toNumber(entry.insurerId),
+      amount: toNumber(entry.amount),
+      filedAt: toNumber(entry.filedAt),
+      status: (['none', 'open', 'approved', 'rejected'] as const)[toNumber(entry.status)] ?? 'none',
+      approvedAmount: toNumber(entry.approvedAmount),
+      decidedBy: toAddress(entry.decidedBy),
+      decidedAt: toNumber(entry.decidedAt),
+    };
+  }
+
+  /** Whether `account` may read the claim's report and prescriptions now (its insurer's staff while it is open). */
+  async canReadClaim(claimId: number, account: string): Promise<boolean> {
+    return Boolean(await this.read('canReadClaim', [claimId, account]));
   }
 
   /** The latest break-glass access of `doctor` to `patient`: its id (0: none), its end, and whether it is live. */

@@ -16,7 +16,7 @@ export const PROJECTION_CURSOR = 'projection.next_block';
 /** The read model's tables: the ledger's events as rows, emptied by a reset and rebuilt from the ledger. */
 export const READ_MODEL_TABLES = [
   'ledger_organisations', 'ledger_staff', 'ledger_patients', 'ledger_reports', 'ledger_grants', 'ledger_prescriptions',
-  'ledger_emergencies', 'ledger_acts',
+  'ledger_emergencies', 'ledger_dispatches', 'ledger_claims', 'ledger_acts',
 ] as const;
 
 /** Where the event happened. */
@@ -32,6 +32,10 @@ export interface RowOrigin {
  * - `staff-added`, `grant`: insert, or replace a row written at an earlier or the same block;
  * - `staff-removed`: mark the staff row removed at `removedAt`, when it was written at an earlier or the same block;
  * - `emergency-ended`: set the emergency's `end` and `endedEarly`.
+ * - `prescription-sent`: insert or replace the prescription's dispatch (pharmacy, end, active), when
+ *   written at an earlier or the same block; `prescription-withdrawn`: mark it inactive, ended at
+ *   `changedAt`, likewise; `dispensed`: set who dispensed it and when (once: a dispense is final).
+ * - `claim-filed`: insert, or nothing; `claim-decided`: set its decision (once: a decision is final).
  */
 export type LedgerChange = RowOrigin &
   (
@@ -70,6 +74,38 @@ export type LedgerChange = RowOrigin &
         readonly reasonHash: string;
       }
     | { readonly kind: 'emergency-ended'; readonly id: number; readonly end: number }
+    | {
+        readonly kind: 'prescription-sent';
+        readonly reportId: number;
+        readonly index: number;
+        readonly pharmacyId: number;
+        /** Seconds: the dispensing grant's end; 0 none. */
+        readonly until: number;
+        readonly changedAt: number;
+      }
+    | { readonly kind: 'prescription-withdrawn'; readonly reportId: number; readonly index: number; readonly pharmacyId: number; readonly changedAt: number }
+    | { readonly kind: 'dispensed'; readonly reportId: number; readonly index: number; readonly pharmacyId: number; readonly pharmacist: string; readonly dispensedAt: number }
+    | {
+        readonly kind: 'claim-filed';
+        readonly id: number;
+        readonly reportId: number;
+        readonly insurerId: number;
+        readonly patient: string;
+        /** Whole rupees. */
+        readonly amount: number;
+        readonly filedAt: number;
+      }
+    | {
+        readonly kind: 'claim-decided';
+        readonly id: number;
+        readonly status: 'approved' | 'rejected';
+        /** Whole rupees; 0 for a rejection. */
+        readonly approvedAmount: number;
+        readonly decidedBy: string;
+        readonly decidedAt: number;
+        /** The commitment of the decision's note, or null when none. */
+        readonly noteHash: string | null;
+      }
   );
 
 /** A row of `ledger_acts`. */
@@ -156,6 +192,52 @@ export function ledgerChangeOf(event: DecodedEvent, origin: EventOrigin): Ledger
       };
     case 'EmergencyEnded':
       return { ...at, kind: 'emergency-ended', id: num(args.emergencyId), end: num(args.end) };
+    case 'PrescriptionSent':
+      return {
+        ...at,
+        kind: 'prescription-sent',
+        reportId: num(args.reportId),
+        index: num(args.index),
+        pharmacyId: num(args.pharmacyId),
+        until: num(args.until),
+        changedAt: origin.timestamp,
+      };
+    case 'PrescriptionWithdrawn':
+      return { ...at, kind: 'prescription-withdrawn', reportId: num(args.reportId), index: num(args.index), pharmacyId: num(args.pharmacyId), changedAt: origin.timestamp };
+    case 'PrescriptionDispensed':
+      return {
+        ...at,
+        kind: 'dispensed',
+        reportId: num(args.reportId),
+        index: num(args.index),
+        pharmacyId: num(args.pharmacyId),
+        pharmacist: addr(args.pharmacist),
+        dispensedAt: origin.timestamp,
+      };
+    case 'ClaimFiled':
+      return {
+        ...at,
+        kind: 'claim-filed',
+        id: num(args.claimId),
+        reportId: num(args.reportId),
+        insurerId: num(args.insurerId),
+        patient: addr(args.patient),
+        amount: num(args.amount),
+        filedAt: origin.timestamp,
+      };
+    case 'ClaimDecided': {
+      const note = String(args.noteCommitment);
+      return {
+        ...at,
+        kind: 'claim-decided',
+        id: num(args.claimId),
+        status: num(args.status) === 2 ? 'approved' : 'rejected',
+        approvedAmount: num(args.approvedAmount),
+        decidedBy: addr(args.decidedBy),
+        decidedAt: origin.timestamp,
+        noteHash: /^0x0*$/.test(note) ? null : note,
+      };
+    }
     default:
       return undefined;
   }

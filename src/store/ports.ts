@@ -8,6 +8,7 @@
  * work never waits on the ledger (a node call inside one would hold every other request).
  */
 import type { AccessPurpose, ActName } from '../domain/acts';
+import type { OrganisationKind, StaffRole } from '../domain/organisations';
 import type { Role } from '../domain/roles';
 import type { DecodedEvent } from '../ledger/abi';
 
@@ -23,10 +24,27 @@ export interface User {
   readonly email: string;
   readonly phone: string;
   readonly specialty: string;
+  /** The staff member's organisation (a hospital, pharmacy or insurer), as the admin chose it; null for a patient. */
   readonly hospitalId: number | null;
+  /** A one-time password was set (by the admin): the user must choose a new one at the next login. */
+  readonly mustChangePassword: boolean;
+  /** When the user last signed in (ms); null: never. */
+  readonly lastLoginAt: number | null;
 }
 
-export type NewUser = Omit<User, 'id'>;
+export type NewUser = Omit<User, 'id' | 'mustChangePassword' | 'lastLoginAt'> & { readonly mustChangePassword?: boolean };
+
+/** A patient as the admin's list shows them. */
+export interface PatientListRow {
+  readonly username: string;
+  readonly fullName: string;
+  readonly email: string;
+  readonly address: string;
+  /** Reports the read model holds for them. */
+  readonly reportCount: number;
+  readonly lastLoginAt: number | null;
+  readonly createdAt: number;
+}
 
 /** Patients and doctors (the admin is a setting, not a user row). */
 export interface UserStore {
@@ -37,9 +55,14 @@ export interface UserStore {
   /** Users by address, for naming the people behind ledger addresses. */
   byAddress(addresses: readonly string[]): Promise<Map<string, User>>;
   doctors(): Promise<User[]>;
+  /** Every patient, by username, with their report count and last sign-in. */
+  patients(): Promise<PatientListRow[]>;
   /** Whether any user exists (the demo seeds only an empty data set). */
   any(): Promise<boolean>;
-  setPasswordHash(id: number, passwordHash: string): Promise<void>;
+  /** Sets the password; `mustChange`: it is a one-time password (the admin's reset), to be replaced at the next login. */
+  setPasswordHash(id: number, passwordHash: string, mustChange?: boolean): Promise<void>;
+  /** Records a sign-in at `at` (ms). */
+  recordLogin(id: number, at: number): Promise<void>;
   /**
    * Holds `username` for a signup under way; false when another signup holds it. A reservation
    * made before `staleBefore` (ms) belongs to a signup that died (a crash, a hung node) and is
@@ -164,6 +187,79 @@ export interface GrantRow {
   readonly until: number;
 }
 
+/** An organisation (hospital, pharmacy, insurer) with its off-ledger details and how many staff it has now. */
+export interface OrganisationRow {
+  readonly id: number;
+  readonly kind: OrganisationKind;
+  readonly name: string;
+  readonly address: string;
+  readonly phone: string;
+  /** Staff not removed. */
+  readonly staffCount: number;
+}
+
+/** A staff member of an organisation (any role), with when the admin removed them (null: not removed). */
+export interface StaffRow {
+  readonly username: string;
+  readonly fullName: string;
+  readonly email: string;
+  readonly specialty: string;
+  readonly address: string;
+  readonly role: StaffRole;
+  readonly organisationId: number;
+  readonly organisationName: string;
+  /** Seconds; null while staff. */
+  readonly removedAt: number | null;
+}
+
+/** Where a prescription was sent (a dispensing grant), and its dispensing. */
+export interface DispatchRow {
+  readonly reportId: number;
+  readonly index: number;
+  /** The report's patient. */
+  readonly patient: string;
+  /** The prescription's doctor, hospital, commitment and time. */
+  readonly doctor: string;
+  readonly hospitalName: string;
+  readonly commitment: string;
+  readonly createdAt: number;
+  readonly pharmacyId: number;
+  readonly pharmacyName: string;
+  /** Not withdrawn. */
+  readonly active: boolean;
+  /** Seconds: the grant's end (0: none); for a withdrawn one, when it was withdrawn. */
+  readonly until: number;
+  /** Who dispensed it and when (seconds); null while not dispensed. */
+  readonly dispensedBy: string | null;
+  readonly dispensedAt: number | null;
+  readonly transactionHash: string;
+  readonly blockNumber: number;
+}
+
+export type ClaimStatus = 'open' | 'approved' | 'rejected';
+
+/** A claim on a report, filed with an insurer, and its decision. */
+export interface ClaimRow {
+  readonly id: number;
+  readonly reportId: number;
+  readonly patient: string;
+  readonly insurerId: number;
+  readonly insurerName: string;
+  /** Whole rupees. */
+  readonly amount: number;
+  /** Seconds. */
+  readonly filedAt: number;
+  readonly status: ClaimStatus;
+  readonly approvedAmount: number | null;
+  readonly decidedBy: string | null;
+  readonly decidedAt: number | null;
+  /** The commitment of the decision's note (its author: `decidedBy`). */
+  readonly noteHash: string | null;
+  /** Where it was filed. */
+  readonly transactionHash: string;
+  readonly blockNumber: number;
+}
+
 /** A break-glass access, as its events on the ledger tell it. */
 export interface EmergencyRow {
   readonly id: number;
@@ -229,6 +325,17 @@ export interface ReadModel {
   /** Break-glass accesses, newest first: every one, or those of one patient (`patient`) or doctor (`doctor`). */
   emergencies(filter?: { readonly patient?: string; readonly doctor?: string }): Promise<EmergencyRow[]>;
   emergency(id: number): Promise<EmergencyRow | undefined>;
+  /** Organisations of one kind, by id, with their details and staff count. */
+  organisations(kind: OrganisationKind): Promise<OrganisationRow[]>;
+  /** Staff of one role (removed ones too), by organisation and name. */
+  staff(role: StaffRole): Promise<StaffRow[]>;
+  /** The prescriptions sent to a pharmacy (withdrawn ones left out), newest first. */
+  dispatchesForPharmacy(pharmacyId: number, page?: PageWindow): Promise<DispatchRow[]>;
+  /** The dispatch of each of the given prescriptions that was ever sent, keyed `reportId:index`. */
+  dispatches(prescriptions: readonly { reportId: number; index: number }[]): Promise<Map<string, DispatchRow>>;
+  /** Claims, newest first: every one, or those of one patient or insurer. */
+  claims(filter?: { readonly patient?: string; readonly insurerId?: number }, page?: PageWindow): Promise<ClaimRow[]>;
+  claim(id: number): Promise<ClaimRow | undefined>;
 }
 
 /** Where and when an event happened. */
