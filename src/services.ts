@@ -8,6 +8,8 @@ import { createAuditService } from './features/audit/service';
 import { createSignupLimit } from './features/auth/rate-limit';
 import { createAuthService } from './features/auth/service';
 import { createEmergencyService } from './features/emergency/service';
+import { createInsurerService } from './features/insurer/service';
+import { createPharmacyService } from './features/pharmacy/service';
 import { createDoctorService } from './features/doctor/service';
 import { createNames } from './features/explorer/names';
 import { createExplorerService } from './features/explorer/service';
@@ -53,6 +55,8 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups: createSignupLimit(store.throttle) }),
     doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings: createOpenings(acts, options.now) }),
     emergencies: createEmergencyService({ ledger, custodian, users, readModel, writer, vault, reads, hours: context.config.emergencyHours, now: options.now }),
+    pharmacy: createPharmacyService({ ledger, custodian, users, readModel, writer, vault, reads }),
+    insurers: createInsurerService({ ledger, custodian, users, readModel, writer, vault, reads, background }),
     accessLog: createAccessLogService(acts, users, vault, readModel),
     audit: createAuditService(acts, users),
     integrity: createIntegrityCheck(readModel, ledger, vault, () => sync.catchUp()),

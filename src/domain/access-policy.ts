@@ -14,6 +14,7 @@
  * an ended grant says when it ended.
  */
 import { Forbidden, NotFound } from './errors';
+import type { StaffRole } from './organisations';
 import { may, type Capability, type SessionRole } from './roles';
 import { utcMinute } from './time';
 
@@ -44,6 +45,8 @@ export interface PolicyReads {
   owners(reportIds: readonly number[]): Promise<(string | undefined)[]>;
   /** The hospital the ledger says a staff member works at; 0 for none. May be kept a few seconds. */
   hospitalOf(address: string): Promise<number>;
+  /** The organisation and staff role the ledger binds an account to (0, none: not staff). May be kept a few seconds. */
+  staffOf(address: string): Promise<{ readonly organisationId: number; readonly role: StaffRole | undefined }>;
   /** The hospital's treatment grant on the report now: asked afresh (a body's page). */
   treatmentGrant(reportId: number, hospitalId: number): Promise<GrantState>;
   /** The doctor's latest break-glass access to the patient: asked afresh. */
@@ -126,6 +129,17 @@ export function createAccessPolicy(reads: PolicyReads) {
       const hospitalId = await reads.hospitalOf(user.address);
       if (hospitalId === 0) throw new Forbidden(REMOVED);
       return { role, address: user.address, hospitalId };
+    },
+
+    /**
+     * A pharmacist's pharmacy or an insurer's staff member's insurer, as the ledger binds them
+     * now; Forbidden when the account is not of `role`, or the admin removed it.
+     */
+    async organisationOf(user: { readonly role: SessionRole; readonly address: string } | undefined, role: 'pharmacist' | 'insurer'): Promise<number> {
+      if (!user || user.role !== role) throw notA(role);
+      const staff = await reads.staffOf(user.address);
+      if (staff.role !== role || staff.organisationId === 0) throw new Forbidden(REMOVED);
+      return staff.organisationId;
     },
 
     /** The same check without the ledger: the account is of `role` (for acts that need no record). */

@@ -18,7 +18,11 @@ export type Capability =
   /** Read the reports shared with one's hospital, for treatment. */
   | 'read-shared-reports'
   /** Write a prescription on a report one may read. */
-  | 'prescribe';
+  | 'prescribe'
+  /** See and dispense the prescriptions sent to one's pharmacy. */
+  | 'dispense'
+  /** See and decide the claims filed with one's insurer. */
+  | 'decide-claims';
 
 /**
  * Where a role's accounts live: the admin is one built-in account (a setting); patients and staff
@@ -105,6 +109,36 @@ const REGISTRY = {
     signup: { path: '/patient/signup', entry: { label: 'Patient Signup', blurb: 'Create your record' } },
     keptForms: { '/patient/reports': '/patient' },
     may: ['own-reports'],
+  },
+  pharmacist: {
+    kind: 'staff',
+    login: {
+      path: '/pharmacist/login',
+      title: 'Pharmacist login',
+      entry: { label: 'Pharmacist Login', blurb: 'Prescriptions sent to your pharmacy' },
+      note: 'Pharmacists get their login from the admin.',
+    },
+    home: '/pharmacist',
+    nav: [
+      { label: 'Prescriptions', path: '/pharmacist' },
+      { label: 'Password', path: '/account/password' },
+    ],
+    may: ['dispense'],
+  },
+  insurer: {
+    kind: 'staff',
+    login: {
+      path: '/insurer/login',
+      title: 'Insurer login',
+      entry: { label: 'Insurer Login', blurb: 'Claims filed with your company' },
+      note: "An insurer's staff get their login from the admin.",
+    },
+    home: '/insurer',
+    nav: [
+      { label: 'Claims', path: '/insurer' },
+      { label: 'Password', path: '/account/password' },
+    ],
+    may: ['decide-claims'],
   },
 } as const satisfies Record<string, RoleSpec>;
 

@@ -6,6 +6,7 @@ import type { ReadModel, User, UserStore } from '../../store/ports';
 import type { AuthService } from '../auth/service';
 import type { LedgerWriter } from '../records/writer';
 import { FieldError, NotFound } from '../../domain/errors';
+import type { OrganisationKind, StaffRole } from '../../domain/organisations';
 import { isStaffRole } from '../../domain/roles';
 
 export interface NewHospital {
@@ -23,6 +24,21 @@ export interface NewDoctor {
   readonly hospitalId: number;
 }
 
+/** A staff member of any organisation: `specialty` is a doctor's. */
+export interface NewStaff {
+  readonly fullName: string;
+  readonly username: string;
+  readonly password: string;
+  readonly email: string;
+  readonly specialty?: string;
+  readonly organisationId: number;
+}
+
+/** The kind of organisation each staff role works at, and the form field that names it. */
+const ORGANISATION_OF_ROLE: Readonly<Record<StaffRole, OrganisationKind>> = { doctor: 'hospital', pharmacist: 'pharmacy', insurer: 'insurer' };
+const ORGANISATION_KINDS_LISTED: readonly OrganisationKind[] = ['hospital', 'pharmacy', 'insurer'];
+const FIELD_OF_KIND: Readonly<Record<OrganisationKind, string>> = { hospital: 'hospitalId', pharmacy: 'pharmacyId', insurer: 'insurerId' };
+
 export interface AdminServiceDeps {
   readonly ledger: Ledger;
   readonly custodian: Custodian;
@@ -39,9 +55,9 @@ export function sameHospitalName(a: string, b: string): boolean {
 }
 
 export function createAdminService({ ledger, custodian, users, readModel, writer, auth }: AdminServiceDeps) {
-  // Hospitals are added one at a time, so two forms sent at once with one name cannot both pass
-  // the check before either is on the ledger.
-  let hospitalQueue: Promise<unknown> = Promise.resolve();
+  // Organisations are added one at a time, so two forms sent at once with one name cannot both
+  // pass the check before either is on the ledger.
+  let organisationQueue: Promise<unknown> = Promise.resolve();
 
   return {
     /**
@@ -56,43 +72,62 @@ export function createAdminService({ ledger, custodian, users, readModel, writer
     hospitals: () => readModel.hospitals(),
     doctors: () => readModel.doctors(),
 
+    /** Organisations of a kind (hospitals, pharmacies, insurers) with their details and staff count. */
+    organisations: (kind: OrganisationKind) => readModel.organisations(kind),
+    /** Staff of a role, removed ones too. */
+    staff: (role: StaffRole) => readModel.staff(role),
+
     /**
-     * The hospital's name goes on the ledger; its address and phone stay here. A name already
-     * taken, in any case, is refused: patients pick hospitals by name.
+     * The organisation's name goes on the ledger; its address and phone stay here. A name already
+     * taken by an organisation of any kind, in any case, is refused: people pick them by name.
      */
-    addHospital(hospital: NewHospital): Promise<LedgerReceipt & { hospitalId: number }> {
-      const added = hospitalQueue.then(async () => {
-        const taken = (await readModel.hospitals()).find(h => sameHospitalName(h.name, hospital.name));
-        if (taken) throw new FieldError('name', `A hospital named "${taken.name}" already exists (hospital #${taken.id}); choose another name`);
-        const receipt = await writer.write(() => ledger.client.addHospital(ledger.admin, hospital.name));
-        await readModel.saveHospitalDetails(receipt.hospitalId, { address: hospital.address, phone: hospital.phone });
+    addOrganisation(kind: OrganisationKind, organisation: NewHospital): Promise<LedgerReceipt & { organisationId: number }> {
+      const added = organisationQueue.then(async () => {
+        const all = (await Promise.all(ORGANISATION_KINDS_LISTED.map(k => readModel.organisations(k)))).flat();
+        const taken = all.find(o => sameHospitalName(o.name, organisation.name));
+        if (taken) throw new FieldError('name', `A ${taken.kind} named "${taken.name}" already exists (${taken.kind} #${taken.id}); choose another name`);
+        const receipt = await writer.write(() => ledger.client.addOrganisation(ledger.admin, kind, organisation.name));
+        await readModel.saveHospitalDetails(receipt.organisationId, { address: organisation.address, phone: organisation.phone });
         return receipt;
       });
-      hospitalQueue = added.catch(() => undefined);
+      organisationQueue = added.catch(() => undefined);
       return added;
     },
 
+    async addHospital(hospital: NewHospital): Promise<LedgerReceipt & { hospitalId: number }> {
+      const receipt = await this.addOrganisation('hospital', hospital);
+      return { ...receipt, hospitalId: receipt.organisationId };
+    },
+
     /**
-     * Makes the doctor's account and registers it on the ledger at the hospital; the login is
-     * stored only once the ledger has the doctor, so a refused write leaves no login behind.
+     * Makes a staff member's account and registers it on the ledger at its organisation (a doctor
+     * at a hospital, a pharmacist at a pharmacy, an insurer's staff at an insurer); the login is
+     * stored only once the ledger has them, so a refused write leaves no login behind.
      */
-    async addDoctor(doctor: NewDoctor): Promise<LedgerReceipt> {
-      if (await users.usernameTaken(doctor.username)) throw new FieldError('username', 'This username is taken');
-      if (!(await readModel.hospitalExists(doctor.hospitalId))) throw new FieldError('hospitalId', 'Choose a hospital from the list');
-      const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashPassword(doctor.password)]);
-      const receipt = await writer.write(() => ledger.client.addStaff(ledger.admin, address, doctor.hospitalId));
+    async addStaff(role: StaffRole, member: NewStaff): Promise<LedgerReceipt> {
+      if (await users.usernameTaken(member.username)) throw new FieldError('username', 'This username is taken');
+      const kind = ORGANISATION_OF_ROLE[role];
+      if (!(await readModel.organisations(kind)).some(o => o.id === member.organisationId)) {
+        throw new FieldError(FIELD_OF_KIND[kind], `Choose a ${kind} from the list`);
+      }
+      const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashPassword(member.password)]);
+      const receipt = await writer.write(() => ledger.client.addStaff(ledger.admin, address, member.organisationId));
       await users.insert({
-        username: doctor.username,
+        username: member.username,
         passwordHash,
-        role: 'doctor',
+        role,
         address,
-        fullName: doctor.fullName,
-        email: doctor.email,
+        fullName: member.fullName,
+        email: member.email,
         phone: '',
-        specialty: doctor.specialty,
-        hospitalId: doctor.hospitalId,
+        specialty: member.specialty ?? '',
+        hospitalId: member.organisationId,
       });
       return receipt;
+    },
+
+    addDoctor(doctor: NewDoctor): Promise<LedgerReceipt> {
+      return this.addStaff('doctor', { ...doctor, organisationId: doctor.hospitalId });
     },
 
     /** A staff member's account by username; undefined for a patient or an unknown name. */

@@ -12,6 +12,9 @@ import { TooManyAttempts } from '../auth/rate-limit';
 import { FieldError } from '../../domain/errors';
 import { utcMinute } from '../../domain/time';
 import type { EmergencyService } from '../emergency/service';
+import { CLAIM } from '../insurer/routes';
+import type { InsurerService } from '../insurer/service';
+import type { PharmacyService } from '../pharmacy/service';
 import type { PatientService } from './service';
 
 const SIGNUP = z.object({ username, password, email, fullName: text('Full name', 1, 120), phone });
@@ -35,7 +38,14 @@ const REPORT = z.object({
 const GRANT = z.object({ hospitalId: id('Hospital') });
 const SHARE = z.object({ hospitalId: id('Hospital'), until: untilDay });
 
-export function patientRoutes(patients: PatientService, emergencies: EmergencyService): Router {
+export interface PatientRouteServices {
+  readonly patients: PatientService;
+  readonly emergencies: EmergencyService;
+  readonly pharmacy: PharmacyService;
+  readonly insurers: InsurerService;
+}
+
+export function patientRoutes({ patients, emergencies, pharmacy, insurers }: PatientRouteServices): Router {
   const router = Router();
   const patientOnly = requireRole('patient');
 
@@ -44,11 +54,12 @@ export function patientRoutes(patients: PatientService, emergencies: EmergencySe
   }
 
   async function renderDashboard(req: Request, res: Response, status = 200, failed?: { values: Record<string, unknown>; errors: FieldErrors }) {
-    const [page, hospitals, unsaved, emergencyAccesses] = await Promise.all([
+    const [page, hospitals, unsaved, emergencyAccesses, claims] = await Promise.all([
       readCheckedPage(pageNumber(req), window => patients.dashboard(currentUser(req).id, window)),
       patients.hospitals(),
       patients.unsaved(currentUser(req).id),
       emergencies.ofPatient(currentUser(req).id),
+      insurers.ofPatient(currentUser(req).id),
     ]);
     res.status(status).render('patient/index', {
       title: 'My health records',
@@ -57,6 +68,7 @@ export function patientRoutes(patients: PatientService, emergencies: EmergencySe
       hospitals,
       unsaved,
       emergencies: emergencyAccesses,
+      claims,
       values: failed?.values ?? {},
       errors: failed?.errors ?? {},
     });
@@ -98,12 +110,31 @@ export function patientRoutes(patients: PatientService, emergencies: EmergencySe
     }
   });
 
-  /** The report's page; `failed`: a share form of one hospital sent back with what was typed and what is wrong. */
-  async function renderReport(req: Request, res: Response, status = 200, failed?: { hospitalId: number; values: Record<string, unknown>; errors: FieldErrors }) {
-    const report = await patients.report(currentUser(req).id, pathId(req));
+  /**
+   * The report's page; `failed`: a form sent back with what was typed and what is wrong — a share
+   * form of one hospital (`hospitalId`), or the claim form (`form: 'claim'`).
+   */
+  async function renderReport(
+    req: Request,
+    res: Response,
+    status = 200,
+    failed?: { hospitalId?: number; form?: 'claim'; values: Record<string, unknown>; errors: FieldErrors },
+    reportId = pathId(req),
+  ) {
+    const report = await patients.report(currentUser(req).id, reportId);
+    const [dispatches, pharmacies, insurerList, claims] = await Promise.all([
+      pharmacy.dispatchesOf(report.prescriptions.map(p => ({ reportId: report.id, index: p.index }))),
+      pharmacy.pharmacies(),
+      insurers.insurers(),
+      insurers.ofPatient(currentUser(req).id),
+    ]);
     res.status(status).render('patient/report', {
       title: report.checked.integrity === 'verified' ? report.checked.body.title : `Report #${report.id}`,
       report,
+      dispatches,
+      pharmacies,
+      insurers: insurerList,
+      claims: claims.filter(claim => claim.reportId === report.id),
       failed: failed ?? null,
     });
   }
@@ -136,6 +167,24 @@ export function patientRoutes(patients: PatientService, emergencies: EmergencySe
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;
       await renderReport(req, res, 400, { hospitalId, values: typedValues(req.body), errors: { [error.field]: error.message } });
+    }
+  });
+
+  router.post('/patient/claims', patientOnly, async (req, res) => {
+    const parsed = parseForm(CLAIM, req.body);
+    const typedReport = Number(typedValues(req.body).reportId);
+    const failed = (errors: FieldErrors) =>
+      Number.isSafeInteger(typedReport) && typedReport > 0
+        ? renderReport(req, res, 400, { form: 'claim', values: typedValues(req.body), errors }, typedReport)
+        : res.status(400).render('errors/error', { title: 'The claim was not filed', status: 400, message: Object.values(errors).join(' ') });
+    if (!parsed.ok) return failed(parsed.errors);
+    try {
+      const receipt = await insurers.file(currentUser(req).id, parsed.value);
+      flashSaved(req, `Claim #${receipt.claimId} filed on the ledger: the insurer may read this report and its prescriptions until it decides.`, receipt);
+      res.redirect(303, `/patient/reports/${parsed.value.reportId}`);
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      await failed({ [error.field]: error.message });
     }
   });
 

@@ -7,7 +7,8 @@
  * The contract has no multi-read, so a page's rows are asked in parallel (one eth_call each) and
  * the answers are kept where keeping them is safe:
  * - a report's owner and commitment never change on this contract: kept (bounded) for good;
- * - a doctor's hospital changes only by an admin act: kept `ttlMs`;
+ * - a staff member's organisation and role change only by an admin act: kept `ttlMs` (and
+ *   forgotten at once when this server wrote the change);
  * - a grant is kept `ttlMs`, and only a "yes": a "no" is asked again, so a share shows at once.
  *   A kept "yes" could outlive a revoke or the grant's end by at most `ttlMs`, and only where the read model still
  *   lists the grant as active (a revoke this server wrote forgets the entry at once, and one
@@ -17,6 +18,7 @@
 import type { DecodedEvent } from '../../ledger/abi';
 import type { EhrClient } from '../../ledger/ehr-client';
 import { LedgerRevertError } from '../../ledger/errors';
+import type { StaffRole } from '../../domain/organisations';
 
 /** A report as the ledger fixes it when it is added. */
 export interface ReportIdentity {
@@ -32,13 +34,19 @@ export interface LedgerReadsOptions {
   readonly now?: () => number;
 }
 
-type Reader = Pick<EhrClient, 'hospitalOf' | 'canRead' | 'report'>;
+type Reader = Pick<EhrClient, 'staffOf' | 'canRead' | 'report'>;
+
+/** A staff member's organisation and role on the ledger (0 and none: not staff, or removed). */
+export interface StaffOnLedger {
+  readonly organisationId: number;
+  readonly role: StaffRole | undefined;
+}
 
 const DEFAULT_TTL_MS = 5_000;
 const DEFAULT_MAX_REPORTS = 100_000;
 
 export function createLedgerReads(client: Reader, { ttlMs = DEFAULT_TTL_MS, maxReports = DEFAULT_MAX_REPORTS, now = Date.now }: LedgerReadsOptions = {}) {
-  const hospitals = new Map<string, { hospitalId: number; until: number }>();
+  const staff = new Map<string, { found: StaffOnLedger; until: number }>();
   const grants = new Map<string, number>(); // `${reportId}:${hospitalId}` → kept until
   const reports = new Map<number, ReportIdentity>();
   const grantKey = (reportId: number, hospitalId: number) => `${reportId}:${hospitalId}`;
@@ -75,14 +83,22 @@ export function createLedgerReads(client: Reader, { ttlMs = DEFAULT_TTL_MS, maxR
     return fixed;
   }
 
+  async function staffOf(address: string): Promise<StaffOnLedger> {
+    const kept = staff.get(address);
+    if (kept && kept.until > now()) return kept.found;
+    const found = await client.staffOf(address);
+    staff.set(address, { found, until: now() + ttlMs });
+    return found;
+  }
+
   return {
+    /** The staff member's organisation and role on the ledger (kept `ttlMs`). */
+    staffOf,
+
     /** The doctor's hospital on the ledger; 0 when the address is no doctor there. */
     async hospitalOf(address: string): Promise<number> {
-      const kept = hospitals.get(address);
-      if (kept && kept.until > now()) return kept.hospitalId;
-      const hospitalId = await client.hospitalOf(address);
-      hospitals.set(address, { hospitalId, until: now() + ttlMs });
-      return hospitalId;
+      const found = await staffOf(address);
+      return found.role === 'doctor' ? found.organisationId : 0;
     },
 
     /** The ids among `reportIds` that `hospitalId` may read now, per the contract. */
@@ -99,7 +115,7 @@ export function createLedgerReads(client: Reader, { ttlMs = DEFAULT_TTL_MS, maxR
       for (const { name, args } of events) {
         if (name === 'ReportRevoked') grants.delete(grantKey(Number(args.reportId as bigint), Number(args.hospitalId as bigint)));
         // Any change of staff: added, removed, or a role granted or revoked.
-        if (name === 'StaffAdded' || name === 'StaffRemoved' || name.startsWith('Role')) hospitals.clear();
+        if (name === 'StaffAdded' || name === 'StaffRemoved' || name.startsWith('Role')) staff.clear();
       }
     },
   };

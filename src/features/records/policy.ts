@@ -12,6 +12,7 @@ export function createRecordPolicy(client: Pick<EhrClient, 'report' | 'treatment
     owner: async reportId => (await client.report(reportId)).patient,
     owners: async reportIds => (await reads.identities(reportIds)).map(identity => identity?.patient),
     hospitalOf: address => reads.hospitalOf(address),
+    staffOf: address => reads.staffOf(address),
     treatmentGrant: (reportId, hospitalId) => client.treatmentGrant(reportId, hospitalId),
     emergencyOf: (patient, doctor) => client.emergencyOf(patient, doctor),
     grantedOf: (reportIds, hospitalId) => reads.grantedOf(reportIds, hospitalId),
