@@ -57,6 +57,7 @@ describe('pages that hold any text on any screen', function () {
   let hospitalId: number;
   let blockNumber: number;
   let transactionHash: string;
+  let emergencyId: number;
 
   before(async () => {
     ({ context, services, server, base } = await serveTestApp());
@@ -65,13 +66,21 @@ describe('pages that hold any text on any screen', function () {
     const added = await services.admin.addHospital({ name: LONG.hospital, address: word('Street'), phone: '+91 44 2829 0200' });
     ({ hospitalId, blockNumber, transactionHash } = { hospitalId: added.hospitalId, blockNumber: added.blockNumber, transactionHash: added.transactionHash });
     const care = await services.admin.addHospital({ name: 'Care', address: 'Banjara Hills, Hyderabad', phone: '+91 40 3041 8888' });
+    const fortis = await services.admin.addHospital({ name: 'Fortis', address: 'Mulund, Mumbai', phone: '+91 22 4365 4365' });
     await services.admin.addDoctor({ fullName: LONG.doctor, username: 'drlong', password: PASSWORD, email: 'long@apollo.example', specialty: word('Specialty'), hospitalId });
     await services.patients.signup({ username: 'alice', password: PASSWORD, email: 'alice@example.org', fullName: LONG.patient, phone: '+91 98765 43210' });
     const userId = (username: string) => sqlOf(context).prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username)!.id;
-    ({ reportId } = await services.patients.addReport(userId('alice'), { title: LONG.title, disease: LONG.disease, details: LONG.details, hospitalIds: [hospitalId, care.hospitalId] }));
+    ({ reportId } = await services.patients.addReport(userId('alice'), {
+      title: LONG.title, disease: LONG.disease, details: LONG.details, hospitalIds: [hospitalId, care.hospitalId, fortis.hospitalId],
+    }));
+    // The report's page shows each state of a grant: no end (the long hospital), an end (Care), ended (Fortis).
+    await services.patients.share(userId('alice'), reportId, care.hospitalId, Math.floor(Date.now() / 1000) + 30 * 86_400);
+    await services.patients.revoke(userId('alice'), reportId, fortis.hospitalId);
     await services.patients.addReport(userId('alice'), { title: 'Knee X-ray', disease: 'Osteoarthritis', details: 'Mild narrowing.', hospitalIds: [] });
     await services.doctors.prescribe(userId('drlong'), reportId, { medicines: LONG.medicines, dosage: LONG.dosage, instructions: 'Recheck in 3 months' });
     await services.doctors.recordAccess(userId('drlong'), reportId);
+    // A live break-glass access with a long reason: on the patient's dashboard, the doctor's page and the admin's list.
+    ({ emergencyId } = await services.emergencies.open(userId('drlong'), { patient: 'alice', reason: word('Reason') }));
     await services.background.settled();
 
     browser = await launch();
@@ -174,15 +183,20 @@ describe('pages that hold any text on any screen', function () {
     { role: 'admin', path: `/ledger/blocks/${blockNumber}`, current: '/ledger' },
     { role: 'admin', path: `/ledger/tx/${transactionHash}`, current: '/ledger' },
     { role: 'admin', path: '/admin/audit?actor=drlong', current: '/admin/audit', shot: '20-phone-long-text-audit' },
-    // All ten acts, most naming the long hospital and doctor: about 600 px an act on a phone.
-    { role: 'admin', path: '/admin/audit', current: '/admin/audit', maxHeight: 10 * 700 },
+    // All fifteen acts, most naming the long hospital and doctor: about 600 px an act on a phone.
+    { role: 'admin', path: '/admin/audit', current: '/admin/audit', maxHeight: 15 * 700 },
     { role: 'admin', path: '/admin/integrity', current: '/admin/integrity' },
-    { role: 'patient', path: '/patient', current: '/patient', shot: '21-phone-long-text-patient' },
+    { role: 'admin', path: '/admin/emergency', current: '/admin/emergency' },
+    { role: 'admin', path: '/admin/staff/drlong/remove', current: '/admin' },
+    // With the break-glass panel on top: the long doctor's, hospital's and reason's 300 characters each.
+    { role: 'patient', path: '/patient', current: '/patient', shot: '21-phone-long-text-patient', maxHeight: 6500 },
     { role: 'patient', path: `/patient/reports/${reportId}`, current: '/patient', shot: '22-phone-long-text-report' },
     { role: 'patient', path: `/patient/reports/${reportId}/revoke?hospitalId=${hospitalId}`, current: '/patient' },
     { role: 'patient', path: '/patient/access-log', current: '/patient/access-log' },
     { role: 'doctor', path: '/doctor', current: '/doctor', shot: '23-phone-long-text-doctor' },
     { role: 'doctor', path: `/doctor/reports/${reportId}`, current: '/doctor', shot: '24-phone-long-text-prescribe' },
+    { role: 'doctor', path: '/doctor/emergency', current: '/doctor/emergency' },
+    { role: 'doctor', path: `/doctor/emergency/${emergencyId}`, current: '/doctor/emergency' },
   ];
 
   for (const width of WIDTHS) {

@@ -10,7 +10,7 @@ import type { Express } from 'express';
 import supertest from 'supertest';
 import { SESSION_COOKIE } from '../../src/app';
 import type { AppContext } from '../../src/context';
-import type { SessionRole } from '../../src/domain/roles';
+import { HOMES, LOGIN_PAGES as REGISTRY_LOGIN_PAGES, type SessionRole } from '../../src/domain/roles';
 
 export type Agent = ReturnType<typeof supertest.agent>;
 export type Response = supertest.Response;
@@ -54,8 +54,9 @@ export async function postForm(
   return agent.post(actionPath).set(headers).type('form').send(body);
 }
 
-export const LOGIN_PAGES: Record<LoginRole, string> = { admin: '/admin/login', patient: '/patient/login', doctor: '/doctor/login' };
-export const HOME_PAGES: Record<LoginRole, string> = { admin: '/admin', patient: '/patient', doctor: '/doctor' };
+/** Every role's login page and home, from the role registry (a role added there comes with its own). */
+export const LOGIN_PAGES: Readonly<Record<LoginRole, string>> = REGISTRY_LOGIN_PAGES;
+export const HOME_PAGES: Readonly<Record<LoginRole, string>> = HOMES;
 
 /** A new agent (cookie jar) logged in as `username`; fails unless the form answers 303 to the role's home. */
 export async function loginAgent(app: Express, role: LoginRole, username: string, password: string, headers: Headers = {}): Promise<Agent> {
