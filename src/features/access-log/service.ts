@@ -19,8 +19,12 @@ export interface Access {
   readonly reportTitle: string | undefined;
   readonly transactionHash: string;
   readonly blockNumber: number;
-  /** Why: the hospital's grant (treatment) or a break-glass access (emergency). */
+  /** Why: the hospital's grant (treatment), a break-glass access (emergency), a claim (payment), a prescription sent (dispensing). */
   readonly purpose: AccessPurpose;
+  /** The reader's role: a doctor, a pharmacist or an insurer's staff member. */
+  readonly readerRole: string;
+  /** The claim id (payment), the emergency id (emergency) or the prescription index (dispensing); null for treatment. */
+  readonly ref: number | null;
   /** For an emergency opening: the doctor's reason, checked against its commitment. */
   readonly reason: Checked<EmergencyReasonBody> | undefined;
 }
@@ -56,6 +60,8 @@ export function createAccessLogService(acts: ActStore, users: UserStore, vault: 
         transactionHash: row.transactionHash,
         blockNumber: row.blockNumber,
         purpose: row.purpose ?? 'treatment',
+        readerRole: row.actorRole ?? 'doctor',
+        ref: row.ref,
         reason: row.purpose === 'emergency' && row.ref ? reasons.get(row.ref) : undefined,
       }));
       return { accesses, page, pages, total };
