@@ -6,7 +6,9 @@
  * route is gone). Then each cell is one request:
  *
  * - visitors: anonymous; patient P (owner of report R); patient Q (someone else's report);
- *   doctor dA of hospital A (R is shared with A); doctor dB of hospital B (R is not); the admin.
+ *   doctor dA of hospital A (R is shared with A); doctor dB of hospital B (R is not); the admin;
+ *   pharmacist of pharmacy X (P sent it R's prescriptions 0 and 2); the staff of insurer Y (P
+ *   filed claims C1 and C3 on R with Y).
  * - `:id` is R's id; `:n` and `:hash` are the block and transaction that added R (a route may
  *   name its own: an emergency access's id, a staff member's username). Every POST carries the
  *   session's valid `_csrf` token and a body valid enough to succeed where the visitor is
@@ -17,6 +19,9 @@
  *   creation, no doctor), so A and B keep their access whatever order the cells run in; dA's
  *   prescription only adds one; the admin's password change is followed (later admin logins
  *   use the new one).
+ * - A pharmacy and an insurer: P sends prescription 1 (sent nowhere yet) and withdraws 2; the
+ *   pharmacist dispenses 0; P files one more claim on R; Y reads C1 (open whatever happens) and
+ *   decides C3.
  * - Break-glass and staff removal touch nobody the other cells ask about: dA holds a live
  *   emergency access to patient E (its page), each doctor opens one to patient F (a new one each),
  *   P ends the access of doctor dC (no visitor) to P, and the admin removes doctor dX (no visitor).
@@ -38,7 +43,7 @@ import {
   appRoutes, followed, loginAgent, postForm, uniqueIp, withTrustProxy, type Agent, type Fields, type LoginRole, type Response,
 } from '../support/security';
 
-const ACTORS = ['anonymous', 'patient', 'otherPatient', 'grantedDoctor', 'otherDoctor', 'admin'] as const;
+const ACTORS = ['anonymous', 'patient', 'otherPatient', 'grantedDoctor', 'otherDoctor', 'admin', 'pharmacist', 'insurer'] as const;
 type Actor = (typeof ACTORS)[number];
 
 const PASSWORD = 'matrix-pass-42';
@@ -69,6 +74,11 @@ interface World {
   /** Doctor dB, who stays (the confirmation page of a removal changes nothing), and dX, whom the admin removes. */
   readonly staying: string;
   readonly removed: string;
+  readonly pharmacyX: number;
+  readonly insurerY: number;
+  /** Claim C1 (Y reads it) and C3 (Y decides it), both on R. */
+  readonly claimC1: number;
+  readonly claimC3: number;
 }
 
 interface RouteSpec {
@@ -107,6 +117,8 @@ const only = (role: SessionRole, allowed: Partial<Record<Actor, Expect>>): Recor
   grantedDoctor: forbidden,
   otherDoctor: forbidden,
   admin: forbidden,
+  pharmacist: forbidden,
+  insurer: forbidden,
   ...allowed,
 });
 
@@ -235,6 +247,47 @@ const TABLE: readonly RouteSpec[] = [
     body: world => ({ patient: world.patientF, reason: 'Found unconscious in the waiting room: need the history' }),
   },
   { method: 'GET', path: '/doctor/emergency/:id', expect: only('doctor', { grantedDoctor: ok, otherDoctor: notFound }), params: world => ({ id: world.emergencyOfA }) },
+
+  // A pharmacy: the pharmacist's list (prescriptions only, never the report) and dispensing; the
+  // patient's sending and withdrawing (a prescription's id is `<report>-<index>`).
+  { method: 'GET', path: '/pharmacist', expect: only('pharmacist', { pharmacist: ok }) },
+  {
+    method: 'POST',
+    path: '/pharmacist/prescriptions/:id/dispense',
+    expect: only('pharmacist', { pharmacist: done('/pharmacist') }),
+    params: world => ({ id: `${world.reportId}-0` }),
+  },
+  {
+    method: 'POST',
+    path: '/patient/prescriptions/:id/send',
+    expect: only('patient', { patient: done('/patient/reports/:id'), otherPatient: notFound }),
+    params: world => ({ id: `${world.reportId}-1` }),
+    body: world => ({ pharmacyId: String(world.pharmacyX) }),
+  },
+  {
+    method: 'POST',
+    path: '/patient/prescriptions/:id/withdraw',
+    expect: only('patient', { patient: done('/patient/reports/:id'), otherPatient: notFound }),
+    params: world => ({ id: `${world.reportId}-2` }),
+  },
+
+  // An insurer: the claims, a claim with the report it covers (read for payment while open), a
+  // decision; the patient's filing of a claim.
+  { method: 'GET', path: '/insurer', expect: only('insurer', { insurer: ok }) },
+  { method: 'GET', path: '/insurer/claims/:id', expect: only('insurer', { insurer: showsReport }), params: world => ({ id: world.claimC1 }) },
+  {
+    method: 'POST',
+    path: '/insurer/claims/:id/decide',
+    expect: only('insurer', { insurer: { status: 303, location: '/insurer/claims/:claim' } }),
+    params: world => ({ id: world.claimC3 }),
+    body: () => ({ decision: 'approve', amount: '100' }),
+  },
+  {
+    method: 'POST',
+    path: '/patient/claims',
+    expect: only('patient', { patient: done('/patient/reports/:id'), otherPatient: notFound }),
+    body: world => ({ reportId: String(world.reportId), insurerId: String(world.insurerY), amount: '500' }),
+  },
   {
     method: 'POST',
     path: '/patient/emergency/:id/end',
@@ -280,7 +333,7 @@ describe('route matrix: every route × every visitor', function () {
     const hospitalC2 = await addHospital(names.C2);
     const hospitalD = await addHospital(names.D); // dC's and dX's: no grant on R
 
-    const people: Record<Exclude<Actor, 'anonymous' | 'admin'>, { role: LoginRole; username: string; hospitalId?: number }> = {
+    const people: Record<Exclude<Actor, 'anonymous' | 'admin' | 'pharmacist' | 'insurer'>, { role: LoginRole; username: string; hospitalId?: number }> = {
       patient: { role: 'patient', username: unique('p') },
       otherPatient: { role: 'patient', username: unique('q') },
       grantedDoctor: { role: 'doctor', username: unique('da'), hospitalId: hospitalA },
@@ -335,6 +388,30 @@ describe('route matrix: every route × every visitor', function () {
       return Number(emergency[1]);
     };
     const emergencyOfA = await openEmergency(agents.get('grantedDoctor')!, extras.E.username);
+
+    // A pharmacy and an insurer with a member each (the admin's service adds them), three
+    // prescriptions of dA on R, 0 and 2 sent to X, and claims C1 and C3 on R with Y.
+    const { admin: adminService, doctors, pharmacy, insurers } = started.services;
+    const organisation = async (kind: 'pharmacy' | 'insurer', name: string) =>
+      (await adminService.addOrganisation(kind, { name, address: `${name} Street 1`, phone: '+1 555 0198' })).organisationId;
+    const pharmacyX = await organisation('pharmacy', unique('Pharmacy X '));
+    const insurerY = await organisation('insurer', unique('Insurer Y '));
+    for (const [actor, role, organisationId] of [['pharmacist', 'pharmacist', pharmacyX], ['insurer', 'insurer', insurerY]] as const) {
+      const username = unique(role === 'pharmacist' ? 'ph' : 'in');
+      await adminService.addStaff(role, { fullName: `Staff ${username}`, username, password: PASSWORD, email: `${username}@matrix.example`, organisationId });
+      agents.set(actor, await loginAgent(app, role, username, PASSWORD));
+      credentials.set(actor, { role, username });
+    }
+    const userId = async (username: string) => (await context.store.users.findByUsername(username))!.id;
+    const [doctorA, patientP] = [await userId(people.grantedDoctor.username), await userId(people.patient.username)];
+    for (const medicines of ['Metformin 500 mg', 'Vitamin D 1000 IU', 'Ibuprofen 200 mg']) {
+      await doctors.prescribe(doctorA, Number(id[1]), { medicines, dosage: 'Once a day', instructions: 'With food.' });
+    }
+    for (const index of [0, 2]) await pharmacy.send(patientP, { reportId: Number(id[1]), index }, pharmacyX);
+    const claim = async () => (await insurers.file(patientP, { reportId: Number(id[1]), insurerId: insurerY, amount: 1000 })).claimId;
+    const claimC1 = await claim();
+    const claimC3 = await claim();
+    await started.services.background.settled();
     const emergencyOnP = await openEmergency(await loginAgent(app, 'doctor', extras.dC.username, PASSWORD), people.patient.username);
     world = {
       reportId: Number(id[1]),
@@ -347,6 +424,10 @@ describe('route matrix: every route × every visitor', function () {
       patientF: extras.F.username,
       staying: people.otherDoctor.username,
       removed: extras.dX.username,
+      pharmacyX,
+      insurerY,
+      claimC1,
+      claimC3,
     };
   });
   after(async () => context?.close());
@@ -387,7 +468,7 @@ describe('route matrix: every route × every visitor', function () {
           }
           assert.equal(res.status, expected.status, `${spec.method} ${url} as ${actor}: ${res.text.slice(0, 800)}`);
           if (typeof expected.location === 'string') {
-            assert.equal(res.headers.location, expected.location.replace(':id', String(world.reportId)));
+            assert.equal(res.headers.location, expected.location.replace(':id', String(world.reportId)).replace(':claim', String(world.claimC3)));
           } else if (expected.location !== undefined) {
             assert.match(String(res.headers.location), expected.location);
           }
