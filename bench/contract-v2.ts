@@ -1,8 +1,9 @@
 /**
  * Gas of the contract's second version (contracts/EHRv2.sol), called through its UUPS proxy as
- * the app will call it: each act from the account whose act it is, node-signed on the bench's
- * node. The app still runs the first version; these figures show what the upgrade costs each act
- * (the proxy's delegatecall and the grant's end) before the app moves to it.
+ * the app calls it: each act from the account whose act it is, node-signed on the bench's
+ * node. The app runs this version too, and its own acts over HTTP are measured in run.ts; these
+ * figures are the contract's alone, on an instance of its own, with the acts the HTTP run does
+ * not make (a grant with an end, break-glass, a staff member's removal).
  */
 import { randomBytes } from 'node:crypto';
 import { Web3 } from 'web3';
