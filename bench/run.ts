@@ -61,7 +61,7 @@ async function main(): Promise<void> {
 async function measureApp(server: RunningServer, dataDir: string, chain: Chain): Promise<void> {
   const base = server.url;
   const { contract } = (await (await fetch(`${base}/healthz`)).json()) as { contract: string };
-  const [spare, sink, deployer, v2Doctor, v2Patient] = await chain.spareAccounts();
+  const [spare, sink, deployer, v2Doctor, v2Patient, v2Pharmacist, v2Insurer] = await chain.spareAccounts();
 
   const admin = await act.loggedIn(base, 'admin', 'admin', ADMIN_PASSWORD);
   const hospitals = [];
@@ -81,7 +81,7 @@ async function measureApp(server: RunningServer, dataDir: string, chain: Chain):
 
   await measureThroughput(chain, { from: spare, to: sink, contract }, patients, [h2, h3]);
   await measureGas(chain, spare, patients, doctor, [h1, h2], h3);
-  await measureContractV2(chain, { admin: deployer, doctor: v2Doctor, patient: v2Patient });
+  await measureContractV2(chain, { admin: deployer, doctor: v2Doctor, patient: v2Patient, pharmacist: v2Pharmacist, insurer: v2Insurer });
   // A fresh login for each measurement: seeding the larger ledger outlasts the 15-minute idle timeout.
   const doctorNow = () => act.loggedIn(base, 'doctor', 'drbench');
   await measureDashboard(chain, deployer, contract, dataDir, patients[0], doctorNow, { h1, others: [h3, h4] });
@@ -188,6 +188,11 @@ async function measureContractV2(chain: Chain, accounts: Parameters<typeof measu
   v2('a prescription', gas.prescribe, 90_000);
   v2('break-glass: open an emergency access', gas.emergency);
   v2('remove a staff member', gas.removeStaff);
+  v2('send a prescription to a pharmacy', gas.send);
+  v2('dispense a prescription', gas.dispense, 80_000);
+  v2('file a claim', gas.claim, 80_000);
+  v2('approve a claim (with a note)', gas.approve, 80_000);
+  v2('reject a claim (with a note)', gas.reject, 80_000);
   details.gasV2 = gas;
 }
 
