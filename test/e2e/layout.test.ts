@@ -20,6 +20,10 @@ const word = (label: string, length = 300) => (label + 'Pneumonoultramicroscopic
 
 const LONG = {
   hospital: word('Hospital'),
+  pharmacy: word('Pharmacy'),
+  insurer: word('Insurer'),
+  pharmacist: word('Pharmacist'),
+  insurerStaff: word('Assessor'),
   doctor: word('Doctor'),
   title: word('Title'),
   disease: word('Disease'),
@@ -31,7 +35,7 @@ const LONG = {
 const PASSWORD = 'demo1234';
 const WIDTHS = [375, 1280] as const;
 
-type Role = 'anonymous' | 'admin' | 'patient' | 'doctor';
+type Role = 'anonymous' | 'admin' | 'patient' | 'doctor' | 'pharmacist' | 'insurer';
 interface Visit {
   readonly role: Role;
   readonly path: string;
@@ -58,6 +62,7 @@ describe('pages that hold any text on any screen', function () {
   let blockNumber: number;
   let transactionHash: string;
   let emergencyId: number;
+  let claimId: number;
 
   before(async () => {
     ({ context, services, server, base } = await serveTestApp());
@@ -81,16 +86,24 @@ describe('pages that hold any text on any screen', function () {
     await services.doctors.recordAccess(userId('drlong'), reportId);
     // A live break-glass access with a long reason: on the patient's dashboard, the doctor's page and the admin's list.
     ({ emergencyId } = await services.emergencies.open(userId('drlong'), { patient: 'alice', reason: word('Reason') }));
+    // A pharmacy and an insurer of long names, each with a member of a long name: the prescription
+    // sent to the pharmacy, a claim on the report filed with the insurer.
+    const pharmacy = await services.admin.addOrganisation('pharmacy', { name: LONG.pharmacy, address: word('Street'), phone: '+91 22 4365 4365' });
+    const insurer = await services.admin.addOrganisation('insurer', { name: LONG.insurer, address: word('Street'), phone: '+91 22 6100 6100' });
+    await services.admin.addStaff('pharmacist', { fullName: LONG.pharmacist, username: 'phlong', password: PASSWORD, email: 'ph@pharmacy.example', organisationId: pharmacy.organisationId });
+    await services.admin.addStaff('insurer', { fullName: LONG.insurerStaff, username: 'inlong', password: PASSWORD, email: 'in@insurer.example', organisationId: insurer.organisationId });
+    await services.pharmacy.send(userId('alice'), { reportId, index: 0 }, pharmacy.organisationId);
+    ({ claimId } = await services.insurers.file(userId('alice'), { reportId, insurerId: insurer.organisationId, amount: 125_000 }));
     await services.background.settled();
 
     browser = await launch();
-    for (const role of ['anonymous', 'admin', 'patient', 'doctor'] as const) {
+    for (const role of ['anonymous', 'admin', 'patient', 'doctor', 'pharmacist', 'insurer'] as const) {
       const session = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       sessions.set(role, session);
       if (role === 'anonymous') continue;
       const login = await session.newPage();
       await login.goto(`${base}/${role}/login`);
-      await login.getByLabel('Username').fill({ admin: 'admin', patient: 'alice', doctor: 'drlong' }[role]);
+      await login.getByLabel('Username').fill({ admin: 'admin', patient: 'alice', doctor: 'drlong', pharmacist: 'phlong', insurer: 'inlong' }[role]);
       await login.getByLabel('Password').fill(role === 'admin' ? 'admin' : PASSWORD);
       await login.getByRole('button', { name: 'Log in' }).click();
       await login.waitForURL(`${base}/${role}`);
@@ -179,24 +192,31 @@ describe('pages that hold any text on any screen', function () {
     { role: 'anonymous', path: '/patient/signup' },
     { role: 'anonymous', path: '/no-such-page', status: 404 },
     { role: 'admin', path: '/admin', current: '/admin', shot: '19-phone-long-text-admin' },
-    { role: 'admin', path: '/ledger', current: '/ledger' },
+    // The twenty newest blocks, most naming a long organisation or person.
+    { role: 'admin', path: '/ledger', current: '/ledger', maxHeight: 7000 },
     { role: 'admin', path: `/ledger/blocks/${blockNumber}`, current: '/ledger' },
     { role: 'admin', path: `/ledger/tx/${transactionHash}`, current: '/ledger' },
     { role: 'admin', path: '/admin/audit?actor=drlong', current: '/admin/audit', shot: '20-phone-long-text-audit' },
-    // All fifteen acts, most naming the long hospital and doctor: about 600 px an act on a phone.
-    { role: 'admin', path: '/admin/audit', current: '/admin/audit', maxHeight: 15 * 700 },
+    // All acts (about twenty-five, with the insurer's openings), most naming the long
+    // organisations and people: about 600 px an act on a phone.
+    { role: 'admin', path: '/admin/audit', current: '/admin/audit', maxHeight: 25 * 700 },
     { role: 'admin', path: '/admin/integrity', current: '/admin/integrity' },
     { role: 'admin', path: '/admin/emergency', current: '/admin/emergency' },
     { role: 'admin', path: '/admin/staff/drlong/remove', current: '/admin' },
     // With the break-glass panel on top: the long doctor's, hospital's and reason's 300 characters each.
     { role: 'patient', path: '/patient', current: '/patient', shot: '21-phone-long-text-patient', maxHeight: 6500 },
-    { role: 'patient', path: `/patient/reports/${reportId}`, current: '/patient', shot: '22-phone-long-text-report' },
+    // The report, its grants, its prescription with the form that sends it to a long-named
+    // pharmacy, and the claim form naming a long-named insurer.
+    { role: 'patient', path: `/patient/reports/${reportId}`, current: '/patient', shot: '22-phone-long-text-report', maxHeight: 8000 },
     { role: 'patient', path: `/patient/reports/${reportId}/revoke?hospitalId=${hospitalId}`, current: '/patient' },
     { role: 'patient', path: '/patient/access-log', current: '/patient/access-log' },
     { role: 'doctor', path: '/doctor', current: '/doctor', shot: '23-phone-long-text-doctor' },
     { role: 'doctor', path: `/doctor/reports/${reportId}`, current: '/doctor', shot: '24-phone-long-text-prescribe' },
     { role: 'doctor', path: '/doctor/emergency', current: '/doctor/emergency' },
     { role: 'doctor', path: `/doctor/emergency/${emergencyId}`, current: '/doctor/emergency' },
+    { role: 'pharmacist', path: '/pharmacist', current: '/pharmacist' },
+    { role: 'insurer', path: '/insurer', current: '/insurer' },
+    { role: 'insurer', path: `/insurer/claims/${claimId}`, current: '/insurer' },
   ];
 
   for (const width of WIDTHS) {
