@@ -74,6 +74,7 @@ const REGISTRY = {
     home: '/admin',
     nav: [
       { label: 'Console', path: '/admin' },
+      { label: 'Patients', path: '/admin/patients' },
       { label: 'Emergencies', path: '/admin/emergency' },
       { label: 'Ledger', path: '/ledger' },
       { label: 'Audit', path: '/admin/audit' },

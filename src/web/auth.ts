@@ -20,6 +20,27 @@ export function requireRole(role: SessionRole): RequestHandler {
   };
 }
 
+declare module 'express-session' {
+  interface SessionData {
+    /** The user signed in with a one-time password (the admin's): they must choose their own first. */
+    mustChangePassword?: boolean;
+  }
+}
+
+/** Where a user with a one-time password is sent, and the paths they may still reach. */
+export const PASSWORD_PAGE = '/account/password';
+const OPEN_TO_ONE_TIME = new Set([PASSWORD_PAGE, '/logout']);
+
+/**
+ * A user signed in with a one-time password reaches nothing but the password page (and the
+ * logout) until they have chosen their own: every other request is a 303 there. Mounted ahead of
+ * every route of a signed-in user.
+ */
+export const mustChangePasswordGate: RequestHandler = (req, res, next) => {
+  if (!req.session?.user || !req.session.mustChangePassword || OPEN_TO_ONE_TIME.has(req.path)) return next();
+  res.redirect(303, PASSWORD_PAGE);
+};
+
 /** Lets any signed-in user through; sends the anonymous to the home page, which links every login. */
 export const requireSignedIn: RequestHandler = (req, res, next) => (req.session.user ? next() : res.redirect(302, '/'));
 

@@ -1,7 +1,7 @@
 /** Every role's login page (from the role registry) and logout. */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { endSession, startSession } from '../../web/auth';
+import { endSession, mustChangePasswordGate, PASSWORD_PAGE, startSession } from '../../web/auth';
 import { isUserRole, ROLE_NAMES, ROLES, type SessionRole } from '../../domain/roles';
 import type { KeptForm } from '../../web/session';
 import { tooMany, type LoginThrottle } from '../../web/throttle';
@@ -16,6 +16,8 @@ const LOGIN = z.object({
 
 export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
   const router = Router();
+  // Mounted before every signed-in route: a user with a one-time password goes nowhere else first.
+  router.use(mustChangePasswordGate);
 
   function render(res: Response, role: SessionRole, status: number, locals: { values?: Record<string, unknown>; errors?: Record<string, string> } = {}) {
     res.status(status).render('auth/login', { title: ROLES[role].login.title, role, action: ROLES[role].login.path, values: {}, errors: {}, ...locals });
@@ -39,10 +41,13 @@ export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
       return render(res, role, 401, { values: typedValues(req.body), errors: { form: 'The username or password is not correct.' } });
     }
     const kept = keptFor(req.session.kept, role);
+    const { mustChangePassword } = await auth.signedIn(user, throttle.now());
     await startSession(req, user, throttle.now());
     if (kept) req.session.kept = kept; // the new session carries the typed form to its page
+    if (mustChangePassword) req.session.mustChangePassword = true;
     throttle.succeeded(req, res, role, username);
-    res.redirect(303, kept?.page ?? ROLES[role].home);
+    // A one-time password (the admin's) is replaced first; a kept form waits on its page meanwhile.
+    res.redirect(303, mustChangePassword ? PASSWORD_PAGE : (kept?.page ?? ROLES[role].home));
   }
 
   for (const role of ROLE_NAMES) {
