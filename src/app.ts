@@ -25,7 +25,7 @@ import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import type { Services } from './services';
 import { SealedSessionStore } from './store/session-store';
 import { accountRoutes } from './features/account/routes';
-import { keepTypedForm, sessionLifetime, SESSION_IDLE_MS } from './web/auth';
+import { keepTypedForm, mustChangePasswordGate, sessionLifetime, SESSION_IDLE_MS } from './web/auth';
 import { lazyText } from './web/session';
 import { createLoginThrottle } from './web/throttle';
 import { flashLocals } from './web/flash';
@@ -118,6 +118,8 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use(ledgerRequired(ledger)); // signed-in pages and signups: 503 while the node is out of reach or the wrong chain
 
   app.use(homeRoutes());
+  // A user with a one-time password (the admin's reset) goes nowhere but /account/password until they choose their own.
+  app.use(mustChangePasswordGate);
   app.use(authRoutes(services.auth, createLoginThrottle({ events: context.store.throttle, secret: context.sessionSecret, now })));
   app.use(accountRoutes(services.auth));
   app.use(adminRoutes(services.admin, services.auth));

@@ -1,7 +1,7 @@
 /** Every role's login page (from the role registry) and logout. */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { endSession, mustChangePasswordGate, PASSWORD_PAGE, startSession } from '../../web/auth';
+import { endSession, PASSWORD_PAGE, startSession } from '../../web/auth';
 import { isUserRole, ROLE_NAMES, ROLES, type SessionRole } from '../../domain/roles';
 import type { KeptForm } from '../../web/session';
 import { tooMany, type LoginThrottle } from '../../web/throttle';
@@ -17,7 +17,6 @@ const LOGIN = z.object({
 export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
   const router = Router();
   // Mounted before every signed-in route: a user with a one-time password goes nowhere else first.
-  router.use(mustChangePasswordGate);
 
   function render(res: Response, role: SessionRole, status: number, locals: { values?: Record<string, unknown>; errors?: Record<string, string> } = {}) {
     res.status(status).render('auth/login', { title: ROLES[role].login.title, role, action: ROLES[role].login.path, values: {}, errors: {}, ...locals });
