@@ -35,15 +35,25 @@ function fromDomain(error: unknown): HttpError | undefined {
 function fromRevert(error: LedgerRevertError): HttpError {
   switch (error.error.name) {
     case 'EHRNotGranted':
+    case 'EHRGrantEnded':
     case 'EHRNotReportOwner':
-    case 'EHRNotDoctor':
+    case 'EHRNotStaff':
     case 'EHRNotPatient':
+    case 'EHRNotClaimInsurer':
+    case 'EHRNotEmergencyPatient':
     case 'AccessControlUnauthorizedAccount':
       return forbidden('The ledger refused this: you have no access to that record.');
     case 'EHRUnknownReport':
       return notFound('report');
-    case 'EHRUnknownHospital':
-      return new HttpError(400, 'Unknown hospital', 'That hospital does not exist.');
+    case 'EHRUnknownPrescription':
+      return notFound('prescription');
+    case 'EHRUnknownClaim':
+      return notFound('claim');
+    case 'EHRUnknownEmergency':
+      return notFound('emergency access');
+    case 'EHRUnknownOrganisation':
+    case 'EHRWrongOrganisationKind':
+      return new HttpError(400, 'Unknown organisation', 'That organisation does not exist, or is not of the kind this needs.');
     default:
       return new HttpError(409, 'Refused by the ledger', `The ledger refused this action (${error.error.name}).`);
   }

@@ -176,6 +176,40 @@ const TABLE: readonly RouteSpec[] = [
       return { fullName: `Dr ${username}`, username, password: PASSWORD, email: `${username}@matrix.example`, specialty: 'General', hospitalId: String(world.hospitalA) };
     },
   },
+  // The admin's console for a class (issue 17).
+  { method: 'GET', path: '/admin/patients', expect: only('admin', { admin: ok }) },
+  ...(['pharmacies', 'insurers'] as const).map(
+    (kind): RouteSpec => ({
+      method: 'POST',
+      path: `/admin/${kind}`,
+      expect: only('admin', { admin: done('/admin') }),
+      body: () => ({ name: unique(`Matrix ${kind} `), address: '1 Matrix Road', phone: '+1 555 0100' }),
+    }),
+  ),
+  ...([['pharmacists', 'pharmacyId', 'pharmacyX'], ['insurer-staff', 'insurerId', 'insurerY']] as const).map(
+    ([path, field, organisation]): RouteSpec => ({
+      method: 'POST',
+      path: `/admin/${path}`,
+      expect: only('admin', { admin: done('/admin') }),
+      body: world => {
+        const username = unique('mstaff');
+        return { fullName: `Staff ${username}`, username, password: PASSWORD, email: `${username}@matrix.example`, [field]: String(world[organisation]) };
+      },
+    }),
+  ),
+  // Patient F only ever has break-glass accesses opened on them: a reset of F's password changes no other cell.
+  { method: 'POST', path: '/admin/users/:username/reset-password', expect: only('admin', { admin: ok }), params: world => ({ username: world.patientF }) },
+  {
+    method: 'POST',
+    path: '/admin/patients/bulk',
+    expect: only('admin', { admin: ok }),
+    body: () => {
+      const username = unique('bulk');
+      return { rows: `${username},Bulk ${username},${username}@matrix.example` };
+    },
+  },
+  // Without the token of a bulk page of its own session, a download is gone for everyone.
+  { method: 'POST', path: '/admin/patients/bulk/download', expect: only('admin', { admin: { status: 410 } }), body: () => ({ token: 'not-a-token' }) },
   {
     method: 'POST',
     path: '/admin/password',
