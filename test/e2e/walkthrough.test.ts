@@ -51,9 +51,10 @@ describe('the walkthrough in Chromium', function () {
     if (shot) await screenshot(page, shot);
   }
 
-  async function logIn(role: 'admin' | 'patient' | 'doctor', username: string, password: string) {
+  async function logIn(role: 'admin' | 'patient' | 'doctor' | 'pharmacist' | 'insurer', username: string, password: string) {
     await page.goto(base);
-    await page.getByRole('link', { name: { admin: 'Admin', patient: 'Patient Login', doctor: 'Doctor Login' }[role] }).click();
+    const link = { admin: 'Admin', patient: 'Patient Login', doctor: 'Doctor Login', pharmacist: 'Pharmacist Login', insurer: 'Insurer Login' }[role];
+    await page.getByRole('link', { name: link }).click();
     await at(`/${role}/login`);
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill(password);
@@ -181,7 +182,77 @@ describe('the walkthrough in Chromium', function () {
     assert.match(await row.innerText(), /Dr\. John Smith[\s\S]*Apollo[\s\S]*Blood test, March/);
   });
 
+  /** Opens a folded add-form of the admin console and fills it (`fields` by element id). */
+  async function addOnConsole(heading: string, fields: Record<string, string>, select: [string, string] | undefined, button: string) {
+    await page.locator('summary', { hasText: heading }).click();
+    for (const [id, value] of Object.entries(fields)) await page.locator(`#${id}`).fill(value);
+    if (select) await page.locator(`#${select[0]}`).selectOption({ label: select[1] });
+    await page.getByRole('button', { name: button, exact: true }).click();
+    await at('/admin');
+    await page.locator('.flash', { hasText: 'saved on the ledger' }).first().waitFor();
+  }
+
+  it('lets the admin add a pharmacy with its pharmacist and an insurer with its staff member', async () => {
+    await logOut();
+    await logIn('admin', 'admin', 'admin');
+    await addOnConsole('Add a pharmacy', { 'ph-name': 'MedPlus', 'ph-address': '14 Anna Salai, Chennai', 'ph-phone': '+91 44 4000 1234' }, undefined, 'Add pharmacy');
+    await addOnConsole('Add a pharmacist', { 'pm-fullName': 'Meena Iyer', 'pm-username': 'pharma', 'pm-password': 'demo1234', 'pm-email': 'meena@medplus.example' }, ['pm-pharmacyId', 'MedPlus'], 'Add pharmacist');
+    await addOnConsole('Add an insurer', { 'in-name': 'Star Health', 'in-address': '1 New Tank Street, Chennai', 'in-phone': '+91 44 2828 8800' }, undefined, 'Add insurer');
+    await addOnConsole("Add an insurer's staff member", { 'is-fullName': 'Vikram Shah', 'is-username': 'insurer', 'is-password': 'demo1234', 'is-email': 'vikram@star.example' }, ['is-insurerId', 'Star Health'], 'Add staff member');
+    await screenshot(page, '25-admin-pharmacy-insurer');
+    await page.getByText('Meena Iyer').first().waitFor();
+    await page.getByText('Vikram Shah').first().waitFor();
+  });
+
+  it('lets the patient send the prescription to the pharmacy, which dispenses it once', async () => {
+    await logOut();
+    await logIn('patient', 'alice', 'demo1234');
+    await page.getByRole('link', { name: 'Blood test, March' }).click();
+    await at(/^\/patient\/reports\/\d+$/);
+    const reportPath = new URL(page.url()).pathname;
+    await page.getByLabel('Send to a pharmacy').selectOption({ label: 'MedPlus' });
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await at(reportPath, '26-patient-sent-to-pharmacy');
+    await page.getByText('Prescription sent: that pharmacy may now see and dispense it.').waitFor();
+    await logOut();
+
+    await logIn('pharmacist', 'pharma', 'demo1234');
+    const row = page.locator('tr', { hasText: 'Alice Kumar' });
+    assert.match(await row.innerText(), /Dr\. John Smith[\s\S]*Metformin 500 mg[\s\S]*One tablet twice a day with meals[\s\S]*To dispense/);
+    assert.equal(await page.getByText('Fasting glucose').count(), 0, 'a pharmacy never sees the report');
+    await row.getByRole('button', { name: /^Dispense/ }).click();
+    await at('/pharmacist', '27-pharmacist-dispensed');
+    assert.match(await page.locator('tr', { hasText: 'Alice Kumar' }).innerText(), /Dispensed[\s\S]*by Meena Iyer \(MedPlus\)/);
+  });
+
+  it('lets the patient file a claim, which the insurer reads for payment and approves once', async () => {
+    await logOut();
+    await logIn('patient', 'alice', 'demo1234');
+    await page.getByRole('link', { name: 'Blood test, March' }).click();
+    await at(/^\/patient\/reports\/\d+$/);
+    const reportPath = new URL(page.url()).pathname;
+    await page.getByText(/Dispensed.*by Meena Iyer at MedPlus/).waitFor();
+    await page.getByLabel('Insurance company').selectOption({ label: 'Star Health' });
+    await page.getByLabel('Amount (₹, whole rupees)').fill('12,500');
+    await page.getByRole('button', { name: 'File the claim on the ledger' }).click();
+    await at(reportPath, '28-patient-claim-filed');
+    await page.getByText(/Claim #\d+ filed on the ledger/).waitFor();
+    await logOut();
+
+    await logIn('insurer', 'insurer', 'demo1234');
+    await page.locator('tr', { hasText: 'Alice Kumar' }).getByRole('link').click();
+    await at(/^\/insurer\/claims\/\d+$/, '29-insurer-claim');
+    await page.getByText('Fasting glucose 142 mg/dL').waitFor();
+    await page.getByLabel('Approved amount (₹, whole rupees)').fill('10000');
+    await page.getByLabel('Note').fill('Room rent capped by the policy.');
+    await page.getByRole('button', { name: 'Record the decision on the ledger' }).click();
+    await at(/^\/insurer\/claims\/\d+$/, '30-insurer-approved');
+    await page.getByText(/Claim #\d+ approved on the ledger/).waitFor();
+    assert.equal(await page.getByText('Fasting glucose').count(), 0, 'a decided claim closes the report to the insurer');
+  });
+
   it('shows the admin the ledger: blocks with checked links, a decoded transaction, the audit and the integrity check', async () => {
+    await services.background.settled(); // the insurer's opening was queued, not awaited
     await logOut();
     await logIn('admin', 'admin', 'admin');
     await page.getByRole('link', { name: 'Ledger', exact: true }).click();
