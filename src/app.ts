@@ -16,6 +16,7 @@ import { auditRoutes } from './features/audit/routes';
 import { authRoutes } from './features/auth/routes';
 import { doctorRoutes } from './features/doctor/routes';
 import { explorerRoutes } from './features/explorer/routes';
+import { fhirRoutes, fhirUpload } from './features/fhir/routes';
 import { healthRoutes, homeRoutes } from './features/home/routes';
 import { emergencyRoutes } from './features/emergency/routes';
 import { insurerRoutes } from './features/insurer/routes';
@@ -107,6 +108,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
     getTokenFromRequest: req => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
   });
   app.use(keepTypedForm); // a form posted after its session ended: kept for after the login
+  app.use(fhirUpload()); // the import's upload holds its _csrf field: read before the check, for signed-in patients only
   app.use(csrfSynchronisedProtection);
   app.use((req, res, next) => {
     res.locals.user = req.session.user ?? null;
@@ -131,6 +133,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use(accessLogRoutes(services.accessLog));
   app.use(auditRoutes(services.audit, services.integrity));
   app.use(explorerRoutes(services.explorer));
+  app.use(fhirRoutes(services.fhir));
 
   app.use(notFoundHandler);
   app.use(errorHandler({ production: context.config.production, node: ledger.nodeInfo, log: options.errorLog }));

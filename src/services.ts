@@ -13,6 +13,7 @@ import { createPharmacyService } from './features/pharmacy/service';
 import { createDoctorService } from './features/doctor/service';
 import { createNames } from './features/explorer/names';
 import { createExplorerService } from './features/explorer/service';
+import { createFhirService } from './features/fhir/service';
 import { createLedgerSync } from './features/ledger/sync';
 import { createPatientService } from './features/patient/service';
 import { createOpenings } from './features/access-log/openings';
@@ -61,6 +62,7 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     audit: createAuditService(acts, users),
     integrity: createIntegrityCheck(readModel, ledger, vault, () => sync.catchUp()),
     explorer: createExplorerService(ledger, createNames(ledger, users, readModel)),
+    fhir: createFhirService({ ledger, users, readModel, vault, reads, acts, now: options.now, patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth }) }),
   };
 }
 
