@@ -316,6 +316,11 @@ const TABLE: readonly RouteSpec[] = [
     params: world => ({ id: world.claimC3 }),
     body: () => ({ decision: 'approve', amount: '100' }),
   },
+  // FHIR R4 out and in (issue 18): only the title of R is readable in the bundle (its body is base64).
+  { method: 'GET', path: '/patient/export', expect: only('patient', { patient: { status: 200, showsReport: ['title'] }, otherPatient: ok }) },
+  { method: 'GET', path: '/patient/import', expect: only('patient', { patient: ok, otherPatient: ok }) },
+  // A form of fields is no bundle file: 415 for a patient (the upload route's own tests post files).
+  { method: 'POST', path: '/patient/import', expect: only('patient', { patient: { status: 415 }, otherPatient: { status: 415 } }), body: () => ({ note: 'not a file' }) },
   {
     method: 'POST',
     path: '/patient/claims',
