@@ -48,12 +48,13 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
   });
   const background = createBackgroundTasks(options.log);
   const sync = createLedgerSync(store, ledger);
+  const patients = createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups: createSignupLimit(store.throttle) });
   return {
     auth,
     background,
     sync,
     admin: createAdminService({ ledger, custodian, users, readModel, writer, auth }),
-    patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups: createSignupLimit(store.throttle) }),
+    patients,
     doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings: createOpenings(acts, options.now) }),
     emergencies: createEmergencyService({ ledger, custodian, users, readModel, writer, vault, reads, hours: context.config.emergencyHours, now: options.now }),
     pharmacy: createPharmacyService({ ledger, custodian, users, readModel, writer, vault, reads }),
@@ -62,7 +63,7 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     audit: createAuditService(acts, users),
     integrity: createIntegrityCheck(readModel, ledger, vault, () => sync.catchUp()),
     explorer: createExplorerService(ledger, createNames(ledger, users, readModel)),
-    fhir: createFhirService({ ledger, users, readModel, vault, reads, acts, now: options.now, patients: createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth }) }),
+    fhir: createFhirService({ ledger, users, readModel, vault, reads, acts, now: options.now, patients }),
   };
 }
 
