@@ -14,7 +14,7 @@ import type { AuthService } from '../auth/service';
 import { FieldError, NotFound } from '../../domain/errors';
 import type { OrganisationKind, StaffRole } from '../../domain/organisations';
 import { SealedSessionStore } from '../../store/session-store';
-import { accountsCsv, BULK_MAX_LINES, parseBulk, tooManyLines, type RefusedLine } from './bulk';
+import { accountsCsv, BULK_MAX_LINES, parseBulk, tooManyLines, type RefusedLine } from './bulk-form';
 import type { AdminService, Enrolment } from './service';
 
 const organisation = (nameLabel: string) =>

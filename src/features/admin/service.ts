@@ -12,7 +12,7 @@ import type { LedgerWriter } from '../records/writer';
 import { FieldError, NotFound } from '../../domain/errors';
 import type { OrganisationKind, StaffRole } from '../../domain/organisations';
 import { isStaffRole } from '../../domain/roles';
-import type { BulkLine, RefusedLine } from './bulk';
+import type { BulkLine, RefusedLine } from './bulk-form';
 
 export interface NewHospital {
   readonly name: string;
