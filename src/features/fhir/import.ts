@@ -18,9 +18,8 @@
  * the disease. A DiagnosticReport gives its code as the title, its conclusion code as the
  * disease, and its conclusion and plain-text presented forms as the details.
  */
-import { z } from 'zod';
 import type { ReportBody } from '../records/vault';
-import { parseForm, text } from '../../web/validate';
+import { checkReportFields, MAX_TITLE } from '../records/report-form';
 import { BODY_FORMAT } from './terms';
 
 export interface ImportLimits {
@@ -65,11 +64,7 @@ export interface ImportPlan {
   readonly skipped: readonly ImportSkip[];
 }
 
-const MAX_TITLE = 120;
 const NOT_STATED = 'Not stated';
-
-/** The report form's own rules (src/features/patient/routes.ts), with the same messages. */
-const REPORT_FIELDS = z.object({ title: text('Title', 1, MAX_TITLE), disease: text('Disease', 1, MAX_TITLE), details: text('Details', 1, 5000) });
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -191,7 +186,7 @@ const shorten = (value: string) => {
 
 /** Checks the fields as the report form would; Skip with the form's messages when it would refuse them. */
 function asReport(fields: ReportBody): ReportBody {
-  const parsed = parseForm(REPORT_FIELDS, { title: shorten(fields.title), disease: shorten(fields.disease), details: fields.details });
+  const parsed = checkReportFields({ title: shorten(fields.title), disease: shorten(fields.disease), details: fields.details });
   if (!parsed.ok) throw new Skip(Object.values(parsed.errors).join('; '));
   return parsed.value;
 }

@@ -1,14 +1,14 @@
 /**
  * The patient's record as FHIR R4: `GET /patient/export` downloads it as a Bundle;
  * `GET /patient/import` is the import form and `POST /patient/import` imports a Bundle's reports
- * (the upload itself is read ahead of the CSRF check by `importUpload`, see upload.ts).
+ * (the upload itself is read ahead of the CSRF check by `importUpload`, see web/upload.ts).
  */
 import { Router, type Request, type Response } from 'express';
 import { currentUser, requireRole } from '../../web/auth';
 import { toHttpError } from '../../web/http-error';
 import { ImportRefused, IMPORT_LIMITS } from './import';
 import type { FhirService, ImportResult } from './service';
-import { importUpload, uploadOf } from './upload';
+import { importUpload, uploadOf } from '../../web/upload';
 
 export const IMPORT_PATH = '/patient/import';
 

@@ -15,6 +15,7 @@ import type { EmergencyService } from '../emergency/service';
 import { CLAIM } from '../insurer/routes';
 import type { InsurerService } from '../insurer/service';
 import type { PharmacyService } from '../pharmacy/service';
+import { REPORT_FIELDS } from '../records/report-form';
 import type { PatientService } from './service';
 
 const SIGNUP = z.object({ username, password, email, fullName: text('Full name', 1, 120), phone });
@@ -27,13 +28,7 @@ const hospitalIds = z
   .pipe(z.array(id('Hospital')).max(256, 'Choose at most 256 hospitals'))
   .transform(ids => [...new Set(ids)]);
 
-const REPORT = z.object({
-  title: text('Title', 1, 120),
-  disease: text('Disease', 1, 120),
-  details: text('Details', 1, 5000),
-  hospitalIds,
-  until: untilDay,
-});
+const REPORT = REPORT_FIELDS.extend({ hospitalIds, until: untilDay });
 
 const GRANT = z.object({ hospitalId: id('Hospital') });
 const SHARE = z.object({ hospitalId: id('Hospital'), until: untilDay });

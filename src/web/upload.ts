@@ -21,7 +21,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import busboy from 'busboy';
-import { HttpError } from '../../web/http-error';
+import { HttpError } from './http-error';
 
 export type Upload =
   | { readonly ok: true; readonly bytes: Buffer; readonly filename: string | undefined }
