@@ -53,7 +53,7 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     auth,
     background,
     sync,
-    admin: createAdminService({ ledger, custodian, users, readModel, writer, auth }),
+    admin: createAdminService({ ledger, custodian, users, readModel, writer, auth, patients }),
     patients,
     doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings: createOpenings(acts, options.now) }),
     emergencies: createEmergencyService({ ledger, custodian, users, readModel, writer, vault, reads, hours: context.config.emergencyHours, now: options.now }),

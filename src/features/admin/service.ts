@@ -7,7 +7,7 @@ import type { Custodian } from '../../keys/custodian';
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import type { PatientListRow, ReadModel, User, UserStore } from '../../store/ports';
 import { oneTimePassword, type AuthService } from '../auth/service';
-import { SIGNUP_RESERVATION_MS } from '../patient/service';
+import type { PatientService } from '../patient/service';
 import type { LedgerWriter } from '../records/writer';
 import { FieldError, NotFound } from '../../domain/errors';
 import type { OrganisationKind, StaffRole } from '../../domain/organisations';
@@ -74,6 +74,8 @@ export interface AdminServiceDeps {
   readonly readModel: ReadModel;
   readonly writer: LedgerWriter;
   readonly auth: AuthService;
+  /** Where patient accounts are made (the bulk enrolment takes the signup's own path). */
+  readonly patients: Pick<PatientService, 'enrol'>;
 }
 
 /** A hospital name as two people would compare it: any case, any width, spaces collapsed. */
@@ -82,7 +84,7 @@ export function sameHospitalName(a: string, b: string): boolean {
   return key(a) === key(b);
 }
 
-export function createAdminService({ ledger, custodian, users, readModel, writer, auth }: AdminServiceDeps) {
+export function createAdminService({ ledger, custodian, users, readModel, writer, auth, patients }: AdminServiceDeps) {
   // Organisations are added one at a time, so two forms sent at once with one name cannot both
   // pass the check before either is on the ledger.
   let organisationQueue: Promise<unknown> = Promise.resolve();
@@ -212,30 +214,11 @@ export function createAdminService({ ledger, custodian, users, readModel, writer
       const taken = (line: BulkLine) => refused.push({ line: line.line, text: line.text, reason: `The username ${line.username} is taken` });
 
       async function enrol(line: BulkLine): Promise<void> {
-        const at = Date.now();
-        if ((await users.usernameTaken(line.username)) || !(await users.reserve(line.username, at, at - SIGNUP_RESERVATION_MS))) return void taken(line);
-        try {
-          if (await users.usernameTaken(line.username)) return void taken(line); // a signup finished in between
-          const password = oneTimePassword();
-          const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashOneTimePassword(password)]);
-          const signer = await custodian.signer(address);
-          const receipt = await writer.write(() => ledger.client.registerPatient(signer));
-          await users.insert({
-            username: line.username,
-            passwordHash,
-            role: 'patient',
-            address,
-            fullName: line.fullName,
-            email: line.email,
-            phone: '',
-            specialty: '',
-            hospitalId: null,
-            mustChangePassword: true,
-          });
-          created.push({ ...line, password, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber });
-        } finally {
-          await users.release(line.username);
-        }
+        const password = oneTimePassword();
+        const passwordHash = await auth.hashOneTimePassword(password);
+        const receipt = await patients.enrol({ username: line.username, passwordHash, fullName: line.fullName, email: line.email, phone: '', mustChangePassword: true });
+        if (!receipt) return void taken(line);
+        created.push({ ...line, password, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber });
       }
 
       const queue = [...lines];

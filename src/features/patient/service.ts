@@ -19,6 +19,17 @@ export interface Signup {
   readonly phone: string;
 }
 
+/** A patient account to make: the login's hash is made by the caller (a chosen password, or a one-time one). */
+export interface NewPatient {
+  readonly username: string;
+  readonly passwordHash: string;
+  readonly email: string;
+  readonly fullName: string;
+  readonly phone: string;
+  /** The password is a one-time one (the admin's bulk enrolment): to be replaced at the first login. */
+  readonly mustChangePassword?: boolean;
+}
+
 export interface NewReport extends ReportBody {
   readonly hospitalIds: readonly number[];
   /** When every listed hospital's access ends (seconds); 0 or absent: no end. */
@@ -123,22 +134,40 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
   }
 
   /** Makes, funds and registers the patient's account, then stores the login. */
-  async function registerPatient(form: Signup): Promise<LedgerReceipt> {
-    const [address, passwordHash] = await Promise.all([custodian.createAccount(), auth.hashPassword(form.password)]);
+  async function registerPatient(account: NewPatient): Promise<LedgerReceipt> {
+    const address = await custodian.createAccount();
     const signer = await custodian.signer(address);
     const receipt = await writer.write(() => ledger.client.registerPatient(signer));
     await users.insert({
-      username: form.username,
-      passwordHash,
+      username: account.username,
+      passwordHash: account.passwordHash,
       role: 'patient',
       address,
-      fullName: form.fullName,
-      email: form.email,
-      phone: form.phone,
+      fullName: account.fullName,
+      email: account.email,
+      phone: account.phone,
       specialty: '',
       hospitalId: null,
+      mustChangePassword: account.mustChangePassword ?? false,
     });
     return receipt;
+  }
+
+  /**
+   * Makes a patient's account under a reservation of its username, before any key is made or
+   * funded: of two signups (or a signup and a bulk line) of one name, the others get undefined
+   * ("taken") and make nothing.
+   */
+  async function enrol(account: NewPatient): Promise<LedgerReceipt | undefined> {
+    const at = Date.now();
+    if (!(await users.reserve(account.username, at, at - SIGNUP_RESERVATION_MS))) return undefined;
+    try {
+      // A signup of this name may have finished before the reservation.
+      if (await users.usernameTaken(account.username)) return undefined;
+      return await registerPatient(account);
+    } finally {
+      await users.release(account.username);
+    }
   }
 
   return {
@@ -151,16 +180,14 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
     async signup(form: Signup, from = ''): Promise<LedgerReceipt> {
       if (await users.usernameTaken(form.username)) throw new FieldError('username', 'This username is taken');
       await signups?.take(from);
-      const at = Date.now();
-      if (!(await users.reserve(form.username, at, at - SIGNUP_RESERVATION_MS))) throw new FieldError('username', 'This username is taken');
-      try {
-        // A signup of this name may have finished between the check above and the reservation.
-        if (await users.usernameTaken(form.username)) throw new FieldError('username', 'This username is taken');
-        return await registerPatient(form);
-      } finally {
-        await users.release(form.username);
-      }
+      const { password, ...account } = form;
+      const receipt = await enrol({ ...account, passwordHash: await auth.hashPassword(password) });
+      if (!receipt) throw new FieldError('username', 'This username is taken');
+      return receipt;
     },
+
+    /** Makes a patient's account for the admin (bulk enrolment); undefined when the username is taken. */
+    enrol,
 
     hospitals: () => readModel.hospitals(),
 
