@@ -184,7 +184,7 @@ describe('FHIR R4 export and import', function () {
 
     it('is linked from the dashboard, and is the patient\'s alone', async () => {
       const dashboard = await page(alice, '/patient');
-      assertIncludes(dashboard, '<a href="/patient/export" download>Export my record (FHIR R4)</a>', '<a href="/patient/import">');
+      assertIncludes(dashboard, '<a href="/patient/export">Export my record (FHIR R4)</a>', '<a href="/patient/import">');
       await assertValidHtml(dashboard);
       assert.equal((await doctor.get('/patient/export')).status, 403);
       const anonymous = await supertest(app).get('/patient/export');
