@@ -48,6 +48,7 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
   });
   const background = createBackgroundTasks(options.log);
   const sync = createLedgerSync(store, ledger);
+  const openings = createOpenings(acts, options.now); // doctors' and insurers': one visit, one entry
   const patients = createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups: createSignupLimit(store.throttle) });
   return {
     auth,
@@ -55,10 +56,10 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     sync,
     admin: createAdminService({ ledger, custodian, users, readModel, writer, auth, patients }),
     patients,
-    doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings: createOpenings(acts, options.now) }),
+    doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings }),
     emergencies: createEmergencyService({ ledger, custodian, users, readModel, writer, vault, reads, hours: context.config.emergencyHours, now: options.now }),
     pharmacy: createPharmacyService({ ledger, custodian, users, readModel, writer, vault, reads }),
-    insurers: createInsurerService({ ledger, custodian, users, readModel, writer, vault, reads, background }),
+    insurers: createInsurerService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings }),
     accessLog: createAccessLogService(acts, users, vault, readModel),
     audit: createAuditService(acts, users),
     integrity: createIntegrityCheck(readModel, ledger, vault, () => sync.catchUp()),

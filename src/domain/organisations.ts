@@ -8,6 +8,9 @@ import { utils } from 'web3';
 export const ORGANISATION_KINDS = [undefined, 'hospital', 'pharmacy', 'insurer'] as const;
 export type OrganisationKind = NonNullable<(typeof ORGANISATION_KINDS)[number]>;
 
+/** Every kind of organisation, in the contract's order. */
+export const KINDS_OF_ORGANISATION = ORGANISATION_KINDS.filter((kind): kind is OrganisationKind => kind !== undefined);
+
 /** The staff role of each organisation kind. */
 export const STAFF_ROLE_OF = {
   hospital: 'doctor',
@@ -15,6 +18,14 @@ export const STAFF_ROLE_OF = {
   insurer: 'insurer',
 } as const satisfies Record<OrganisationKind, string>;
 export type StaffRole = (typeof STAFF_ROLE_OF)[OrganisationKind];
+
+/** Every staff role. */
+export const STAFF_ROLES: readonly StaffRole[] = Object.values(STAFF_ROLE_OF);
+
+/** The kind of organisation each staff role works at. */
+export const ORGANISATION_OF_ROLE = Object.fromEntries(
+  KINDS_OF_ORGANISATION.map(kind => [STAFF_ROLE_OF[kind], kind]),
+) as Readonly<Record<StaffRole, OrganisationKind>>;
 
 /** The contract's staff role ids (keccak256 of "DOCTOR_ROLE" and so on), each with its role. */
 export const STAFF_ROLE_IDS: ReadonlyMap<string, StaffRole> = new Map(

@@ -1,6 +1,6 @@
 /**
- * When a doctor's opening of a report is worth a ledger entry. One opening by one person of one
- * record in `OPENING_WINDOW_MS` is one entry: a reload, a second tab or the page after a
+ * When an opening of a report (a doctor's, or an insurer's for a claim) is worth a ledger entry.
+ * One opening by one person of one record in `OPENING_WINDOW_MS` is one entry: a reload, a second tab or the page after a
  * prescription is the same visit, and each entry is a transaction the node must mine and the
  * patient must read through.
  *
@@ -13,6 +13,7 @@
  * visit: the log then says more, never less.
  */
 import type { ActStore } from '../../store/ports';
+import type { BackgroundTasks } from '../records/background';
 
 export const OPENING_WINDOW_MS = 10 * 60 * 1000;
 
@@ -54,3 +55,27 @@ export function createOpenings(acts: Pick<ActStore, 'lastOpening'>, now: () => n
 }
 
 export type Openings = ReturnType<typeof createOpenings>;
+
+/**
+ * Puts an opening of a report by `reader` on the ledger (`write`: its transaction) without making
+ * the page wait, once a visit (see `claim`): the patient's access log reads it from the ledger's
+ * events once it is mined. Resolves once the write is queued, not mined.
+ */
+export async function recordOpening(
+  openings: Openings,
+  background: BackgroundTasks,
+  opening: { readonly reader: string; readonly reportId: number; readonly label: string },
+  write: () => Promise<unknown>,
+): Promise<void> {
+  const settle = await openings.claim(opening.reader, opening.reportId);
+  if (!settle) return;
+  background.run(opening.label, async () => {
+    try {
+      await write();
+      settle(true);
+    } catch (error) {
+      settle(false);
+      throw error;
+    }
+  });
+}

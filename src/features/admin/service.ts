@@ -10,7 +10,7 @@ import { oneTimePassword, type AuthService } from '../auth/service';
 import type { PatientService } from '../patient/service';
 import type { LedgerWriter } from '../records/writer';
 import { FieldError, NotFound } from '../../domain/errors';
-import type { OrganisationKind, StaffRole } from '../../domain/organisations';
+import { KINDS_OF_ORGANISATION, ORGANISATION_OF_ROLE, type OrganisationKind, type StaffRole } from '../../domain/organisations';
 import { isStaffRole } from '../../domain/roles';
 import type { BulkLine, RefusedLine } from './bulk-form';
 
@@ -39,9 +39,7 @@ export interface NewStaff {
   readonly organisationId: number;
 }
 
-/** The kind of organisation each staff role works at, and the form field that names it. */
-const ORGANISATION_OF_ROLE: Readonly<Record<StaffRole, OrganisationKind>> = { doctor: 'hospital', pharmacist: 'pharmacy', insurer: 'insurer' };
-const ORGANISATION_KINDS_LISTED: readonly OrganisationKind[] = ['hospital', 'pharmacy', 'insurer'];
+/** The form field that names each kind of organisation. */
 const FIELD_OF_KIND: Readonly<Record<OrganisationKind, string>> = { hospital: 'hospitalId', pharmacy: 'pharmacyId', insurer: 'insurerId' };
 
 /** A patient account a paste made, with its one-time password (shown once, kept nowhere). */
@@ -113,7 +111,7 @@ export function createAdminService({ ledger, custodian, users, readModel, writer
      */
     addOrganisation(kind: OrganisationKind, organisation: NewHospital): Promise<LedgerReceipt & { organisationId: number }> {
       const added = organisationQueue.then(async () => {
-        const all = (await Promise.all(ORGANISATION_KINDS_LISTED.map(k => readModel.organisations(k)))).flat();
+        const all = (await Promise.all(KINDS_OF_ORGANISATION.map(k => readModel.organisations(k)))).flat();
         const taken = all.find(o => sameHospitalName(o.name, organisation.name));
         if (taken) throw new FieldError('name', `A ${taken.kind} named "${taken.name}" already exists (${taken.kind} #${taken.id}); choose another name`);
         const receipt = await writer.write(() => ledger.client.addOrganisation(ledger.admin, kind, organisation.name));

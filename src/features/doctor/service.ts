@@ -13,7 +13,7 @@ import { presentPrescriptions, type PrescriptionView } from '../records/present'
 import type { Checked, PrescriptionBody, ReportBody } from '../records/vault';
 import type { BackgroundTasks } from '../records/background';
 import type { RecordServiceDeps } from '../records/deps';
-import type { Openings } from '../access-log/openings';
+import { recordOpening, type Openings } from '../access-log/openings';
 import { createRecordPolicy } from '../records/policy';
 
 export interface SharedReport {
@@ -118,17 +118,9 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
      */
     async recordAccess(userId: number, reportId: number): Promise<void> {
       const user = await account(userId);
-      const settle = await openings.claim(user.address, reportId);
-      if (!settle) return;
-      background.run(`recordAccess of report ${reportId}`, async () => {
-        try {
-          const signer = await custodian.signer(user.address);
-          await writer.write(() => ledger.client.recordAccess(signer, reportId));
-          settle(true);
-        } catch (error) {
-          settle(false);
-          throw error;
-        }
+      await recordOpening(openings, background, { reader: user.address, reportId, label: `recordAccess of report ${reportId}` }, async () => {
+        const signer = await custodian.signer(user.address);
+        await writer.write(() => ledger.client.recordAccess(signer, reportId));
       });
     },
 

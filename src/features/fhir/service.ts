@@ -6,12 +6,12 @@
  * with no hospital).
  */
 import type { Bundle } from '@medplum/fhirtypes';
-import { Forbidden } from '../../domain/errors';
-import { STAFF_ROLE_OF, type OrganisationKind, type StaffRole } from '../../domain/organisations';
+import { KINDS_OF_ORGANISATION, STAFF_ROLES } from '../../domain/organisations';
 import type { Ledger } from '../../ledger';
 import type { ActRow, ActStore, ReadModel, User, UserStore } from '../../store/ports';
 import type { PatientService } from '../patient/service';
 import type { LedgerReads } from '../records/ledger-reads';
+import { createRecordPolicy } from '../records/policy';
 import type { Checked, Vault } from '../records/vault';
 import {
   buildBundle,
@@ -58,8 +58,6 @@ export interface ImportResult {
   readonly notWritten: number;
 }
 
-const ORGANISATION_KINDS: readonly OrganisationKind[] = ['hospital', 'pharmacy', 'insurer'];
-const STAFF_ROLES: readonly StaffRole[] = Object.values(STAFF_ROLE_OF);
 
 const actOf = (row: Pick<ActRow, 'transactionHash' | 'blockNumber' | 'time'>): LedgerAct => ({ transactionHash: row.transactionHash, blockNumber: row.blockNumber, time: row.time });
 
@@ -70,11 +68,8 @@ function bodyState<T>(checked: Checked<T>): BodyState<T> {
 }
 
 export function createFhirService({ ledger, users, readModel, vault, reads, acts, patients, now = Date.now, limits = IMPORT_LIMITS }: FhirServiceDeps) {
-  async function patientOf(userId: number): Promise<User> {
-    const user = await users.findById(userId);
-    if (!user || user.role !== 'patient') throw new Forbidden();
-    return user;
-  }
+  const policy = createRecordPolicy(ledger.client, reads);
+  const patientOf = async (userId: number): Promise<User> => policy.member(await users.findById(userId), 'patient');
 
   /** Everything of the patient's record the export shows, each body checked against the ledger. */
   async function snapshot(user: User): Promise<RecordSnapshot> {
@@ -104,7 +99,7 @@ export function createFhirService({ ledger, users, readModel, vault, reads, acts
       vault.readMany('prescription', prescriptions.map(p => ({ author: p.doctor, commitment: p.commitment, reportId: p.reportId }))),
       readModel.dispatches(prescriptions.map(p => ({ reportId: p.reportId, index: p.index }))),
       vault.readMany('emergency-reason', emergencies.map(e => ({ author: e.doctor, commitment: e.reasonHash }))),
-      Promise.all(ORGANISATION_KINDS.map(kind => readModel.organisations(kind))),
+      Promise.all(KINDS_OF_ORGANISATION.map(kind => readModel.organisations(kind))),
       Promise.all(STAFF_ROLES.map(role => readModel.staff(role))),
     ]);
 

@@ -12,6 +12,7 @@ import { LedgerRevertError } from '../../ledger/errors';
 import type { ClaimRow, ClaimStatus, OrganisationRow, User } from '../../store/ports';
 import { Conflict, FieldError, NotFound } from '../../domain/errors';
 import { utcMinute } from '../../domain/time';
+import { recordOpening, type Openings } from '../access-log/openings';
 import type { BackgroundTasks } from '../records/background';
 import type { RecordServiceDeps } from '../records/deps';
 import { createRecordPolicy } from '../records/policy';
@@ -55,9 +56,11 @@ export interface ClaimDetail extends ClaimView {
 
 export interface InsurerServiceDeps extends RecordServiceDeps {
   readonly background: BackgroundTasks;
+  /** Which openings of a report are recorded on the ledger (one a visit). */
+  readonly openings: Openings;
 }
 
-export function createInsurerService({ ledger, custodian, users, readModel, writer, vault, reads, background }: InsurerServiceDeps) {
+export function createInsurerService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings }: InsurerServiceDeps) {
   const policy = createRecordPolicy(ledger.client, reads);
 
   async function staffMember(userId: number): Promise<User & { insurerId: number }> {
@@ -147,7 +150,8 @@ export function createInsurerService({ ledger, custodian, users, readModel, writ
         vault.read('report', { author: onLedger.patient, commitment: onLedger.commitment }),
         presentPrescriptions(prescriptions, vault, users, names),
       ]);
-      background.run(`recordClaimAccess of claim ${claimId}`, async () => {
+      // Once a visit, like a doctor's (a reload records nothing new).
+      await recordOpening(openings, background, { reader: user.address, reportId: row.reportId, label: `recordClaimAccess of claim ${claimId}` }, async () => {
         await writer.write(async () => ledger.client.recordClaimAccess(await custodian.signer(user.address), claimId));
       });
       return { ...view, report: { createdAt: onLedger.createdAt, checked }, prescriptions: presented };
