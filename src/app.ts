@@ -15,8 +15,11 @@ import { adminRoutes } from './features/admin/routes';
 import { auditRoutes } from './features/audit/routes';
 import { authRoutes } from './features/auth/routes';
 import { doctorRoutes } from './features/doctor/routes';
-import { explorerRoutes } from './features/explorer/routes';
+import { explorerRoutes, ledgerPanels } from './features/explorer/routes';
 import { fhirRoutes, fhirUpload } from './features/fhir/routes';
+import { fileRoutes, recordFilesUpload } from './features/files/routes';
+import { MAX_FILES_PER_RECORD } from './features/files/service';
+import { ACCEPT, ALLOWED_WORDS } from './features/files/types';
 import { healthRoutes, homeRoutes } from './features/home/routes';
 import { emergencyRoutes } from './features/emergency/routes';
 import { insurerRoutes } from './features/insurer/routes';
@@ -61,6 +64,8 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.locals.roles = ROLES;
   app.locals.roleNames = ROLE_NAMES;
   app.locals.utcMinute = utcMinute; // every time a page shows, in one format
+  // What the forms that attach files say of their limits.
+  app.locals.fileLimits = { maxFiles: MAX_FILES_PER_RECORD, maxMb: context.config.maxFileBytes / 1024 / 1024, accept: ACCEPT, allowed: ALLOWED_WORDS };
 
   app.use(requestLog(options.log));
   app.use(
@@ -109,6 +114,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
   });
   app.use(keepTypedForm); // a form posted after its session ended: kept for after the login
   app.use(fhirUpload()); // the import's upload holds its _csrf field: read before the check, for signed-in patients only
+  app.use(recordFilesUpload(services.files)); // likewise the forms that attach files (a report's, a prescription's)
   app.use(csrfSynchronisedProtection);
   app.use((req, res, next) => {
     res.locals.user = req.session.user ?? null;
@@ -118,6 +124,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
   });
   app.use(flashLocals);
   app.use(ledgerRequired(ledger)); // signed-in pages and signups: 503 while the node is out of reach or the wrong chain
+  app.use(ledgerPanels(services.explorer)); // a write's flash explained: what it did on the ledger
 
   app.use(homeRoutes());
   // A user with a one-time password (the admin's reset) goes nowhere but /account/password until they choose their own.
@@ -132,8 +139,9 @@ export function createApp(context: AppContext, services: Services, options: AppO
   app.use(insurerRoutes(services.insurers));
   app.use(accessLogRoutes(services.accessLog));
   app.use(auditRoutes(services.audit, services.integrity));
-  app.use(explorerRoutes(services.explorer));
+  app.use(explorerRoutes(services.explorer, services.lab));
   app.use(fhirRoutes(services.fhir));
+  app.use(fileRoutes(services.files));
 
   app.use(notFoundHandler);
   app.use(errorHandler({ production: context.config.production, node: ledger.nodeInfo, log: options.errorLog }));

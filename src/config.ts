@@ -39,6 +39,8 @@ export interface Config {
   readonly production: boolean;
   /** How long a break-glass access lasts, in hours (1 to 168: the contract allows at most 7 days). */
   readonly emergencyHours: number;
+  /** MAX_FILE_MB: the largest attached file, in bytes (1 to 100 MB). */
+  readonly maxFileBytes: number;
 }
 
 /** A setting that is wrong; its message is one line meant for the operator. */
@@ -66,6 +68,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: integer(env.TRUST_PROXY, 'TRUST_PROXY', 0, 0, 10),
     production: env.NODE_ENV === 'production',
     emergencyHours: integer(env.EMERGENCY_HOURS, 'EMERGENCY_HOURS', 24, 1, 168),
+    maxFileBytes: integer(env.MAX_FILE_MB, 'MAX_FILE_MB', 10, 1, 100) * 1024 * 1024,
   };
 }
 

@@ -5,6 +5,7 @@
  * close the database and the node. `server.ts` (npm start) and `demo.ts` (npm run demo) are its
  * two entry points.
  */
+import { ORPHAN_AGE_MS } from './features/files/service';
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
@@ -28,6 +29,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, beforeListen?: 
     .ensureAdminPassword(config.adminPassword)
     .then(() => services.sync.reconcile())
     .then(({ applied, failed }) => say('sync', `read model up to date (${applied} new events${failed ? `, ${failed} unsent writes marked failed` : ''})`))
+    .then(() => services.files.sweep())
+    .then(swept => swept > 0 && say('files', `${swept} uploads no record lists were removed`))
     .then(() => beforeListen?.(context, services))
     .then(() => listen(createApp(context, services), config.host, config.port))
     .catch(async error => {
@@ -38,6 +41,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, beforeListen?: 
   const port = typeof address === 'object' && address ? address.port : config.port;
   say('server', `listening on ${config.host}:${port} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   console.log(`EHR Ledger ready at http://${config.host}:${port}`);
+  // Uploads that no record came to list (a form refused, a server gone mid-write): swept hourly.
+  const sweeper = setInterval(() => void services.files.sweep().catch(() => undefined), ORPHAN_AGE_MS);
+  sweeper.unref();
+  context.closeWith(() => clearInterval(sweeper));
   onSignals(server, context, services, services.sync.follow());
 }
 

@@ -12,8 +12,10 @@ import { createInsurerService } from './features/insurer/service';
 import { createPharmacyService } from './features/pharmacy/service';
 import { createDoctorService } from './features/doctor/service';
 import { createNames } from './features/explorer/names';
+import { createTamperLab } from './features/explorer/lab';
 import { createExplorerService } from './features/explorer/service';
 import { createFhirService } from './features/fhir/service';
+import { createFileService } from './features/files/service';
 import { createLedgerSync } from './features/ledger/sync';
 import { createPatientService } from './features/patient/service';
 import { createOpenings } from './features/access-log/openings';
@@ -49,6 +51,24 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
   const background = createBackgroundTasks(options.log);
   const sync = createLedgerSync(store, ledger);
   const openings = createOpenings(acts, options.now); // doctors' and insurers': one visit, one entry
+  const doctors = createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings });
+  const files = createFileService({
+    files: store.files,
+    blobs: store.blobs,
+    masterKey,
+    ledger,
+    reads,
+    vault,
+    readModel,
+    users,
+    maxFileBytes: context.config.maxFileBytes,
+    now: options.now,
+    // A doctor's opening of a file under a treatment grant is an opening of its report, once a
+    // visit (an emergency reader's visit is the break-glass access itself, already on the ledger).
+    opened: async (userId, place, access) => {
+      if (access?.purpose === 'treatment') await doctors.recordAccess(userId, place.reportId);
+    },
+  });
   const patients = createPatientService({ ledger, custodian, users, readModel, writer, vault, reads, auth, signups: createSignupLimit(store.throttle) });
   return {
     auth,
@@ -56,14 +76,16 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     sync,
     admin: createAdminService({ ledger, custodian, users, readModel, writer, auth, patients }),
     patients,
-    doctors: createDoctorService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings }),
+    doctors,
+    files,
     emergencies: createEmergencyService({ ledger, custodian, users, readModel, writer, vault, reads, hours: context.config.emergencyHours, now: options.now }),
     pharmacy: createPharmacyService({ ledger, custodian, users, readModel, writer, vault, reads }),
     insurers: createInsurerService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings }),
     accessLog: createAccessLogService(acts, users, vault, readModel),
     audit: createAuditService(acts, users),
     integrity: createIntegrityCheck(readModel, ledger, vault, () => sync.catchUp()),
-    explorer: createExplorerService(ledger, createNames(ledger, users, readModel)),
+    explorer: createExplorerService({ ledger, names: createNames(ledger, users, readModel), readModel, acts }),
+    lab: createTamperLab(ledger),
     fhir: createFhirService({ ledger, users, readModel, vault, reads, acts, now: options.now, patients }),
   };
 }

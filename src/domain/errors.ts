@@ -39,3 +39,35 @@ export class FieldError extends Error {
     this.name = 'FieldError';
   }
 }
+
+/**
+ * An attached file that cannot be kept: a type not allowed (decided by its content, not its
+ * name), too large, empty, or one too many for its record.
+ */
+export class FileRefused extends Error {
+  constructor(
+    readonly reason: 'type' | 'size' | 'empty' | 'count' | 'cut',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FileRefused';
+  }
+}
+
+/**
+ * A stored file withheld from its reader: its bytes no longer match the hash its record commits
+ * to on the ledger (`tampered`), or they are gone from storage (`missing`).
+ */
+export class FileWithheld extends Error {
+  constructor(
+    readonly fileName: string,
+    readonly state: 'tampered' | 'missing',
+  ) {
+    super(
+      state === 'tampered'
+        ? `The file "${fileName}" no longer matches the hash its record commits to on the ledger: it was changed after it was saved, and is withheld.`
+        : `The file "${fileName}" is missing from storage.`,
+    );
+    this.name = 'FileWithheld';
+  }
+}

@@ -125,6 +125,67 @@ export interface BodyStore {
   replaceEnvelope(commitment: string, envelope: string): Promise<void>;
 }
 
+// ─── Files ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Which record an attached file belongs to, as the read model places its body's commitment: a
+ * report (`index` undefined) or one of its prescriptions. Only a hint: the file service checks
+ * the record's commitment on the ledger itself before it serves a byte.
+ */
+export interface FilePlace {
+  readonly reportId: number;
+  readonly index?: number;
+}
+
+export interface FileRow {
+  readonly id: string;
+  /** Who uploaded it (their ledger address, lower case). */
+  readonly author: string;
+  /** The commitment of the body that lists it; null while its record is being written. */
+  readonly commitment: string | null;
+  readonly createdAt: number;
+  /** Where the read model has that commitment; undefined while it has none. */
+  readonly place: FilePlace | undefined;
+}
+
+/**
+ * The index of attached files. A file is put in before its bytes are stored, attached to its
+ * record's body once that body is sealed, and swept when it never was (an upload cut off, a
+ * form refused, a write that certainly failed).
+ */
+export interface FileStore {
+  insertPending(id: string, author: string): Promise<void>;
+  /** Ties files to the body (by its commitment) that lists them. */
+  attach(ids: readonly string[], commitment: string): Promise<void>;
+  get(id: string): Promise<FileRow | undefined>;
+  /**
+   * The files no stored body lists (never attached, or attached to a body that was discarded):
+   * those uploaded before `before` (ms), or those among `ids`.
+   */
+  orphans(among: { readonly before: number } | { readonly ids: readonly string[] }): Promise<string[]>;
+  /** Every attached file whose body is on the ledger, with its place (the integrity check). */
+  placed(): Promise<FileRow[]>;
+  remove(ids: readonly string[]): Promise<void>;
+}
+
+/**
+ * The encrypted bytes of files, streamed in and out in chunks (never whole in memory): a
+ * directory under DATA_DIR next to SQLite, the database itself on PostgreSQL (so that every app
+ * server reads every file).
+ */
+export interface BlobStore {
+  /**
+   * Stores the blob `id` from `chunks`. Nothing of it is readable until the last chunk is
+   * stored; a source that throws leaves nothing behind (and the error is thrown on).
+   */
+  put(id: string, chunks: AsyncIterable<Buffer>): Promise<number>;
+  /** The blob's chunks in order, or undefined when there is none. */
+  get(id: string): Promise<AsyncIterable<Buffer> | undefined>;
+  remove(ids: readonly string[]): Promise<void>;
+  /** Where the blobs are, for start-up lines ("files in data/files"). */
+  readonly description: string;
+}
+
 // ─── Settings ─────────────────────────────────────────────────────────────────────────────────
 
 /** Small values the app keeps, e.g. the admin's password hash. */
@@ -457,6 +518,8 @@ export interface Store {
   readonly acts: ActStore;
   readonly sessions: SessionRows;
   readonly throttle: ThrottleEvents;
+  readonly files: FileStore;
+  readonly blobs: BlobStore;
   /** Runs `work` as one unit of work (see above); nested calls join the outer one. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   /** What the store is, for start-up lines and errors (e.g. "SQLite at data/ehr.sqlite"). */

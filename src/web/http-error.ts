@@ -5,9 +5,12 @@
  * outage 503) become these here.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { Conflict, FieldError, Forbidden, NotFound } from '../domain/errors';
+import { Conflict, FieldError, FileRefused, FileWithheld, Forbidden, NotFound } from '../domain/errors';
 import { FundsExhaustedError, LedgerRevertError, LedgerUnavailableError } from '../ledger/errors';
 import { WrongChainError } from '../ledger/identity';
+
+/** The status of each reason a file is refused. */
+export const FILE_REFUSED_STATUS = { type: 415, size: 413, empty: 400, count: 400, cut: 400 } as const;
 
 export class HttpError extends Error {
   constructor(
@@ -27,6 +30,8 @@ function fromDomain(error: unknown): HttpError | undefined {
   if (error instanceof NotFound) return new HttpError(404, 'Not found', error.message);
   if (error instanceof Forbidden) return new HttpError(403, 'Access denied', error.message);
   if (error instanceof Conflict) return new HttpError(409, 'Conflict', error.message);
+  if (error instanceof FileWithheld) return new HttpError(409, error.state === 'tampered' ? 'File withheld: tampered' : 'File missing', error.message);
+  if (error instanceof FileRefused) return new HttpError(FILE_REFUSED_STATUS[error.reason], 'File refused', error.message);
   if (error instanceof FieldError) return new HttpError(400, 'Bad request', error.message);
   return undefined;
 }

@@ -3,6 +3,8 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { currentUser, requireRole } from '../../web/auth';
 import { flashSaved } from '../../web/flash';
+import { uploadedFiles } from '../../web/files-upload';
+import { FILE_REFUSED_STATUS } from '../../web/http-error';
 import { pathId } from '../../web/params';
 import { pageNumber } from '../../web/paging';
 import { readCheckedPage } from '../records/paging';
@@ -43,9 +45,13 @@ export function doctorRoutes(doctors: DoctorService): Router {
 
   router.post('/doctor/reports/:id/prescriptions', doctorOnly, async (req, res) => {
     const reportId = pathId(req);
+    const upload = uploadedFiles(req);
+    if (upload?.problem) {
+      return renderReport(req, res, FILE_REFUSED_STATUS[upload.problem.reason], { values: typedValues(req.body), errors: { files: upload.problem.message } });
+    }
     const parsed = parseForm(PRESCRIPTION, req.body);
     if (!parsed.ok) return renderReport(req, res, 400, { values: typedValues(req.body), errors: parsed.errors });
-    const receipt = await doctors.prescribe(currentUser(req).id, reportId, parsed.value);
+    const receipt = await doctors.prescribe(currentUser(req).id, reportId, { ...parsed.value, files: upload?.files ?? [] });
     flashSaved(req, 'Prescription saved on the ledger.', receipt);
     res.redirect(303, `/doctor/reports/${reportId}`);
   });

@@ -128,7 +128,10 @@ export function createDoctorService({ ledger, custodian, users, readModel, write
       const user = await doctor(userId);
       await policy.require(user.actor, { id: reportId }, 'prescribe');
       const signer = await custodian.signer(user.address);
-      return writer.writeWithBody('prescription', user.address, body, commitment => ledger.client.addPrescription(signer, reportId, commitment), reportId);
+      // A prescription without files is sealed as the first release sealed it: no `files` key.
+      const { files = [], ...text } = body;
+      const sealed: PrescriptionBody = files.length > 0 ? { ...text, files } : text;
+      return writer.writeWithBody('prescription', user.address, sealed, commitment => ledger.client.addPrescription(signer, reportId, commitment), reportId);
     },
   };
 }

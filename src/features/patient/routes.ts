@@ -3,6 +3,8 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { currentUser, requireRole, takeKeptForm } from '../../web/auth';
 import { flashSaved } from '../../web/flash';
+import { uploadedFiles } from '../../web/files-upload';
+import { FILE_REFUSED_STATUS } from '../../web/http-error';
 import { pathId } from '../../web/params';
 import { pageNumber } from '../../web/paging';
 import { readCheckedPage } from '../records/paging';
@@ -93,10 +95,14 @@ export function patientRoutes({ patients, emergencies, pharmacy, insurers }: Pat
   });
 
   router.post('/patient/reports', patientOnly, async (req, res) => {
+    const upload = uploadedFiles(req);
+    if (upload?.problem) {
+      return renderDashboard(req, res, FILE_REFUSED_STATUS[upload.problem.reason], { values: typedValues(req.body), errors: { files: upload.problem.message } });
+    }
     const parsed = parseForm(REPORT, req.body);
     if (!parsed.ok) return renderDashboard(req, res, 400, { values: typedValues(req.body), errors: parsed.errors });
     try {
-      const receipt = await patients.addReport(currentUser(req).id, parsed.value);
+      const receipt = await patients.addReport(currentUser(req).id, { ...parsed.value, files: upload?.files ?? [] });
       flashSaved(req, `Report "${parsed.value.title}" saved on the ledger as report #${receipt.reportId}.`, receipt);
       res.redirect(303, '/patient');
     } catch (error) {

@@ -7,7 +7,7 @@ import { LedgerRevertError } from '../../ledger/errors';
 import type { SignupLimit } from '../auth/rate-limit';
 import type { AuthService } from '../auth/service';
 import { presentPrescriptions, type PrescriptionView } from '../records/present';
-import type { Checked, ReportBody } from '../records/vault';
+import type { AttachedFile, Checked, ReportBody } from '../records/vault';
 import type { RecordServiceDeps } from '../records/deps';
 import { createRecordPolicy } from '../records/policy';
 
@@ -32,6 +32,8 @@ export interface NewPatient {
 
 export interface NewReport extends ReportBody {
   readonly hospitalIds: readonly number[];
+  /** Files stored for it (see features/files), listed in its body. */
+  readonly files?: readonly AttachedFile[];
   /** When every listed hospital's access ends (seconds); 0 or absent: no end. */
   readonly until?: number;
 }
@@ -236,7 +238,8 @@ export function createPatientService({ ledger, custodian, users, readModel, writ
     async addReport(userId: number, report: NewReport): Promise<LedgerReceipt & { reportId: number }> {
       const user = await patient(userId);
       await checkHospitals(report.hospitalIds);
-      const body: ReportBody = { title: report.title, disease: report.disease, details: report.details };
+      const files = report.files ?? [];
+      const body: ReportBody = { title: report.title, disease: report.disease, details: report.details, ...(files.length > 0 ? { files } : {}) };
       const signer = await custodian.signer(user.address);
       return withEndChecked(() =>
         writer.writeWithBody('report', user.address, body, commitment => ledger.client.addReport(signer, commitment, report.hospitalIds, report.until ?? 0)),

@@ -20,16 +20,36 @@
 import { commitment as commitmentOf, deriveKey, envelopeVersion, open, seal, type EnvelopeVersion } from '../../crypto/envelope';
 import type { BodyKind, BodyStore, BodyRow } from '../../store/ports';
 
+/**
+ * A file attached to a report or prescription, as its record's body lists it: the body's
+ * commitment on the ledger covers the file through `sha256`, the hash of its stored (sealed)
+ * bytes. Its bytes are kept off-chain (see features/files).
+ */
+export interface AttachedFile {
+  readonly id: string;
+  /** The name it was uploaded with (never on the ledger: it may say what the file is about). */
+  readonly name: string;
+  /** The type its content showed (see features/files/types). */
+  readonly type: string;
+  /** Its size in bytes, as uploaded. */
+  readonly size: number;
+  /** SHA-256 (hex) of the sealed bytes as stored. */
+  readonly sha256: string;
+}
+
 export interface ReportBody {
   readonly title: string;
   readonly disease: string;
   readonly details: string;
+  /** Files attached (none in bodies of the first release, or without any). */
+  readonly files?: readonly AttachedFile[];
 }
 
 export interface PrescriptionBody {
   readonly medicines: string;
   readonly dosage: string;
   readonly instructions: string;
+  readonly files?: readonly AttachedFile[];
 }
 
 /** Why a doctor opened a patient's records under break-glass: at least 20 characters, for the patient and the admin. */
@@ -58,9 +78,18 @@ export interface LedgerPlace {
 
 /** What a reader gets: the body when it matches the ledger, or why not. */
 export type Checked<T> =
-  | { readonly integrity: 'verified'; readonly body: T; readonly at?: LedgerPlace }
-  | { readonly integrity: 'tampered'; readonly reason: string }
+  | ({ readonly integrity: 'verified'; readonly body: T; readonly at?: LedgerPlace } & Hashes)
+  | ({ readonly integrity: 'tampered'; readonly reason: string } & Hashes)
   | { readonly integrity: 'missing' };
+
+/**
+ * The two hashes a check compared, for a page that shows them side by side: the commitment the
+ * ledger holds, and the one computed now from the stored envelope (equal when verified).
+ */
+export interface Hashes {
+  readonly stored?: string;
+  readonly computed?: string;
+}
 
 /** The deployment new bodies are bound to. */
 export interface VaultScope {
@@ -171,16 +200,17 @@ export function createVault(
     const ledgerCommitment = ref.commitment;
     if (row === undefined) return { integrity: 'missing' };
     const { envelope, transactionHash, blockNumber } = row;
-    if (commitmentOf(envelope) !== ledgerCommitment.toLowerCase()) {
-      return tampered(kind, ledgerCommitment, 'the stored envelope does not match its commitment on the ledger');
+    const hashes = { stored: ledgerCommitment.toLowerCase(), computed: commitmentOf(envelope) };
+    if (hashes.computed !== hashes.stored) {
+      return { ...tampered(kind, ledgerCommitment, 'the stored envelope does not match its commitment on the ledger'), ...hashes };
     }
     try {
       const body = openBody(kind, ref, envelope);
       // Where the commitment was written, as recorded when its write was confirmed.
       const at = transactionHash !== null && blockNumber !== null ? { transactionHash, blockNumber } : undefined;
-      return { integrity: 'verified', body, at };
+      return { integrity: 'verified', body, at, ...hashes };
     } catch {
-      return tampered(kind, ledgerCommitment, 'the stored envelope does not decrypt for its owner and record');
+      return { ...tampered(kind, ledgerCommitment, 'the stored envelope does not decrypt for its owner and record'), ...hashes };
     }
   }
 }

@@ -3,6 +3,10 @@
  * pending, sends the transaction, then — in one database transaction — confirms the body and
  * applies the receipt's events to the read model, so the page after the redirect shows it.
  * A write that certainly did not reach the ledger leaves nothing behind.
+ *
+ * Files a body lists are tied to it as soon as it is stored, so the sweep of unlisted uploads
+ * never takes a file whose record is on its way to the ledger; a write that certainly failed
+ * takes its files with its body.
  */
 import type { LedgerReceipt } from '../../ledger/ehr-client';
 import { certainlyNotOnLedger } from '../../ledger/errors';
@@ -14,7 +18,7 @@ import type { BodyOf, Vault } from './vault';
  * (the ledger reads' cache forgets what a revoke changed).
  */
 export function createLedgerWriter(
-  store: Pick<Store, 'bodies' | 'projection' | 'transaction'>,
+  store: Pick<Store, 'bodies' | 'projection' | 'transaction' | 'files' | 'blobs'>,
   vault: Vault,
   onEvents: (events: LedgerReceipt['events']) => void = () => undefined,
 ) {
@@ -40,14 +44,22 @@ export function createLedgerWriter(
       reportId?: number,
     ): Promise<R> {
       const commitment = await vault.storePending(kind, author, body, reportId);
+      const fileIds = ((body as { files?: readonly { id: string }[] }).files ?? []).map(file => file.id);
       let receipt: R;
       try {
+        if (fileIds.length > 0) await store.files.attach(fileIds, commitment);
         receipt = await send(commitment);
       } catch (error) {
         // Refused, or the node was out of reach before the transaction was sent: nothing of the
         // write remains. Otherwise it may have been sent: the body stays pending until its event
         // arrives (confirmed) or the next start finds it missing (failed, shown to its author).
-        if (certainlyNotOnLedger(error)) await bodies.discard(commitment);
+        if (certainlyNotOnLedger(error)) {
+          await bodies.discard(commitment);
+          if (fileIds.length > 0) {
+            await store.blobs.remove(fileIds);
+            await store.files.remove(fileIds);
+          }
+        }
         throw error;
       }
       await store.transaction(async () => {

@@ -8,6 +8,7 @@ import type { Store } from '../ports';
 import { createAccountStore } from './accounts';
 import { createActs } from './acts';
 import { createBodyStore } from './bodies';
+import { createBlobStore, createFileStore } from './files';
 import { clientConfig, createPool, DEFAULT_TIMEOUTS, PostgresConnection, type PostgresTimeouts } from './connection';
 import { migrate, MIGRATION_STATEMENT_TIMEOUT_MS } from './migrations';
 import { createProjection } from './projection';
@@ -74,6 +75,8 @@ export async function openPostgresStore(url: string, timeouts: Partial<PostgresT
     acts: createActs(sql),
     sessions: createSessionRows(sql),
     throttle: createThrottleEvents(sql),
+    files: createFileStore(sql),
+    blobs: createBlobStore(sql, description),
     transaction: work => sql.transaction(work),
     description,
     close: () => (closing ??= pool.end()),

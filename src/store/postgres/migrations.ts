@@ -320,6 +320,31 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       DELETE FROM settings WHERE key = 'projection.next_block';
     `,
   },
+  {
+    name: 'attached files',
+    sql: `
+      CREATE TABLE files (
+        id         text PRIMARY KEY,
+        author     text NOT NULL,
+        commitment text,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX files_by_commitment ON files (commitment);
+      -- The encrypted bytes, here rather than in a directory: every app server reads every file.
+      -- A blob is readable once its row in file_blobs is written, after its last chunk.
+      CREATE TABLE file_chunks (
+        file_id text NOT NULL,
+        seq     integer NOT NULL,
+        bytes   bytea NOT NULL,
+        PRIMARY KEY (file_id, seq)
+      );
+      CREATE TABLE file_blobs (
+        id     text PRIMARY KEY,
+        chunks integer NOT NULL,
+        size   bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The advisory lock that migrations run under (one bigint key: "EHR" "migr" in ASCII). */

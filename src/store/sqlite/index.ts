@@ -4,6 +4,8 @@ import type { Store } from '../ports';
 import { createAccountStore } from './accounts';
 import { createActs } from './acts';
 import { createBodyStore } from './bodies';
+import { createDirectoryBlobStore } from '../blobs/directory';
+import { createFileStore } from './files';
 import { SqliteConnection } from './connection';
 import { DATABASE_FILE, openDatabase, type Db } from './database';
 import { createProjection } from './projection';
@@ -14,6 +16,9 @@ import { createThrottleEvents } from './throttle-events';
 import { createUserStore } from './users';
 
 /** The SQLite store; `db` is its connection, for tools and tests that inspect the file. */
+/** Where the encrypted bytes of attached files are kept, under DATA_DIR. */
+export const FILES_DIR = 'files';
+
 export interface SqliteStore extends Store {
   readonly db: Db;
 }
@@ -32,6 +37,8 @@ export function openSqliteStore(dataDir: string): SqliteStore {
     acts: createActs(sql),
     sessions: createSessionRows(sql),
     throttle: createThrottleEvents(sql),
+    files: createFileStore(sql),
+    blobs: createDirectoryBlobStore(path.join(dataDir, FILES_DIR)),
     transaction: work => sql.transaction(work),
     description: `SQLite at ${path.join(dataDir, DATABASE_FILE)}`,
     async close() {

@@ -394,4 +394,20 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM settings WHERE key = 'projection.next_block';
     `,
   },
+  {
+    name: 'attached files',
+    sql: `
+      -- Files attached to reports and prescriptions. Their bytes are encrypted elsewhere (a
+      -- directory under DATA_DIR); their name, type, size and hash are in the body that lists
+      -- them, so the body's commitment on the ledger covers them. commitment: that body's, NULL
+      -- while the record is being written (a file never attached is swept).
+      CREATE TABLE files (
+        id         TEXT PRIMARY KEY,
+        author     TEXT NOT NULL,
+        commitment TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX files_by_commitment ON files (commitment);
+    `,
+  },
 ];
