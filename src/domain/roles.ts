@@ -11,7 +11,7 @@
 export type Capability =
   /** Add hospitals and staff, see every doctor. */
   | 'administer'
-  /** The audit report, the integrity check and the ledger explorer. */
+  /** The audit report and the integrity check (the ledger explorer is every signed-in role's). */
   | 'audit'
   /** Add reports, read them, share and revoke them: one's own. */
   | 'own-reports'
@@ -94,6 +94,7 @@ const REGISTRY = {
     nav: [
       { label: 'Shared reports', path: '/doctor' },
       { label: 'Emergency access', path: '/doctor/emergency' },
+      { label: 'Ledger', path: '/ledger' },
       { label: 'Password', path: '/account/password' },
     ],
     may: ['read-shared-reports', 'prescribe'],
@@ -105,6 +106,7 @@ const REGISTRY = {
     nav: [
       { label: 'My reports', path: '/patient' },
       { label: 'Access log', path: '/patient/access-log' },
+      { label: 'Ledger', path: '/ledger' },
       { label: 'Password', path: '/account/password' },
     ],
     signup: { path: '/patient/signup', entry: { label: 'Patient Signup', blurb: 'Create your record' } },
@@ -122,6 +124,7 @@ const REGISTRY = {
     home: '/pharmacist',
     nav: [
       { label: 'Prescriptions', path: '/pharmacist' },
+      { label: 'Ledger', path: '/ledger' },
       { label: 'Password', path: '/account/password' },
     ],
     may: ['dispense'],
@@ -137,6 +140,7 @@ const REGISTRY = {
     home: '/insurer',
     nav: [
       { label: 'Claims', path: '/insurer' },
+      { label: 'Ledger', path: '/ledger' },
       { label: 'Password', path: '/account/password' },
     ],
     may: ['decide-claims'],

@@ -4,6 +4,7 @@
  * quantities) become plain numbers, bigints and strings.
  */
 import type { ContractCodec, Decoded, DecodedEvent } from './abi';
+import type { RpcHeader, RpcTransaction } from './block-hash';
 import type { Log, TransactionSender } from './transactions';
 
 export interface Block {
@@ -35,6 +36,13 @@ export interface ChainReceipt {
   readonly gasUsed: number;
   readonly contractAddress: string | null;
   readonly logs: readonly Log[];
+  /** What each unit of gas cost (wei): the fee is gasUsed × this. */
+  readonly effectiveGasPrice: bigint;
+}
+
+/** A block as the node hashed it: every header field (hex, as JSON-RPC gives them) and its transactions in full. */
+export interface RawBlockCopy extends RpcHeader {
+  readonly transactions: readonly (RpcTransaction & { readonly from: string })[];
 }
 
 type Hex = string;
@@ -63,6 +71,7 @@ interface RawReceipt {
   gasUsed: Hex;
   contractAddress: Hex | null;
   logs: Log[];
+  effectiveGasPrice?: Hex;
 }
 
 const hex = (value: number) => `0x${value.toString(16)}`;
@@ -77,6 +86,11 @@ export class ChainReader {
     contract: string,
   ) {
     this.contract = contract.toLowerCase();
+  }
+
+  /** The contract's ABI: its functions and events, for the explorer's page of the contract. */
+  get abi(): ContractCodec['abi'] {
+    return this.codec.abi;
   }
 
   /** The function of the contract a transaction calls; undefined when it is not a call of the contract's. */
@@ -118,6 +132,27 @@ export class ChainReader {
     };
   }
 
+  /** A block's header and transactions exactly as the node gives them (for the tamper lab); undefined when there is no such block. */
+  async rawBlock(blockNumber: number): Promise<RawBlockCopy | undefined> {
+    return (await this.sender.query<RawBlockCopy | null>('eth_getBlockByNumber', [hex(blockNumber), true])) ?? undefined;
+  }
+
+  /** The number of the block with this hash; undefined when the node has none. */
+  async blockNumberOf(hash: string): Promise<number | undefined> {
+    const raw = await this.sender.query<{ number: Hex } | null>('eth_getBlockByHash', [hash, false]);
+    return raw ? Number(raw.number) : undefined;
+  }
+
+  /** An account's balance (wei), code (0x for a person's account) and how many transactions it has sent. */
+  async account(address: string): Promise<{ balance: bigint; code: string; sent: number }> {
+    const [balance, code, sent] = await Promise.all([
+      this.sender.query<Hex>('eth_getBalance', [address, 'latest']),
+      this.sender.query<Hex>('eth_getCode', [address, 'latest']),
+      this.sender.query<Hex>('eth_getTransactionCount', [address, 'latest']),
+    ]);
+    return { balance: BigInt(balance), code, sent: Number(sent) };
+  }
+
   /** A mined transaction and its receipt; undefined when the node knows no mined transaction by that hash. */
   async transaction(hash: string): Promise<{ transaction: ChainTransaction; receipt: ChainReceipt } | undefined> {
     const [raw, receipt] = await Promise.all([
@@ -132,6 +167,7 @@ export class ChainReader {
         gasUsed: Number(receipt.gasUsed),
         contractAddress: receipt.contractAddress ? lower(receipt.contractAddress) : null,
         logs: receipt.logs,
+        effectiveGasPrice: BigInt(receipt.effectiveGasPrice ?? raw.gasPrice ?? '0x0'),
       },
     };
   }

@@ -147,7 +147,10 @@ export class TransactionSender {
   }
 
   /** A read-only JSON-RPC request for the explorer's blocks and transactions, its errors classified. */
-  query<T>(method: 'eth_getBlockByNumber' | 'eth_getTransactionByHash' | 'eth_getTransactionReceipt', params: unknown[]): Promise<T> {
+  query<T>(
+    method: 'eth_getBlockByNumber' | 'eth_getBlockByHash' | 'eth_getTransactionByHash' | 'eth_getTransactionReceipt' | 'eth_getBalance' | 'eth_getCode' | 'eth_getTransactionCount',
+    params: unknown[],
+  ): Promise<T> {
     return this.rpc<T>(method, params);
   }
 

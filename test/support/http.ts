@@ -15,8 +15,8 @@ export type Response = supertest.Response;
 export type Role = SessionRole;
 export type Fields = Record<string, string | string[]>;
 
-/** The flash a page shows after a write: `Transaction <hash> · block <n>`. */
-const LEDGER_FLASH = /Transaction <span class="mono">(0x[0-9a-f]{64})<\/span> · block (\d+)/;
+/** The flash a page shows after a write: `Transaction <hash> · block <n>` (each a link to the explorer). */
+const LEDGER_FLASH = /Transaction <a class="mono" href="\/ledger\/tx\/0x[0-9a-f]{64}">(0x[0-9a-f]{64})<\/a> · block <a href="\/ledger\/blocks\/\d+">(\d+)<\/a>/;
 
 /** Where a write landed on the ledger, as the page after it says. */
 export interface Saved {
