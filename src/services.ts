@@ -83,7 +83,7 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     insurers: createInsurerService({ ledger, custodian, users, readModel, writer, vault, reads, background, openings }),
     accessLog: createAccessLogService(acts, users, vault, readModel),
     audit: createAuditService(acts, users),
-    integrity: createIntegrityCheck(readModel, ledger, vault, () => sync.catchUp()),
+    integrity: createIntegrityCheck(readModel, ledger, vault, file => files.integrityOf(file), () => sync.catchUp()),
     explorer: createExplorerService({ ledger, names: createNames(ledger, users, readModel), readModel, acts }),
     lab: createTamperLab(ledger),
     fhir: createFhirService({ ledger, users, readModel, vault, reads, acts, now: options.now, patients }),

@@ -1,18 +1,20 @@
 /**
- * `npm run tamper -- <reportId> [--undo]`: the classroom tamper demo (see README). Works on the
+ * `npm run tamper -- <reportId> [--file] [--undo]`: the classroom tamper demo (see README): a
+ * report's stored body, or with `--file` its first attached file. Works on the
  * database of the data set that DATA_DIR names (default `./data`; the demo's is `data/demo`),
  * with or without the app running. Exit codes: 0 done (or nothing to do), 1 no such report or
  * data set, 2 wrong arguments.
  */
 import { loadConfig } from './config';
-import { restoreReport, tamperWithReport, TamperError } from './features/records/tamper';
+import { restoreFile, restoreReport, tamperWithFile, tamperWithReport, TamperError } from './features/records/tamper';
 import { openStore, storeExists } from './store';
 
-const USAGE = 'usage: npm run tamper -- <reportId> [--undo]   (the data set is DATA_DIR, default ./data)';
+const USAGE = 'usage: npm run tamper -- <reportId> [--file] [--undo]   (the data set is DATA_DIR, default ./data)';
 
 async function main(argv: readonly string[]): Promise<number> {
   const undo = argv.includes('--undo');
-  const rest = argv.filter(arg => arg !== '--undo');
+  const file = argv.includes('--file');
+  const rest = argv.filter(arg => arg !== '--undo' && arg !== '--file');
   if (rest.length !== 1 || !/^[1-9][0-9]{0,9}$/.test(rest[0])) {
     console.error(USAGE);
     return 2;
@@ -36,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const store = await openStore({ dataDir, databaseUrl });
   try {
+    if (file) return await tamperFile(store, reportId, dataDir, undo);
     if (undo) {
       const { commitment, restored } = await restoreReport(store, reportId);
       if (!restored) {
@@ -61,6 +64,26 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+async function tamperFile(store: Awaited<ReturnType<typeof openStore>>, reportId: number, dataDir: string, undo: boolean): Promise<number> {
+  if (undo) {
+    const { fileId, unchanged } = await restoreFile(store, reportId);
+    console.log(
+      unchanged
+        ? `report ${reportId}'s file ${fileId} in ${dataDir} was not tampered with by this command. Nothing to undo.`
+        : `report ${reportId}'s file ${fileId} in ${dataDir}: the flipped byte is flipped back; it matches its hash on the ledger's record again.`,
+    );
+    return 0;
+  }
+  const { fileId, unchanged } = await tamperWithFile(store, reportId);
+  if (unchanged) {
+    console.log(`report ${reportId}'s file ${fileId} in ${dataDir} is already tampered. Nothing changed; undo with npm run tamper -- ${reportId} --file --undo`);
+    return 0;
+  }
+  console.log(`report ${reportId}'s file ${fileId}: one byte of its stored bytes flipped in ${dataDir}; its record on the ledger still commits to the original hash.`);
+  console.log(`Open the file from the report's page: it is withheld as tampered. Undo with npm run tamper -- ${reportId} --file --undo`);
+  return 0;
 }
 
 void main(process.argv.slice(2)).then(code => (process.exitCode = code));

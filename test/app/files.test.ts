@@ -15,6 +15,7 @@ import type { Express } from 'express';
 import supertest from 'supertest';
 import type { AppContext } from '../../src/context';
 import { FILES_DIR } from '../../src/store/sqlite';
+import { restoreFile, tamperWithFile } from '../../src/features/records/tamper';
 import type { Services } from '../../src/services';
 import { serveTestApp } from '../support/context';
 import { assertExcludes, assertIncludes, csrfFrom, escapeHtml, fieldErrors, fieldValue, login, page, type Agent, type Response } from '../support/http';
@@ -200,6 +201,25 @@ describe('files attached to records', function () {
       }
       assert.equal((await download(alice, fileIds[1])).status, 200, 'restored: served again');
     });
+
+    it('npm run tamper -- <id> --file: caught by the page and by the integrity check, and undone', async () => {
+      const clean = await services.integrity.run();
+      assert.equal(clean.files.problems.length, 0);
+      assert.ok(clean.files.verified >= 3);
+      const { fileId, unchanged } = await tamperWithFile(context.store, reportId);
+      assert.equal(unchanged, false);
+      assert.equal((await tamperWithFile(context.store, reportId)).unchanged, true, 'a second run says so');
+      assert.equal((await download(alice, fileId)).status, 409);
+      const caught = await services.integrity.run();
+      assert.deepEqual(caught.files.problems.map(p => [p.fileId, p.reportId, p.integrity]), [[fileId, reportId, 'tampered']]);
+      assert.equal(caught.files.verified, clean.files.verified - 1);
+      const integrityPage = await page(admin, '/admin/integrity');
+      assertIncludes(integrityPage, fileId, 'Tampered');
+      assertExcludes(integrityPage, 'chest film', 'lab-note', 'report.pdf'); // a file's name is the patient's
+      assert.equal((await restoreFile(context.store, reportId)).unchanged, false);
+      assert.equal((await download(alice, fileId)).status, 200);
+      assert.equal((await services.integrity.run()).files.problems.length, 0);
+    });
   });
 
   describe('a prescription with files', () => {
@@ -223,6 +243,24 @@ describe('files attached to records', function () {
       const served = await download(phil, id);
       assert.equal(served.status, 200);
       assert.ok(Buffer.compare(served.body as Buffer, NOTE) === 0);
+    });
+
+    it("is served to an insurer while a claim on its report is open, and to a doctor under break-glass", async () => {
+      const { reportId, fileIds } = await reportWith([{ name: 'bill.pdf', bytes: PDF }], { title: 'Hospital bill' });
+      const [bill] = fileIds;
+      const star = (await services.admin.addOrganisation('insurer', { name: 'Star Health', address: 'Anna Salai 2', phone: '333' })).organisationId;
+      await services.admin.addStaff('insurer', { username: 'ira', fullName: 'Ira Menon', password: WORLD_PASSWORD, email: 'ira@example.org', organisationId: star });
+      const ira = await login(app, 'insurer', 'ira', WORLD_PASSWORD);
+      assert.equal((await download(ira, bill)).status, 403, 'no claim yet');
+      const { claimId } = await services.insurers.file(world.users.alice, { reportId, insurerId: star, amount: 1200 });
+      assert.equal((await download(ira, bill)).status, 200, 'a claim open on the report');
+      const iraId = (await context.store.users.findByUsername('ira'))?.id ?? 0;
+      await services.insurers.decide(iraId, claimId, { decision: 'reject', note: 'Not covered by the policy' });
+      assert.equal((await download(ira, bill)).status, 403, 'decided: the claim no longer opens the report');
+
+      assert.equal((await download(jones, bill)).status, 403, 'a doctor with no grant');
+      await services.emergencies.open(world.users.drjones, { patient: 'alice', reason: 'Unconscious after a fall; needs her history now' });
+      assert.equal((await download(jones, bill)).status, 200, 'break-glass opens every record of the patient');
     });
   });
 

@@ -3,6 +3,9 @@
  * from the contract's own events, not from the read model) against the body stored here, and
  * against the read model's copy of its commitment. Counts verified / tampered / missing.
  *
+ * Each file a verified body lists is checked too: its stored (sealed) bytes must still hash to
+ * the SHA-256 the body names, the body whose commitment is on the ledger.
+ *
  * Then the read model itself: its reports (owner, commitment) and grants (report, hospital,
  * active) must be what the events say, row for row; each difference — a row changed, added or
  * deleted in SQLite — is a finding, which `npm run reindex` repairs.
@@ -10,7 +13,16 @@
 import type { Ledger } from '../../ledger';
 import { ledgerChangeOf, type LedgerChange } from '../../store/events';
 import type { ReadModel } from '../../store/ports';
-import type { Vault } from '../records/vault';
+import type { AttachedFile, Vault } from '../records/vault';
+
+/** One attached file's check: its stored bytes against the hash its record's body names (its id only: a file's name is the patient's). */
+export interface FileCheck {
+  readonly fileId: string;
+  readonly reportId: number;
+  /** The prescription's index, for a prescription's file. */
+  readonly index?: number;
+  readonly integrity: 'verified' | 'tampered' | 'missing';
+}
 
 export interface RecordCheck {
   readonly kind: 'report' | 'prescription';
@@ -44,6 +56,8 @@ export interface IntegrityReport {
   readonly problems: readonly RecordCheck[];
   /** Every row of the read model that differs from the events. */
   readonly findings: readonly ReadModelFinding[];
+  /** The files the verified bodies list: how many, and each that is not verified. */
+  readonly files: { readonly total: number; readonly verified: number; readonly problems: readonly FileCheck[] };
 }
 
 interface OnLedger {
@@ -79,7 +93,22 @@ function differences(table: ReadModelFinding['table'], onLedger: RowStates, inRe
  * `catchUp` brings the read model up to the ledger first, so that a block mined a moment ago
  * and not yet followed is not reported as a difference.
  */
-export function createIntegrityCheck(readModel: ReadModel, ledger: Ledger, vault: Vault, catchUp: () => Promise<unknown> = async () => undefined) {
+export function createIntegrityCheck(
+  readModel: ReadModel,
+  ledger: Ledger,
+  vault: Vault,
+  checkFile: (file: AttachedFile) => Promise<FileCheck['integrity']>,
+  catchUp: () => Promise<unknown> = async () => undefined,
+) {
+  /** The files of the verified bodies, one at a time (each is read whole from storage to be hashed). */
+  async function fileChecks(listed: readonly { reportId: number; index?: number; files: readonly AttachedFile[] }[]): Promise<FileCheck[]> {
+    const checks: FileCheck[] = [];
+    for (const { reportId, index, files } of listed) {
+      for (const file of files) checks.push({ fileId: file.id, reportId, index, integrity: await checkFile(file) });
+    }
+    return checks;
+  }
+
   async function eventsUpTo(latest: number) {
     const all = [];
     for await (const { events } of ledger.client.eventWindows(ledger.deployment.blockNumber, latest, { withTimes: false })) all.push(...events);
@@ -158,6 +187,10 @@ export function createIntegrityCheck(readModel: ReadModel, ledger: Ledger, vault
           return body.integrity === 'tampered' ? { ...where, integrity: 'tampered', reason: body.reason } : { ...where, integrity: body.integrity };
         });
       });
+      const listed = checked.flatMap(({ ofKind, bodies }) =>
+        bodies.flatMap((body, i) => (body.integrity === 'verified' && body.body.files?.length ? [{ reportId: ofKind[i].reportId, index: ofKind[i].index, files: body.body.files }] : [])),
+      );
+      const files = await fileChecks(listed);
       const count = (integrity: RecordCheck['integrity']) => checks.filter(check => check.integrity === integrity).length;
       return {
         checkedAt: new Date(),
@@ -168,6 +201,7 @@ export function createIntegrityCheck(readModel: ReadModel, ledger: Ledger, vault
         missing: count('missing'),
         problems: checks.filter(check => check.integrity !== 'verified'),
         findings: await readModelFindings(changes, latestBlock),
+        files: { total: files.length, verified: files.filter(file => file.integrity === 'verified').length, problems: files.filter(file => file.integrity !== 'verified') },
       };
     },
   };

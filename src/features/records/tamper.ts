@@ -5,8 +5,13 @@
  *
  * The original envelope is kept in the `settings` table (key `tamper.original.<commitment>`), so
  * `restoreReport` puts back exactly what was there and the report is Verified again.
+ *
+ * A report's attached file is tampered with the same way (`tamperWithFile`): one byte of its
+ * sealed bytes flipped, so its hash no longer matches the one its body lists, and `/files/:id`
+ * withholds it; flipping it again restores it.
  */
 import { commitment as commitmentOf } from '../../crypto/envelope';
+import { HEADER_BYTES } from '../../crypto/file-envelope';
 import type { Store } from '../../store/ports';
 
 type TamperStore = Pick<Store, 'readModel' | 'bodies' | 'settings' | 'transaction'>;
@@ -82,4 +87,58 @@ export function restoreReport(store: TamperStore, reportId: number): Promise<Res
     await store.settings.delete(key);
     return { commitment, restored: true };
   });
+}
+
+// ─── Files ───────────────────────────────────────────────────────────────────────────────────
+
+type FileTamperStore = Pick<Store, 'files' | 'blobs' | 'settings'>;
+
+/** The byte flipped: the first of the ciphertext, after the sealed file's header (see crypto/file-envelope). */
+const FLIPPED_FILE_BYTE = HEADER_BYTES;
+const flippedFileKey = (fileId: string) => `tamper.file.${fileId}`;
+
+export interface FileTamperResult {
+  readonly fileId: string;
+  /** Already flipped by this command (tamper), or not flipped (undo): nothing was changed. */
+  readonly unchanged: boolean;
+}
+
+/** The first file (by id) the report's own body lists, as the read model places it. */
+async function firstFileOf(store: FileTamperStore, reportId: number): Promise<string> {
+  const file = (await store.files.placed()).find(row => row.place?.reportId === reportId && row.place.index === undefined);
+  if (!file) throw new TamperError(`report ${reportId} has no attached file in this data set`);
+  return file.id;
+}
+
+/** Flips one byte of a stored file's sealed bytes (the blob is rewritten whole: a tool's, not a page's, work). */
+async function flipFile(store: FileTamperStore, fileId: string): Promise<void> {
+  const chunks = await store.blobs.get(fileId);
+  if (!chunks) throw new TamperError(`the file ${fileId} is not stored here (it is Missing already)`);
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  const sealed = Buffer.concat(parts);
+  if (sealed.length <= FLIPPED_FILE_BYTE) throw new TamperError(`the file ${fileId} is not a sealed file this command knows`);
+  sealed[FLIPPED_FILE_BYTE] ^= 0x01;
+  await store.blobs.remove([fileId]);
+  await store.blobs.put(fileId, (async function* () {
+    yield sealed;
+  })());
+}
+
+/** Flips one byte of the report's first attached file; the report's page then shows it withheld. */
+export async function tamperWithFile(store: FileTamperStore, reportId: number): Promise<FileTamperResult> {
+  const fileId = await firstFileOf(store, reportId);
+  if ((await store.settings.get(flippedFileKey(fileId))) !== undefined) return { fileId, unchanged: true };
+  await flipFile(store, fileId);
+  await store.settings.set(flippedFileKey(fileId), String(FLIPPED_FILE_BYTE));
+  return { fileId, unchanged: false };
+}
+
+/** Flips back the byte `tamperWithFile` flipped. */
+export async function restoreFile(store: FileTamperStore, reportId: number): Promise<FileTamperResult> {
+  const fileId = await firstFileOf(store, reportId);
+  if ((await store.settings.get(flippedFileKey(fileId))) === undefined) return { fileId, unchanged: true };
+  await flipFile(store, fileId);
+  await store.settings.delete(flippedFileKey(fileId));
+  return { fileId, unchanged: false };
 }
