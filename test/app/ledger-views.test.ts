@@ -111,11 +111,13 @@ describe('the ledger made visible', function () {
       }
     });
 
-    it('is for the admin only', async () => {
+    it('is for every signed-in role (issue 19); the anonymous are sent to the home page', async () => {
       for (const path of ['/ledger', `/ledger/blocks/1`, `/ledger/tx/${report.transactionHash}`]) {
-        assert.equal((await alice.get(path)).status, 403);
-        assert.equal((await drsmith.get(path)).status, 403);
-        assert.equal((await supertest(app).get(path)).status, 302);
+        assert.equal((await alice.get(path)).status, 200);
+        assert.equal((await drsmith.get(path)).status, 200);
+        const anonymous = await supertest(app).get(path);
+        assert.equal(anonymous.status, 302);
+        assert.equal(anonymous.headers.location, '/');
       }
     });
   });
@@ -290,7 +292,7 @@ describe('the ledger made visible', function () {
       for (const [agent, path] of [[alice, `/patient/reports/${report.id}`], [drsmith, `/doctor/reports/${report.id}`]] as const) {
         const html = await page(agent, path);
         for (const [block, tx] of [[report.blockNumber, report.transactionHash], [prescription.block, prescription.tx]] as const) {
-          assertIncludes(html, `Verified on the ledger</span> <span class="ledger-ref">block ${block} · <span class="mono" title="${tx}">`);
+          assertIncludes(html, `Verified on the ledger</span> <span class="ledger-ref">block <a href="/ledger/blocks/${block}">${block}</a> · <a class="mono" href="/ledger/tx/${tx}" title="${tx}">`);
         }
       }
     });

@@ -79,6 +79,8 @@ interface World {
   /** Claim C1 (Y reads it) and C3 (Y decides it), both on R. */
   readonly claimC1: number;
   readonly claimC3: number;
+  /** The contract's address (an account of the explorer). */
+  readonly contract: string;
 }
 
 interface RouteSpec {
@@ -122,6 +124,9 @@ const only = (role: SessionRole, allowed: Partial<Record<Actor, Expect>>): Recor
   ...allowed,
 });
 
+/** Every signed-in visitor gets `expect`; the anonymous go to the home page. */
+const signedIn = (expect: Expect): Record<Actor, Expect> => ({ ...all(expect), anonymous: { status: 302, location: '/' } });
+
 let serial = 0;
 const unique = (label: string) => `${label}${++serial}-${randomUUID().slice(0, 8)}`;
 const wrongLogin = () => ({ username: unique('nobody'), password: 'not-the-password' });
@@ -158,9 +163,16 @@ const TABLE: readonly RouteSpec[] = [
   // The confirmation page of a removal changes nothing by itself.
   { method: 'GET', path: '/admin/staff/:username/remove', expect: only('admin', { admin: ok }), params: world => ({ username: world.staying }) },
   { method: 'POST', path: '/admin/staff/:username/remove', expect: only('admin', { admin: done('/admin') }), params: world => ({ username: world.removed }) },
-  { method: 'GET', path: '/ledger', expect: only('admin', { admin: ok }) },
-  { method: 'GET', path: '/ledger/blocks/:n', expect: only('admin', { admin: ok }) },
-  { method: 'GET', path: '/ledger/tx/:hash', expect: only('admin', { admin: ok }) },
+  // The ledger, read-only, for every signed-in role (issue 19); the anonymous go to the home page, which links every login.
+  { method: 'GET', path: '/ledger', expect: signedIn(ok) },
+  { method: 'GET', path: '/ledger/blocks/:n', expect: signedIn(ok) },
+  { method: 'GET', path: '/ledger/tx/:hash', expect: signedIn(ok) },
+  { method: 'GET', path: '/ledger/contract', expect: signedIn(ok) },
+  { method: 'GET', path: '/ledger/accounts/:address', expect: signedIn(ok), params: world => ({ address: world.contract }) },
+  { method: 'GET', path: '/ledger/search', expect: signedIn({ status: 302, location: /^\/ledger\/tx\/0x[0-9a-f]{64}$/ }), query: world => `q=${world.transactionHash}` },
+  // The tamper lab computes over a copy: its POST changes nothing (200, not 303).
+  { method: 'GET', path: '/ledger/blocks/:n/lab', expect: signedIn(ok) },
+  { method: 'POST', path: '/ledger/blocks/:n/lab', expect: signedIn(ok), body: () => ({ timestamp: '1', 'input-0': '0x' }) },
   {
     method: 'POST',
     path: '/admin/hospitals',
@@ -467,6 +479,7 @@ describe('route matrix: every route × every visitor', function () {
       insurerY,
       claimC1,
       claimC3,
+      contract: context.ledger.deployment.address,
     };
   });
   after(async () => context?.close());
