@@ -86,7 +86,7 @@ export function createServices(context: AppContext, options: ServiceOptions = {}
     integrity: createIntegrityCheck(readModel, ledger, vault, file => files.integrityOf(file), () => sync.catchUp()),
     explorer: createExplorerService({ ledger, names: createNames(ledger, users, readModel), readModel, acts }),
     lab: createTamperLab(ledger),
-    fhir: createFhirService({ ledger, users, readModel, vault, reads, acts, now: options.now, patients }),
+    fhir: createFhirService({ ledger, users, readModel, vault, reads, acts, now: options.now, patients, files }),
   };
 }
 

@@ -27,6 +27,12 @@ import { addressOf, seedWorld, userIdOf, WORLD_PASSWORD, type World } from '../s
 const BLOOD = { title: 'Blood test', disease: 'Type 2 diabetes', details: 'HbA1c 7.9 %, tired in the afternoons\nFasting glucose 142 mg/dL' };
 const KNEE = { title: 'Knee X-ray', disease: 'Osteoarthritis', details: 'Narrowed joint space, left knee; "pain" <after> walks & stairs' };
 const ECG = { title: 'ECG', disease: 'Palpitations', details: 'Sinus rhythm, occasional ectopics. Ünïcödé: 心电图 ✓' };
+const FILMS = { title: 'Knee films', disease: 'Osteoarthritis', details: 'The films and the radiologist\'s note are attached' };
+const FILM = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), createHash('sha256').update('film').digest()]);
+const NOTE = Buffer.from('Radiologist: joint space narrowed, medial compartment ✓\n', 'utf8');
+const once = (bytes: Buffer) => (async function* () {
+  yield bytes;
+})();
 const SPARE = { title: 'Allergy note', disease: 'Penicillin allergy', details: 'Rash after amoxicillin in 2019' };
 const REASON = 'Unconscious in the emergency room after a road accident';
 
@@ -419,6 +425,10 @@ describe('FHIR R4 export and import', function () {
       other = await startTestApp();
       await seedWorld(other.context, other.services, { hospitals: [{ name: 'Manipal' }], patients: [{ username: 'carol', fullName: 'Carol Pinto' }] });
       carol = await login(other.app, 'patient', 'carol', WORLD_PASSWORD);
+      // A report with files, made here (after the export tests, which count alice's reports).
+      const aliceAddress = addressOf(context, 'alice');
+      const files = [await services.files.store(aliceAddress, 'knee film.png', once(FILM)), await services.files.store(aliceAddress, 'note.txt', once(NOTE))];
+      await services.patients.addReport(world.users.alice, { ...FILMS, hospitalIds: [], files });
       exported = Buffer.from((await exportOf(alice)).res.body as string, 'utf8');
     });
 
@@ -436,10 +446,19 @@ describe('FHIR R4 export and import', function () {
     it('imports an exported bundle into another data set as the same reports, each on its ledger, and says what it skipped', async () => {
       const res = await importFile(carol, exported, { filename: 'ehr-record-alice.json' });
       assert.equal(res.status, 200, res.text.slice(0, 3000));
-      assertIncludes(res.text, '4 reports imported from a bundle of');
-      for (const body of [BLOOD, KNEE, ECG, SPARE]) assertIncludes(res.text, escapeHtml(body.title));
+      assertIncludes(res.text, '5 reports imported from a bundle of');
+      for (const body of [BLOOD, KNEE, ECG, SPARE, FILMS]) assertIncludes(res.text, escapeHtml(body.title));
       assertIncludes(res.text, 'Skipped entries', 'Provenance', 'not a report: only DocumentReference and DiagnosticReport entries become reports');
-      assert.deepEqual(await carolsBodies(), [BLOOD, KNEE, ECG, SPARE]);
+      assert.deepEqual(await carolsBodies(), [BLOOD, KNEE, ECG, SPARE, FILMS]);
+      // The files came along, byte for byte, each stored and committed to on this data set's ledger.
+      const films = (await other.services.patients.dashboard(userIdOf(other.context, 'carol')))[0];
+      assert.ok(films.checked.integrity === 'verified');
+      const carolsFiles = films.checked.body.files ?? [];
+      assert.deepEqual(carolsFiles.map(f => [f.name, f.type, f.size]), [['knee film.png', 'image/png', FILM.length], ['note.txt', 'text/plain', NOTE.length]]);
+      for (const [i, bytes] of [FILM, NOTE].entries()) {
+        const read = await other.services.files.bytesOf(carolsFiles[i], addressOf(other.context, 'carol'));
+        assert.ok(read.ok && Buffer.compare(read.bytes, bytes) === 0, `file ${i} differs`);
+      }
       // Shared with no hospital.
       const rows = await reportsOf(other.context, 'carol');
       const grants = await other.context.store.readModel.grants(rows.map(r => r.id));
@@ -447,8 +466,15 @@ describe('FHIR R4 export and import', function () {
       // And exported from there again, the same reports once more.
       const again = (await exportOf(carol)).bundle;
       assert.deepEqual(validationErrors(again), []);
-      const bodies = resourcesOf<DocumentReference>(again, 'DocumentReference').map(e => JSON.parse(decode(e.resource.content[0].attachment.data)));
-      assert.deepEqual(bodies, [BLOOD, KNEE, ECG, SPARE]);
+      const documents = resourcesOf<DocumentReference>(again, 'DocumentReference');
+      assert.deepEqual(documents.map(e => JSON.parse(decode(e.resource.content[0].attachment.data))), [BLOOD, KNEE, ECG, SPARE, FILMS]);
+      // Files follow the body's two attachments, each with its type, name, size and SHA-1.
+      const attachments = documents[4].resource.content.slice(2).map(c => c.attachment);
+      assert.deepEqual(
+        attachments.map(a => [a.contentType, a.title, a.size, a.hash]),
+        [FILM, NOTE].map((bytes, i) => [['image/png', 'text/plain'][i], ['knee film.png', 'note.txt'][i], bytes.length, createHash('sha1').update(bytes).digest('base64')]),
+      );
+      assert.ok(Buffer.from(attachments[0].data ?? '', 'base64').equals(FILM));
     });
 
     it('imports nothing twice: the same file again skips every report as already in the record', async () => {
@@ -491,7 +517,8 @@ describe('FHIR R4 export and import', function () {
               presentedForm: [{ contentType: 'text/plain', data: b64('LDL 4.2 mmol/L') }],
             },
           },
-          { resource: { resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'application/pdf', data: b64('%PDF-1.4 not really') } }] } },
+          { resource: { resourceType: 'DocumentReference', status: 'current', description: 'Scanned letter', content: [{ attachment: { contentType: 'application/pdf', title: 'letter 2019.05', data: b64('%PDF-1.4 a scanned letter') } }] } },
+          { resource: { resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'image/png', title: 'photo.png', data: b64('not a PNG at all') } }] } },
           { resource: { resourceType: 'DocumentReference', status: 'entered-in-error', content: [{ attachment: { contentType: 'text/plain', data: b64('Wrong patient') } }] } },
           { resource: { resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'text/plain', url: 'https://example.org/note.txt' } }] } },
           { resource: { resourceType: 'DocumentReference', status: 'current', description: 'Huge', content: [{ attachment: { contentType: 'text/plain', data: b64('x'.repeat(6000)) } }] } },
@@ -502,18 +529,26 @@ describe('FHIR R4 export and import', function () {
       };
       const res = await importFile(carol, JSON.stringify(bundle));
       assert.equal(res.status, 200, res.text.slice(0, 3000));
-      assertIncludes(res.text, '3 reports imported from a bundle of 11 entries');
+      assertIncludes(res.text, '4 reports imported from a bundle of 12 entries');
       await assertValidHtml(res.text);
-      const bodies = (await carolsBodies()).slice(-3);
+      const bodies = (await carolsBodies()).slice(-4);
       assert.deepEqual(bodies, [
         { title: 'Discharge summary', disease: 'Not stated', details: 'Admitted with chest pain.\nDischarged on aspirin.' },
         { title: 'Progress note', disease: 'Not stated', details: 'Follow-up: stable. ✓' },
         { title: 'Lipid panel', disease: 'Hyperlipidemia', details: 'LDL above target.\n\nLDL 4.2 mmol/L' },
+        { title: 'Scanned letter', disease: 'Not stated', details: 'See the attached files.' },
       ]);
+      // The PDF is the report's file, named from its title with the extension of its type.
+      const letter = (await other.services.patients.dashboard(userIdOf(other.context, 'carol')))[0];
+      assert.ok(letter.checked.integrity === 'verified');
+      const [file] = letter.checked.body.files ?? [];
+      assert.deepEqual([file.name, file.type], ['letter 2019.05.pdf', 'application/pdf']);
+      const read = await other.services.files.bytesOf(file, addressOf(other.context, 'carol'));
+      assert.ok(read.ok && read.bytes.toString('latin1') === '%PDF-1.4 a scanned letter');
       const skipped = res.text.slice(res.text.indexOf('Skipped entries'));
       for (const reason of [
         'not a report',
-        'it has no plain-text attachment (application/pdf: files are not imported yet)',
+        'its attachment 1: "photo.png" is not a PNG file by its content',
         'it is marked entered-in-error',
         'its attachments are only links, which are not fetched',
         'Details must be at most 5000 characters',
@@ -559,14 +594,14 @@ describe('FHIR R4 export and import', function () {
       it('another resourceType', () => refuses(JSON.stringify({ resourceType: 'Patient' }), 400, 'The file is a Patient, not a FHIR Bundle'));
       it('JSON that is no resource', () => refuses('[1, 2, 3]', 400, 'not a FHIR resource'));
       it('an entry that is not a list', () => refuses(JSON.stringify({ resourceType: 'Bundle', entry: { resource: {} } }), 400, "The bundle's entry is not a list"));
-      it('too large (6 MB): 413', () => refuses(JSON.stringify({ resourceType: 'Bundle', entry: [good], padding: 'x'.repeat(6 * 1024 * 1024) }), 413, 'larger than 5 MB'));
+      it('too large (26 MB): 413', () => refuses(JSON.stringify({ resourceType: 'Bundle', entry: [good], padding: 'x'.repeat(26 * 1024 * 1024) }), 413, 'larger than 25 MB'));
       it('far too large (50 MB): 413 without reading it', async () => {
         const res = await importFile(carol, Buffer.alloc(50 * 1024 * 1024, 0x20)).catch((error: NodeJS.ErrnoException) => error);
         // The server answers before the body is sent; a client that is still sending may see the
         // connection close instead of the answer (EPIPE, ECONNRESET): either way nothing is read.
         if (res instanceof Error) return assert.match(res.code ?? '', /^(EPIPE|ECONNRESET)$/);
         assert.equal(res.status, 413);
-        assertIncludes(res.text, 'larger than 5 MB');
+        assertIncludes(res.text, 'larger than 25 MB');
       });
       it('nested too deep', () => refuses(`{"resourceType":"Bundle","entry":[${'['.repeat(5000)}${']'.repeat(5000)}]}`, 400, 'nests arrays and objects more than 64 deep'));
       it('too many entries', () => refuses(JSON.stringify({ resourceType: 'Bundle', entry: Array.from({ length: 501 }, () => good) }), 400, 'The bundle has 501 entries; at most 500'));

@@ -22,8 +22,10 @@
  *   defines as the SHA-1 of the data (and is set to that).
  *
  * A report's text is its first two attachments: the body as JSON (title, disease, details:
- * what an import here reads back) and as plain text (for people). Files attached to a report
- * are meant to follow them as further `content[]` entries, each with its own type.
+ * what an import here reads back) and as plain text (for people). The files attached to the
+ * report follow as further `content[]` entries, each with its own type, its bytes inline
+ * (`data`), its name as the title; a file that fails its check is left out and named in the
+ * OperationOutcome.
  */
 import { createHash } from 'node:crypto';
 import type {
@@ -102,7 +104,14 @@ export interface SnapshotReport {
   readonly createdAt: number;
   readonly recorded: LedgerAct;
   readonly body: BodyState<ReportBody>;
+  /** The files its body lists, in its order: each with its bytes (checked), or why not. */
+  readonly files?: readonly SnapshotFile[];
 }
+
+/** An attached file for the export: its bytes as uploaded, checked against its hash; or why it is withheld. */
+export type SnapshotFile =
+  | { readonly name: string; readonly type: string; readonly ok: true; readonly bytes: Buffer }
+  | { readonly name: string; readonly type: string; readonly ok: false; readonly reason: string };
 
 export interface SnapshotPrescription {
   readonly reportId: number;
@@ -373,6 +382,15 @@ export function buildBundle(snapshot: RecordSnapshot): { bundle: Bundle; withhel
         format: { system: BODY_FORMAT.system, code: BODY_FORMAT.reportText, display: 'EHR Ledger report as plain text' },
       },
     ];
+    for (const file of report.files ?? []) {
+      if (!file.ok) {
+        withheld.push({ what: `The file "${file.name}" of report #${report.id}`, reason: file.reason });
+        continue;
+      }
+      content.push({
+        attachment: { contentType: file.type, data: base64(file.bytes), size: file.bytes.length, hash: sha1Base64(file.bytes), title: file.name, creation: instant(report.createdAt) },
+      });
+    }
     const url = reportUrl(report.id);
     recordEntry<DocumentReference>(url, {
       resourceType: 'DocumentReference',

@@ -12,12 +12,20 @@
  * report), one with no text to import, text that the report form would refuse (longer details,
  * invisible control characters), and attachments that are only links (never fetched).
  *
+ * Files: a DocumentReference's attachments with data that are not its text — every attachment
+ * but the body's own two when it was exported here (its files), and every attachment that is not
+ * plain text otherwise — become the report's files, typed by their content and checked against
+ * the limits the report form has (type, size, how many); an entry whose file would be refused is
+ * skipped, saying why. An entry with files and no text gets "See the attached files." as details.
+ *
  * A report's fields: a DocumentReference exported here carries its body as JSON
  * (`BODY_FORMAT.reportJson`), read back exactly; another's gives its plain-text attachments as
  * the details, its description (or type, or attachment title) as the title, and "Not stated" as
  * the disease. A DiagnosticReport gives its code as the title, its conclusion code as the
  * disease, and its conclusion and plain-text presented forms as the details.
  */
+import { FileRefused } from '../../domain/errors';
+import { cleanName, hasAllowedExtension, nameWithExtension, typeOfBytes, type FileType } from '../files/types';
 import type { ReportBody } from '../records/vault';
 import { checkReportFields, MAX_TITLE } from '../records/report-form';
 import { BODY_FORMAT } from './terms';
@@ -31,7 +39,21 @@ export interface ImportLimits {
   readonly maxEntries: number;
 }
 
-export const IMPORT_LIMITS: ImportLimits = { maxBytes: 5 * 1024 * 1024, maxDepth: 64, maxEntries: 500 };
+/** A bundle holds its files inline (base64): room for a few, well short of a hostile 50 MB. */
+export const IMPORT_LIMITS: ImportLimits = { maxBytes: 25 * 1024 * 1024, maxDepth: 64, maxEntries: 500 };
+
+/** What the report form allows of files, which an imported report's files must meet too. */
+export interface FileLimits {
+  readonly maxFileBytes: number;
+  readonly maxFiles: number;
+}
+
+/** A file of an imported report, typed by its content, to be stored as the report form stores one. */
+export interface ImportFile {
+  readonly name: string;
+  readonly type: FileType;
+  readonly bytes: Buffer;
+}
 
 /** A file that cannot be imported at all: nothing of it is. */
 export class ImportRefused extends Error {
@@ -49,6 +71,8 @@ export interface ImportCandidate {
   readonly entry: number;
   readonly resourceType: 'DocumentReference' | 'DiagnosticReport';
   readonly report: ReportBody;
+  /** Its attachments that become files. */
+  readonly files: readonly ImportFile[];
 }
 
 /** Entries skipped for one reason (entry numbers 1-based, in order). */
@@ -191,35 +215,60 @@ function asReport(fields: ReportBody): ReportBody {
   return parsed.value;
 }
 
-function documentReference(resource: Json, entry: number): ReportBody {
+/** An attachment that becomes a file, checked as the report form checks an upload; Skip when it would be refused. */
+function asFile(data: AttachmentData, title: string | undefined, position: number, limits: FileLimits): ImportFile {
+  const bytes = data.bytes ?? Buffer.alloc(0);
+  const named = cleanName(title ?? `attachment-${position}`);
+  try {
+    if (bytes.length > limits.maxFileBytes) throw new FileRefused('size', `"${named}" is larger than ${Math.round(limits.maxFileBytes / 1024 / 1024)} MB`);
+    // A title is no file name: an extension of an allowed type must agree with the content;
+    // anything else after a dot ("X-ray 2019.05") is part of the name, and the type's is added.
+    const type = typeOfBytes(hasAllowedExtension(named) ? named : 'attachment', bytes);
+    return { name: nameWithExtension(named, type), type, bytes };
+  } catch (error) {
+    if (error instanceof FileRefused) throw new Skip(`its attachment ${position}: ${error.message}`);
+    throw error;
+  }
+}
+
+function documentReference(resource: Json, entry: number, limits: FileLimits): { report: ReportBody; files: ImportFile[] } {
   // Every attachment is checked first, whatever becomes of the entry: a damaged one refuses the file.
   const attachments = list(resource.content).map((content, i) => {
     const item = isObject(content) ? content : {};
-    return { content: item, data: readAttachment(item.attachment, `Entry ${entry} (DocumentReference), attachment ${i + 1}`) };
+    return { content: item, data: readAttachment(item.attachment, `Entry ${entry} (DocumentReference), attachment ${i + 1}`), position: i + 1 };
   });
   const status = str(resource.status);
   if (status === 'entered-in-error') throw new Skip('it is marked entered-in-error');
   if (status === 'superseded') throw new Skip('it is superseded by a newer document');
+  const titleOf = (content: Json) => (isObject(content.attachment) ? str(content.attachment.title) : undefined);
+  const ours = (content: Json) => isObject(content.format) && content.format.system === BODY_FORMAT.system;
+  const filesOf = (chosen: typeof attachments) => {
+    if (chosen.length > limits.maxFiles) throw new Skip(`it has ${chosen.length} files; a report holds at most ${limits.maxFiles}`);
+    return chosen.map(({ data, content, position }) => asFile(data, titleOf(content), position, limits));
+  };
   for (const { content, data } of attachments) {
     const body = ourBody(content, data);
-    if (body) return asReport(body);
+    if (body) return { report: asReport(body), files: filesOf(attachments.filter(a => !ours(a.content) && a.data.bytes !== undefined)) };
   }
+  const isText = (a: (typeof attachments)[number]) => attachmentText(a.data) !== undefined;
   const texts = attachments
-    .filter(({ content }) => !(isObject(content.format) && content.format.system === BODY_FORMAT.system))
+    .filter(a => !ours(a.content))
     .map(({ data }) => attachmentText(data))
     .filter((value): value is string => value !== undefined && value.trim() !== '');
-  if (texts.length === 0) {
-    const withData = attachments.filter(({ data }) => data.bytes !== undefined);
-    if (withData.length === 0 && attachments.some(({ data }) => data.link)) throw new Skip('its attachments are only links, which are not fetched');
-    const types = [...new Set(withData.map(({ data }) => data.contentType.split(';')[0]).filter(Boolean))];
-    throw new Skip(types.length ? `it has no plain-text attachment (${types.join(', ')}: files are not imported yet)` : 'it has no text to import');
+  const files = filesOf(attachments.filter(a => !ours(a.content) && a.data.bytes !== undefined && !isText(a)));
+  if (texts.length === 0 && files.length === 0) {
+    if (attachments.some(({ data }) => data.link)) throw new Skip('its attachments are only links, which are not fetched');
+    throw new Skip('it has no text or file to import');
   }
-  const firstTitle = attachments.map(({ content }) => (isObject(content.attachment) ? str(content.attachment.title) : undefined)).find(Boolean);
-  return asReport({
-    title: str(resource.description) ?? conceptText(resource.type) ?? firstTitle ?? 'Imported document',
-    disease: NOT_STATED,
-    details: texts.map(value => value.trim()).join('\n\n'),
-  });
+  const firstTitle = attachments.map(({ content }) => titleOf(content)).find(Boolean);
+  return {
+    report: asReport({
+      title: str(resource.description) ?? conceptText(resource.type) ?? firstTitle ?? 'Imported document',
+      disease: NOT_STATED,
+      details: texts.length > 0 ? texts.map(value => value.trim()).join('\n\n') : 'See the attached files.',
+    }),
+    files,
+  };
 }
 
 function diagnosticReport(resource: Json, entry: number): ReportBody {
@@ -234,7 +283,7 @@ function diagnosticReport(resource: Json, entry: number): ReportBody {
 }
 
 /** What `bytes` (an uploaded file) would import; ImportRefused when nothing of it may be. */
-export function planImport(bytes: Buffer, limits: ImportLimits = IMPORT_LIMITS): ImportPlan {
+export function planImport(bytes: Buffer, limits: ImportLimits = IMPORT_LIMITS, fileLimits: FileLimits = { maxFileBytes: 10 * 1024 * 1024, maxFiles: 5 }): ImportPlan {
   if (bytes.length > limits.maxBytes) {
     throw new ImportRefused(413, `The file is larger than ${Math.round(limits.maxBytes / 1024 / 1024)} MB. Nothing was imported.`);
   }
@@ -283,12 +332,12 @@ export function planImport(bytes: Buffer, limits: ImportLimits = IMPORT_LIMITS):
       return skip(entry, resourceType, 'not a report: only DocumentReference and DiagnosticReport entries become reports');
     }
     try {
-      const report = resourceType === 'DocumentReference' ? documentReference(resource, entry) : diagnosticReport(resource, entry);
+      const { report, files } = resourceType === 'DocumentReference' ? documentReference(resource, entry, fileLimits) : { report: diagnosticReport(resource, entry), files: [] };
       const key = JSON.stringify([report.title, report.disease, report.details]);
       const twin = seen.get(key);
       if (twin !== undefined) return skip(entry, resourceType, `the same report as entry ${twin}`);
       seen.set(key, entry);
-      candidates.push({ entry, resourceType, report });
+      candidates.push({ entry, resourceType, report, files });
     } catch (error) {
       if (!(error instanceof Skip)) throw error;
       skip(entry, resourceType, error.message);

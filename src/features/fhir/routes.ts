@@ -13,7 +13,8 @@ import { importUpload, uploadOf } from '../../web/upload';
 export const IMPORT_PATH = '/patient/import';
 
 /** The upload reader for `POST /patient/import`, to mount ahead of the CSRF check. */
-export const fhirUpload = () => importUpload({ path: IMPORT_PATH, maxBytes: IMPORT_LIMITS.maxBytes });
+// Past twice the limit the body is not read on (a hostile 50 MB is refused at once).
+export const fhirUpload = () => importUpload({ path: IMPORT_PATH, maxBytes: IMPORT_LIMITS.maxBytes, drainBytes: 2 * IMPORT_LIMITS.maxBytes });
 
 export function fhirRoutes(fhir: FhirService): Router {
   const router = Router();

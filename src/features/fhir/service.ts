@@ -9,15 +9,17 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { KINDS_OF_ORGANISATION, STAFF_ROLES } from '../../domain/organisations';
 import type { Ledger } from '../../ledger';
 import type { ActRow, ActStore, ReadModel, User, UserStore } from '../../store/ports';
+import { MAX_FILES_PER_RECORD, type FileService } from '../files/service';
 import type { PatientService } from '../patient/service';
 import type { LedgerReads } from '../records/ledger-reads';
 import { createRecordPolicy } from '../records/policy';
-import type { Checked, Vault } from '../records/vault';
+import type { AttachedFile, Checked, ReportBody, Vault } from '../records/vault';
 import {
   buildBundle,
   type BodyState,
   type LedgerAct,
   type RecordSnapshot,
+  type SnapshotFile,
   type SnapshotGrant,
   type SnapshotOrganisation,
   type SnapshotPerson,
@@ -33,6 +35,7 @@ export interface FhirServiceDeps {
   readonly reads: LedgerReads;
   readonly acts: ActStore;
   readonly patients: PatientService;
+  readonly files: FileService;
   /** The clock that decides which grants are live (ms). */
   readonly now?: () => number;
   readonly limits?: ImportLimits;
@@ -67,7 +70,22 @@ function bodyState<T>(checked: Checked<T>): BodyState<T> {
   return { ok: false, reason: `its stored body does not match its commitment on the ledger (${checked.reason})` };
 }
 
-export function createFhirService({ ledger, users, readModel, vault, reads, acts, patients, now = Date.now, limits = IMPORT_LIMITS }: FhirServiceDeps) {
+export function createFhirService({ ledger, users, readModel, vault, reads, acts, patients, files, now = Date.now, limits = IMPORT_LIMITS }: FhirServiceDeps) {
+  /** The files of each verified report body, with their bytes (checked), one at a time. */
+  async function filesOf(checked: Checked<ReportBody>, author: string): Promise<SnapshotFile[]> {
+    if (checked.integrity !== 'verified') return [];
+    const out: SnapshotFile[] = [];
+    for (const file of checked.body.files ?? []) {
+      const read = await files.bytesOf(file, author);
+      out.push(
+        read.ok
+          ? { name: file.name, type: file.type, ok: true, bytes: read.bytes }
+          : { name: file.name, type: file.type, ok: false, reason: read.state === 'tampered' ? 'its stored bytes no longer match the hash its report commits to' : 'it is missing from storage' },
+      );
+    }
+    return out;
+  }
+
   const policy = createRecordPolicy(ledger.client, reads);
   const patientOf = async (userId: number): Promise<User> => policy.member(await users.findById(userId), 'patient');
 
@@ -128,6 +146,8 @@ export function createFhirService({ ledger, users, readModel, vault, reads, acts
       people.set(key, { address: key, fullName: row.fullName, role: row.role, specialty: row.specialty, removed: row.removedAt !== null, added: addedStaff.get(key) });
     }
     const reasonOf = new Map(emergencies.map((row, i) => [row.id, reasons[i]]));
+    const reportFiles: SnapshotFile[][] = [];
+    for (const body of reportBodies) reportFiles.push(await filesOf(body, user.address));
 
     return {
       ledger: { chainId: ledger.chainId, contract: ledger.deployment.address, version: ledger.deployment.version },
@@ -140,6 +160,7 @@ export function createFhirService({ ledger, users, readModel, vault, reads, acts
         createdAt: row.createdAt,
         recorded: { transactionHash: row.transactionHash, blockNumber: row.blockNumber, time: row.createdAt },
         body: bodyState(reportBodies[i]),
+        files: reportFiles[i],
       })),
       prescriptions: prescriptions.map((p, i) => {
         const act = prescribed.get(p.reportId)?.[p.index];
@@ -197,8 +218,8 @@ export function createFhirService({ ledger, users, readModel, vault, reads, acts
      * order; should the ledger fail part-way, the result says what was written before it.
      */
     async importRecord(userId: number, bytes: Buffer): Promise<ImportResult> {
-      await patientOf(userId);
-      const plan = planImport(bytes, limits);
+      const user = await patientOf(userId);
+      const plan = planImport(bytes, limits, { maxFileBytes: files.maxFileBytes, maxFiles: MAX_FILES_PER_RECORD });
       const existing = new Map<string, number>();
       for (const report of await patients.dashboard(userId)) {
         if (report.checked.integrity === 'verified') {
@@ -216,8 +237,14 @@ export function createFhirService({ ledger, users, readModel, vault, reads, acts
         return false;
       });
       for (const [i, candidate] of toWrite.entries()) {
+        const stored: AttachedFile[] = [];
         try {
-          const receipt = await patients.addReport(userId, { ...candidate.report, hospitalIds: [] });
+          for (const file of candidate.files) {
+            stored.push(await files.store(user.address, file.name, (async function* () {
+              yield file.bytes;
+            })()));
+          }
+          const receipt = await patients.addReport(userId, { ...candidate.report, hospitalIds: [], files: stored });
           imported.push({
             entry: candidate.entry,
             resourceType: candidate.resourceType,
@@ -227,6 +254,7 @@ export function createFhirService({ ledger, users, readModel, vault, reads, acts
             blockNumber: receipt.blockNumber,
           });
         } catch (error) {
+          await files.discardUnlisted(stored.map(file => file.id)).catch(() => undefined);
           if (imported.length === 0) throw error;
           return { entryCount: plan.entryCount, imported, skipped: sortSkips(skipped), stoppedBy: error, notWritten: toWrite.length - i };
         }

@@ -63,17 +63,19 @@ function refuseType(name: string, found: string): never {
   throw new FileRefused('type', `"${name}" is ${found}: a record takes ${ALLOWED_WORDS} files only (the type is checked by the content, not the name).`);
 }
 
+const EMPTY: Buffer = Buffer.alloc(0);
+
 /**
- * Passes a file's chunks through, deciding its type from the first bytes (and, for text, from
- * every byte): throws FileRefused ('type', or 'empty') as soon as the content shows it is not
- * allowed. `found` hears the type once it is known.
+ * Decides a file's type as its bytes come: `take` each chunk in turn (`last` with the end) and
+ * pass on what it returns (the first few bytes are held until the type is known). Throws
+ * FileRefused ('type', or 'empty') as soon as the content shows it is not allowed.
  */
-export async function* sniffed(name: string, chunks: AsyncIterable<Buffer>, found: (type: FileType) => void): AsyncGenerator<Buffer> {
+export function sniffer(name: string) {
   const extension = extensionOf(name);
   if (extension !== undefined && !ALLOWED_TYPES.some(type => (FILE_TYPES[type].extensions as readonly string[]).includes(extension))) {
     refuseType(name, `a .${extension} file`);
   }
-  let start = Buffer.alloc(0);
+  let start: Buffer = EMPTY;
   let type: FileType | undefined;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const checkText = (chunk: Buffer, last: boolean) => {
@@ -89,27 +91,60 @@ export async function* sniffed(name: string, chunks: AsyncIterable<Buffer>, foun
     if (extension !== undefined && !(FILE_TYPES[decided].extensions as readonly string[]).includes(extension)) {
       refuseType(name, decided === 'text/plain' ? `not a ${extension.toUpperCase()} file by its content` : `a ${FILE_TYPES[decided].label} by its content, not a .${extension} file`);
     }
-    found(decided);
     return decided;
   };
-  for await (const chunk of chunks) {
-    if (type === undefined) {
-      start = Buffer.concat([start, chunk]);
-      if (start.length < SNIFF_BYTES) continue;
-      type = decide();
-      if (type === 'text/plain') checkText(start, false);
-      yield start;
-      continue;
-    }
-    if (type === 'text/plain') checkText(chunk, false);
-    yield chunk;
-  }
-  if (type === undefined) {
-    if (start.length === 0) throw new FileRefused('empty', `"${name}" is empty.`);
-    type = decide();
-    if (type === 'text/plain') checkText(start, true);
-    yield start;
-    return;
-  }
-  if (type === 'text/plain') checkText(Buffer.alloc(0), true);
+  return {
+    get type(): FileType | undefined {
+      return type;
+    },
+    take(chunk: Buffer, last: boolean): Buffer {
+      if (type === undefined) {
+        start = start.length === 0 ? chunk : Buffer.concat([start, chunk]);
+        if (start.length < SNIFF_BYTES && !last) return EMPTY;
+        if (start.length === 0) throw new FileRefused('empty', `"${name}" is empty.`);
+        type = decide();
+        const held = start;
+        start = EMPTY;
+        if (type === 'text/plain') checkText(held, last);
+        return held;
+      }
+      if (type === 'text/plain') checkText(chunk, last);
+      return chunk;
+    },
+  };
 }
+
+/** Passes a file's chunks through `sniffer`; `found` hears the type once it is known. */
+export async function* sniffed(name: string, chunks: AsyncIterable<Buffer>, found: (type: FileType) => void): AsyncGenerator<Buffer> {
+  const sniff = sniffer(name);
+  let told = false;
+  const pass = (out: Buffer) => {
+    if (!told && sniff.type) {
+      told = true;
+      found(sniff.type);
+    }
+    return out;
+  };
+  for await (const chunk of chunks) {
+    const out = pass(sniff.take(chunk, false));
+    if (out.length > 0) yield out;
+  }
+  const out = pass(sniff.take(EMPTY, true));
+  if (out.length > 0) yield out;
+}
+
+/** The type of a file held whole (an attachment of an imported bundle); FileRefused as `sniffer`. */
+export function typeOfBytes(name: string, bytes: Buffer): FileType {
+  const sniff = sniffer(name);
+  sniff.take(bytes, true);
+  return sniff.type as FileType;
+}
+
+/** Whether a name ends in the extension of an allowed type. */
+export function hasAllowedExtension(name: string): boolean {
+  const extension = extensionOf(name);
+  return extension !== undefined && ALLOWED_TYPES.some(t => (FILE_TYPES[t].extensions as readonly string[]).includes(extension));
+}
+
+/** A file's name with the extension of its type when it has none of the allowed ones (an imported attachment's title). */
+export const nameWithExtension = (name: string, type: FileType): string => (hasAllowedExtension(name) ? name : `${name}.${FILE_TYPES[type].extensions[0]}`);
