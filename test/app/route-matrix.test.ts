@@ -81,6 +81,8 @@ interface World {
   readonly claimC3: number;
   /** The contract's address (an account of the explorer). */
   readonly contract: string;
+  /** A file of dA's fourth prescription on R, sent to X (no cell touches it). */
+  readonly fileId: string;
 }
 
 interface RouteSpec {
@@ -328,6 +330,20 @@ const TABLE: readonly RouteSpec[] = [
     params: world => ({ id: world.claimC3 }),
     body: () => ({ decision: 'approve', amount: '100' }),
   },
+  // An attached file (issue 18): whoever may read its record (R's prescription sent to X; C1 is open on R).
+  {
+    method: 'GET',
+    path: '/files/:id',
+    expect: {
+      ...signedIn(forbidden),
+      patient: { status: 200 },
+      otherPatient: notFound,
+      grantedDoctor: { status: 200 },
+      pharmacist: { status: 200 },
+      insurer: { status: 200 },
+    },
+    params: world => ({ id: world.fileId }),
+  },
   // FHIR R4 out and in (issue 18): only the title of R is readable in the bundle (its body is base64).
   { method: 'GET', path: '/patient/export', expect: only('patient', { patient: { status: 200, showsReport: ['title'] }, otherPatient: ok }) },
   { method: 'GET', path: '/patient/import', expect: only('patient', { patient: ok, otherPatient: ok }) },
@@ -458,7 +474,11 @@ describe('route matrix: every route × every visitor', function () {
     for (const medicines of ['Metformin 500 mg', 'Vitamin D 1000 IU', 'Ibuprofen 200 mg']) {
       await doctors.prescribe(doctorA, Number(id[1]), { medicines, dosage: 'Once a day', instructions: 'With food.' });
     }
-    for (const index of [0, 2]) await pharmacy.send(patientP, { reportId: Number(id[1]), index }, pharmacyX);
+    const note = await started.services.files.store((await context.store.users.findById(doctorA))!.address, 'note.txt', (async function* () {
+      yield Buffer.from('A scanned note of the prescription\n');
+    })());
+    await doctors.prescribe(doctorA, Number(id[1]), { medicines: 'Paracetamol 500 mg', dosage: 'As needed', instructions: 'See the note.', files: [note] });
+    for (const index of [0, 2, 3]) await pharmacy.send(patientP, { reportId: Number(id[1]), index }, pharmacyX);
     const claim = async () => (await insurers.file(patientP, { reportId: Number(id[1]), insurerId: insurerY, amount: 1000 })).claimId;
     const claimC1 = await claim();
     const claimC3 = await claim();
@@ -480,6 +500,7 @@ describe('route matrix: every route × every visitor', function () {
       claimC1,
       claimC3,
       contract: context.ledger.deployment.address,
+      fileId: note.id,
     };
   });
   after(async () => context?.close());

@@ -549,6 +549,64 @@ for (const implementation of IMPLEMENTATIONS) {
       });
     });
 
+    describe('files', () => {
+      const F = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+      const chunksOf = async function* (parts: readonly Buffer[]) {
+        for (const part of parts) yield part;
+      };
+      const read = async (id: string) => {
+        const chunks = await store.blobs.get(id);
+        if (!chunks) return undefined;
+        const parts: Buffer[] = [];
+        for await (const chunk of chunks) parts.push(chunk);
+        return Buffer.concat(parts);
+      };
+
+      it('stores bytes in chunks of any size and gives them back in order; a source that fails leaves nothing', async () => {
+        const big = Buffer.alloc(700 * 1024);
+        for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
+        const parts = [big.subarray(0, 1), big.subarray(1, 300_000), big.subarray(300_000)];
+        assert.equal(await store.blobs.put(F(1), chunksOf(parts)), big.length);
+        assert.ok((await read(F(1)))?.equals(big));
+        assert.equal(await store.blobs.get(F(2)), undefined, 'an unknown blob');
+        const failing = async function* () {
+          yield Buffer.alloc(300 * 1024, 1);
+          throw new Error('the upload was cut off');
+        };
+        await assert.rejects(store.blobs.put(F(2), failing()), /cut off/);
+        assert.equal(await store.blobs.get(F(2)), undefined, 'nothing of a failed put is readable');
+        await store.blobs.remove([F(1), F(2)]);
+        assert.equal(await store.blobs.get(F(1)), undefined);
+      });
+
+      it('indexes files: pending, attached to a body, placed on its record, and swept when no stored body lists them', async () => {
+        await store.bodies.insertPending(C(1), 'report', P1, 'e1');
+        await store.bodies.insertPending(C(11), 'prescription', D1, 'e11');
+        for (const n of [1, 2, 3, 4]) await store.files.insertPending(F(n), n === 3 ? D1.toUpperCase().replace('0X', '0x') : P1);
+        await store.files.attach([F(1), F(2)], C(1));
+        await store.files.attach([F(3)], C(11));
+        assert.deepEqual(await store.files.get(F(4)), { id: F(4), author: P1, commitment: null, createdAt: (await store.files.get(F(4)))?.createdAt, place: undefined });
+        assert.equal((await store.files.get(F(1)))?.place, undefined, 'not placed while the read model has no such record');
+        await project(store);
+        assert.deepEqual(await store.files.get(F(1)), { id: F(1), author: P1, commitment: C(1), createdAt: (await store.files.get(F(1)))?.createdAt, place: { reportId: 1 } });
+        assert.deepEqual((await store.files.get(F(3)))?.place, { reportId: 1, index: 1 });
+        assert.equal((await store.files.get(F(3)))?.author, D1, 'authors in lower case');
+        assert.deepEqual((await store.files.placed()).map(f => [f.id, f.place]), [[F(1), { reportId: 1 }], [F(2), { reportId: 1 }], [F(3), { reportId: 1, index: 1 }]]);
+
+        assert.deepEqual(await store.files.orphans({ ids: [F(1), F(4), F(9)] }), [F(4)], 'only the unattached of those asked');
+        assert.deepEqual(await store.files.orphans({ before: Date.now() - 60_000 }), [], 'none that old');
+        assert.deepEqual((await store.files.orphans({ before: Date.now() + 60_000 })).sort(), [F(4)]);
+        await store.bodies.insertPending(C(50), 'report', P1, 'e50');
+        await store.files.insertPending(F(5), P1);
+        await store.files.attach([F(5)], C(50));
+        assert.deepEqual(await store.files.orphans({ ids: [F(5)] }), [], 'listed by a pending body');
+        await store.bodies.discard(C(50));
+        assert.deepEqual(await store.files.orphans({ ids: [F(5)] }), [F(5)], 'its body discarded');
+        await store.files.remove([F(4), F(5)]);
+        assert.equal(await store.files.get(F(4)), undefined);
+      });
+    });
+
     describe('settings', () => {
       it('gets, overwrites and deletes a value', async () => {
         assert.equal(await store.settings.get('admin.hash'), undefined);
