@@ -123,8 +123,8 @@ describe('files attached to records', function () {
     it('lists every file on the report page, images as thumbnails', () => {
       assert.equal(fileIds.length, 3);
       assertIncludes(html, 'chest film.png', 'report.pdf', 'lab-note.txt', 'PNG image, 1.4 MB', 'PDF', 'Text');
-      assert.match(html, new RegExp(`<img src="/files/${fileIds[0]}" alt="chest film.png"`));
-      assert.doesNotMatch(html, new RegExp(`<img src="/files/${fileIds[1]}"`), 'a PDF is no thumbnail');
+      assert.match(html, new RegExp(`<a class="files__open" href="/files/${fileIds[0]}"><img class="files__thumb" src="/files/${fileIds[0]}" alt=""[^>]*><span>chest film.png</span></a>`));
+      assert.doesNotMatch(html, new RegExp(`<img class="files__thumb" src="/files/${fileIds[1]}"`), 'a PDF is no thumbnail');
     });
 
     it('gives each file back byte for byte, typed by its content, inline, with nosniff and a strict CSP', async () => {
