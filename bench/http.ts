@@ -3,7 +3,7 @@
  * urlencoded with the `_csrf` hidden field of a page of the same session, redirects read by hand.
  */
 const CSRF_FIELD = /<input type="hidden" name="_csrf" value="([^"]+)">/;
-const LEDGER_FLASH = /Transaction <span class="mono">(0x[0-9a-f]{64})<\/span> · block (\d+)/;
+const LEDGER_FLASH = /Transaction <a class="mono" href="\/ledger\/tx\/0x[0-9a-f]{64}">(0x[0-9a-f]{64})<\/a> · block <a href="\/ledger\/blocks\/\d+">(\d+)<\/a>/;
 
 export type Fields = Record<string, string | readonly string[]>;
 
@@ -48,6 +48,23 @@ export class User {
     const flash = LEDGER_FLASH.exec(page);
     if (!flash) throw new Error(`no transaction on the page after POST ${path}`);
     return { transactionHash: flash[1], blockNumber: Number(flash[2]), page };
+  }
+
+  /** Posts a form with files (multipart, files in the field `files`), as the report form sends it. */
+  async postFiles(path: string, fields: Fields, files: readonly { name: string; bytes: Buffer }[], tokenPage: string): Promise<Answer> {
+    this.csrf ??= csrfFrom(await this.page(tokenPage));
+    const form = new FormData();
+    form.append('_csrf', this.csrf);
+    for (const [name, value] of Object.entries(fields)) for (const one of typeof value === 'string' ? [value] : value) form.append(name, one);
+    for (const file of files) form.append('files', new Blob([file.bytes]), file.name);
+    return this.request(path, { method: 'POST', body: form });
+  }
+
+  /** GETs `path` as bytes (a file), failing unless it answers 200. */
+  async bytes(path: string): Promise<Buffer> {
+    const res = await fetch(this.base + path, { headers: this.cookie ? { cookie: this.cookie } : {} });
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
   }
 
   async login(role: 'admin' | 'patient' | 'doctor', username: string, password: string): Promise<void> {

@@ -86,7 +86,63 @@ async function measureApp(server: RunningServer, dataDir: string, chain: Chain):
   const doctorNow = () => act.loggedIn(base, 'doctor', 'drbench');
   await measureDashboard(chain, deployer, contract, dataDir, patients[0], doctorNow, { h1, others: [h3, h4] });
 
+  await measureFiles(server, patients[1], h1);
   record({ name: 'server memory (RSS) after the load', value: round(server.rssMb()), unit: 'MB', target: { op: '<=', limit: 300 } });
+}
+
+/**
+ * Attached files (issue 18): a 10 MB file uploaded with a report (the whole form: the file sealed
+ * as it streams in, then the report's ledger write) and downloaded (its stored bytes hashed, then
+ * decrypted as they are sent), in MB/s; then ten uploads and ten downloads at once, with the
+ * server's resident memory sampled while they run: streamed, it grows by far less than the
+ * 200 MB the twenty files hold.
+ */
+async function measureFiles(server: RunningServer, patient: User, hospital: act.Hospital): Promise<void> {
+  const MB = 1024 * 1024;
+  const file = Buffer.alloc(10 * MB);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(file);
+  for (let i = 8; i < file.length; i += 4096) file[i] = i % 251; // not all zeros, not random: cheap to make
+  let made = 0;
+  const upload = async () => {
+    const n = ++made;
+    const answer = await patient.postFiles('/patient/reports', { ...act.REPORT_1KB, title: `Scan ${n}`, hospitalIds: [String(hospital.id)] }, [{ name: `scan-${n}.png`, bytes: file }], '/patient');
+    if (answer.status !== 303) throw new Error(`the upload answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+  };
+  const rounds = QUICK ? 2 : 5;
+  const uploads = await timeEach(rounds, upload);
+  const ids = [...new Set([...(await patient.page('/patient')).matchAll(/href="\/patient\/reports\/(\d+)"/g)].map(m => m[1]))];
+  const fileIds = new Set<string>();
+  for (const id of ids.slice(0, rounds)) for (const m of (await patient.page(`/patient/reports/${id}`)).matchAll(/href="\/files\/([0-9a-f-]{36})"/g)) fileIds.add(m[1]);
+  const [first] = fileIds;
+  const downloads = await timeEach(rounds, async () => {
+    const bytes = await patient.bytes(`/files/${first}`);
+    if (!bytes.equals(file)) throw new Error('the downloaded file differs from the upload');
+  });
+  const uploadMBs = round(10 / (median(uploads) / 1000), 1);
+  const downloadMBs = round(10 / (median(downloads) / 1000), 1);
+
+  const before = server.rssMb();
+  let peak = before;
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      peak = Math.max(peak, server.rssMb());
+      await new Promise(resolve => setTimeout(resolve, 25));
+    }
+  })();
+  const started = performance.now();
+  await Promise.all([
+    ...Array.from({ length: 10 }, upload),
+    ...Array.from({ length: 10 }, () => patient.bytes(`/files/${first}`)),
+  ]);
+  const tenSeconds = (performance.now() - started) / 1000;
+  running = false;
+  await sampler;
+  details.files = { sizeMb: 10, uploadsMs: uploads, downloadsMs: downloads, tenAtOnceSeconds: round(tenSeconds, 2), rssBeforeMb: round(before), rssPeakMb: round(peak) };
+  record({ name: 'upload of a 10 MB file with its report (whole form)', value: uploadMBs, unit: 'MB/s' });
+  record({ name: 'download of a 10 MB file (hashed, then decrypted)', value: downloadMBs, unit: 'MB/s' });
+  record({ name: 'server memory growth, 10 uploads + 10 downloads of 10 MB at once', value: round(peak - before), unit: 'MB', target: { op: '<=', limit: 100 } });
+  log(`files: upload ${uploadMBs} MB/s, download ${downloadMBs} MB/s (medians of ${rounds}); ten of each at once in ${tenSeconds.toFixed(1)} s, RSS ${round(before)} → peak ${round(peak)} MB`);
 }
 
 /** p95 of the home page alone, then while signups (bcrypt cost 12, key sealing, signing) run at once. */
