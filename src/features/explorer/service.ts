@@ -128,6 +128,10 @@ export function createExplorerService({ ledger, names, readModel, acts }: Explor
         return { name, value: address, note: known.get(address)?.name, href: `/ledger/accounts/${address}` };
       }
       if (/^(hospital|organisation|pharmacy|insurer)Id$/.test(name)) return { name, value, note: organisations.get(Number(value)) ?? 'unknown organisation' };
+      // Times the contract keeps as seconds: an end of 0 is no end.
+      if (/^(until|start|end|createdAt|accessedAt)$/.test(name) && /^[0-9]+$/.test(value)) {
+        return { name, value, note: value === '0' ? (name === 'until' ? 'no end' : undefined) : `${new Date(Number(value) * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC` };
+      }
       if (typeof raw === 'string' && !HEX.test(raw)) return { name, value, text: true };
       return { name, value };
     });
@@ -136,11 +140,6 @@ export function createExplorerService({ ledger, names, readModel, acts }: Explor
   /** The addresses among a call's and its events' arguments. */
   const addressesIn = (...items: readonly ({ args: Readonly<Record<string, unknown>> } | undefined)[]) =>
     items.flatMap(item => Object.values(item?.args ?? {}).map(String)).filter(value => ADDRESS.test(value));
-
-  async function blocks(numbers: readonly number[]): Promise<Map<number, Block>> {
-    const found = await Promise.all(numbers.map(n => chain.block(n)));
-    return new Map(found.filter((block): block is Block => block !== undefined).map(block => [block.number, block]));
-  }
 
   /** What a mined transaction did, in a line (its receipt read for the events). */
   async function whatOf(tx: ChainTransaction, organisations: Map<number, string>, receipt?: ChainReceipt): Promise<string> {
@@ -193,15 +192,14 @@ export function createExplorerService({ ledger, names, readModel, acts }: Explor
       const bottom = Math.max(0, top - BLOCKS_PER_PAGE + 1);
       // One block more than shown, to check the hash link of the lowest one.
       const numbers = Array.from({ length: Math.max(0, top - bottom + 2) }, (_, i) => top - i).filter(n => n >= 0);
-      const [found, organisations] = await Promise.all([blocks(numbers), names.organisations()]);
-      const shown = numbers.filter(n => n >= bottom);
-      const full = await Promise.all(shown.map(n => chain.blockWithTransactions(n)));
+      const [full, organisations] = await Promise.all([Promise.all(numbers.map(n => chain.blockWithTransactions(n))), names.organisations()]);
+      const found = new Map(full.filter(entry => entry !== undefined).map(entry => [entry.block.number, entry]));
       const rows: BlockRow[] = [];
-      for (const [i, n] of shown.entries()) {
-        const block = found.get(n);
-        if (!block) continue;
-        const what = await Promise.all((full[i]?.transactions ?? []).map(async tx => ({ hash: tx.hash, what: await whatOf(tx, organisations) })));
-        rows.push({ ...block, link: linkOf(block, found.get(n - 1)), what });
+      for (const n of numbers.filter(number => number >= bottom)) {
+        const entry = found.get(n);
+        if (!entry) continue;
+        const what = await Promise.all(entry.transactions.map(async tx => ({ hash: tx.hash, what: await whatOf(tx, organisations) })));
+        rows.push({ ...entry.block, link: linkOf(entry.block, found.get(n - 1)?.block), what });
       }
       return {
         latest,
