@@ -63,6 +63,9 @@ describe('pages that hold any text on any screen', function () {
   let transactionHash: string;
   let emergencyId: number;
   let claimId: number;
+  /** The block of the long report, and alice's account (the explorer's pages, issue 19). */
+  let reportBlock: number;
+  let aliceAddress: string;
 
   before(async () => {
     ({ context, services, server, base } = await serveTestApp());
@@ -75,7 +78,7 @@ describe('pages that hold any text on any screen', function () {
     await services.admin.addDoctor({ fullName: LONG.doctor, username: 'drlong', password: PASSWORD, email: 'long@apollo.example', specialty: word('Specialty'), hospitalId });
     await services.patients.signup({ username: 'alice', password: PASSWORD, email: 'alice@example.org', fullName: LONG.patient, phone: '+91 98765 43210' });
     const userId = (username: string) => sqlOf(context).prepare<[string], { id: number }>('SELECT id FROM users WHERE username = ?').get(username)!.id;
-    ({ reportId } = await services.patients.addReport(userId('alice'), {
+    ({ reportId, blockNumber: reportBlock } = await services.patients.addReport(userId('alice'), {
       title: LONG.title, disease: LONG.disease, details: LONG.details, hospitalIds: [hospitalId, care.hospitalId, fortis.hospitalId],
     }));
     // The report's page shows each state of a grant: no end (the long hospital), an end (Care), ended (Fortis).
@@ -95,6 +98,7 @@ describe('pages that hold any text on any screen', function () {
     await services.pharmacy.send(userId('alice'), { reportId, index: 0 }, pharmacy.organisationId);
     ({ claimId } = await services.insurers.file(userId('alice'), { reportId, insurerId: insurer.organisationId, amount: 125_000 }));
     await services.background.settled();
+    aliceAddress = sqlOf(context).prepare<[string], { address: string }>('SELECT address FROM users WHERE username = ?').get('alice')!.address;
 
     browser = await launch();
     for (const role of ['anonymous', 'admin', 'patient', 'doctor', 'pharmacist', 'insurer'] as const) {
@@ -192,8 +196,9 @@ describe('pages that hold any text on any screen', function () {
     { role: 'anonymous', path: '/patient/signup' },
     { role: 'anonymous', path: '/no-such-page', status: 404 },
     { role: 'admin', path: '/admin', current: '/admin', shot: '19-phone-long-text-admin', maxHeight: 9000 }, // three kinds of organisation, each with its staff
-    // The twenty newest blocks, most naming a long organisation or person.
-    { role: 'admin', path: '/ledger', current: '/ledger', maxHeight: 7000 },
+    // The twenty newest blocks, most naming a long organisation or person, each with a line of
+    // what happened in it (a 300-character organisation's name in many: about 480 px a block).
+    { role: 'admin', path: '/ledger', current: '/ledger', maxHeight: 12000 },
     { role: 'admin', path: `/ledger/blocks/${blockNumber}`, current: '/ledger' },
     { role: 'admin', path: `/ledger/tx/${transactionHash}`, current: '/ledger' },
     { role: 'admin', path: '/admin/audit?actor=drlong', current: '/admin/audit', shot: '20-phone-long-text-audit' },
@@ -217,6 +222,15 @@ describe('pages that hold any text on any screen', function () {
     { role: 'pharmacist', path: '/pharmacist', current: '/pharmacist' },
     { role: 'insurer', path: '/insurer', current: '/insurer' },
     { role: 'insurer', path: `/insurer/claims/${claimId}`, current: '/insurer' },
+    // The ledger for every role (issue 19): "what happened" lines naming the long organisations,
+    // an account, the contract's every function and event, the tamper lab, a search that finds nothing.
+    { role: 'patient', path: '/ledger', current: '/ledger', shot: '50-phone-ledger-patient', maxHeight: 12000 },
+    { role: 'doctor', path: `/ledger/blocks/${reportBlock}`, current: '/ledger' },
+    { role: 'pharmacist', path: `/ledger/tx/${transactionHash}`, current: '/ledger' },
+    { role: 'insurer', path: `/ledger/accounts/${aliceAddress}`, current: '/ledger' },
+    { role: 'patient', path: '/ledger/contract', current: '/ledger', maxHeight: 16000 },
+    { role: 'patient', path: `/ledger/blocks/${reportBlock}/lab`, current: '/ledger', shot: '51-phone-tamper-lab', maxHeight: 9000 },
+    { role: 'doctor', path: '/ledger/search?q=nothing', status: 404, current: '/ledger' },
   ];
 
   for (const width of WIDTHS) {
