@@ -41,7 +41,12 @@ export async function startContext(config: Config, report?: StageReporter): Prom
   const store = await openStore(config);
   try {
     await checkMasterKey(store.accounts, masterKey); // before the node starts: a wrong key stops at once
-    const ledger = await connectLedger(config, { report, record: createDeploymentRecord(store), seedCipher: seedCipher(masterKey) });
+    const ledger = await connectLedger(config, {
+      report,
+      record: createDeploymentRecord(store),
+      seedCipher: seedCipher(masterKey),
+      exclusive: store.coordination?.exclusive.bind(store.coordination),
+    });
     const custodian = createCustodian({ accounts: store.accounts, masterKey });
     const closers: (() => void)[] = [];
     return {

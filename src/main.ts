@@ -45,7 +45,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env, beforeListen?: 
   const sweeper = setInterval(() => void services.files.sweep().catch(() => undefined), ORPHAN_AGE_MS);
   sweeper.unref();
   context.closeWith(() => clearInterval(sweeper));
-  onSignals(server, context, services, services.sync.follow());
+  onSignals(
+    server,
+    context,
+    services,
+    // Of several servers on one database, the one that follows says so (on its own, there is no news in it).
+    services.sync.follow(undefined, context.store.coordination && (() => say('sync', 'this server now follows the chain for the read model (it holds the follower lease)'))),
+  );
 }
 
 function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {

@@ -106,6 +106,8 @@ const LEGACY_DEPLOYMENT_FILE = 'deployment.json';
 export const FUNDING_AMOUNT = 10n ** 17n;
 /** Below this the admin console warns that the funding account is running dry. */
 export const FUNDER_LOW_WATER = 10n * FUNDING_AMOUNT;
+/** How long a server waits while another deploys the contract (compiling and mining included). */
+const DEPLOYMENT_WAIT_MS = 180_000;
 
 export interface LedgerOptions {
   readonly report?: StageReporter;
@@ -113,9 +115,14 @@ export interface LedgerOptions {
   readonly record: DeploymentRecord;
   /** Seals the embedded chain's mnemonic in DATA_DIR. */
   readonly seedCipher: SeedCipher;
+  /**
+   * A lock shared by the app servers of the data set, when several may share it (PostgreSQL):
+   * one deploys while the others wait, and each account's nonces are taken under its lock.
+   */
+  readonly exclusive?: <T>(key: string, work: () => Promise<T>, timeoutMs?: number) => Promise<T>;
 }
 
-export async function connectLedger(config: Config, { report = () => undefined, record, seedCipher }: LedgerOptions): Promise<LedgerConnection> {
+export async function connectLedger(config: Config, { report = () => undefined, record, seedCipher, exclusive }: LedgerOptions): Promise<LedgerConnection> {
   const compiled = await ensureCompiled();
   report('compile', compiled ? 'contracts compiled' : 'contracts up to date');
 
@@ -149,11 +156,15 @@ export async function connectLedger(config: Config, { report = () => undefined, 
       // Never the funder from itself: its own queue would wait on itself for ever.
       topUp: address => (address === admin.address ? Promise.reject(new FundsExhaustedError(node.description)) : fund(address)),
       oneSendAtATime: node.embedded,
+      exclusive,
     });
     const fund = async (address: string) => {
       await sender.send(admin, { to: address, value: FUNDING_AMOUNT });
     };
-    const identity = await ensureDeployed({ web3, node, dataDir: config.dataDir, chainId, admin, record, recorded, report, sender, codec });
+    const deploy = (known: typeof recorded) => ensureDeployed({ web3, node, dataDir: config.dataDir, chainId, admin, record, recorded: known, report, sender, codec });
+    // Servers that share the data set deploy one at a time, each reading the record afresh: the
+    // first deploys, the others find its contract.
+    const identity = exclusive ? await exclusive('ledger:deployment', async () => deploy(await record.load()), DEPLOYMENT_WAIT_MS) : await deploy(recorded);
     const deployment: Deployment = {
       address: identity.contract,
       transactionHash: identity.deploymentTransaction,

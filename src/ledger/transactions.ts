@@ -68,6 +68,11 @@ export interface SenderOptions {
    * transaction at a time anyway.
    */
   readonly oneSendAtATime?: boolean;
+  /**
+   * A lock shared by every app server on the data set (PostgreSQL's advisory locks), when there
+   * may be several: each transaction's nonce is then taken under its account's lock.
+   */
+  readonly exclusive?: <T>(key: string, work: () => Promise<T>) => Promise<T>;
 }
 
 const GAS_MARGIN_PERCENT = 125n; // state may change between estimate and mining
@@ -192,33 +197,21 @@ export class TransactionSender {
   }
 
   private async submit(signer: Signer, request: TransactionRequest, queue: AccountQueue, funded = false): Promise<string> {
-    const { web3 } = this.options;
-    let handedOver = false; // once the raw transaction is on its way, it may land
+    const attempt = { handedOver: false }; // once the raw transaction is on its way, it may land
     try {
-      const gasPrice = await this.gasPrice();
-      queue.nextNonce ??= await web3.eth.getTransactionCount(signer.address, 'pending');
-      const nonce = queue.nextNonce;
-      const known = this.gasEstimates.get(shapeOf(request));
-      const { privateKey } = signer;
-      const hash =
-        known !== undefined && privateKey
-          ? // A known shape: signed here, so that only the hand-over waits in the send lane.
-            await this.sign(privateKey, { ...request, nonce, gasLimit: known * GAS_REUSE_FACTOR, gasPrice }).then(raw =>
-              this.inSendLane(() => {
-                handedOver = true;
-                return this.sendRaw(raw);
-              }),
-            )
-          : await this.inSendLane(async () => {
-              const gasLimit = ((await this.estimateGas(signer.address, request)) * GAS_MARGIN_PERCENT) / 100n;
-              const tx = { ...request, nonce, gasLimit, gasPrice };
-              handedOver = true;
-              return privateKey ? this.sendRaw(await this.sign(privateKey, tx)) : this.sendUnlocked(signer.address, tx);
-            });
-      queue.nextNonce = nonce + 1n;
-      return hash;
+      const { exclusive } = this.options;
+      // Several servers may write for one account: each takes the account's nonce from the node
+      // under a lock they share, and hands its transaction over before letting go (the next
+      // holder's "pending" count includes it). One server alone keeps the nonce in memory.
+      return exclusive
+        ? await exclusive(`nonce:${signer.address.toLowerCase()}`, () => {
+            queue.nextNonce = undefined;
+            return this.handOver(signer, request, queue, attempt);
+          })
+        : await this.handOver(signer, request, queue, attempt);
     } catch (error) {
       queue.nextNonce = undefined; // ask the node again next time
+      // Topped up outside the account's lock: the funder's own send takes the funder's.
       if (!funded && this.options.topUp && /insufficient funds/i.test(String((error as Error).message ?? ''))) {
         try {
           await this.options.topUp(signer.address);
@@ -228,8 +221,35 @@ export class TransactionSender {
         return this.submit(signer, request, queue, true);
       }
       const classified = this.classify(error);
-      throw !handedOver || isConnectionRefused(error) ? notSent(classified) : classified;
+      throw !attempt.handedOver || isConnectionRefused(error) ? notSent(classified) : classified;
     }
+  }
+
+  /** Gives the transaction its nonce and gas limit, signs it and hands it to the node; resolves to its hash. */
+  private async handOver(signer: Signer, request: TransactionRequest, queue: AccountQueue, attempt: { handedOver: boolean }): Promise<string> {
+    const { web3 } = this.options;
+    const gasPrice = await this.gasPrice();
+    queue.nextNonce ??= await web3.eth.getTransactionCount(signer.address, 'pending');
+    const nonce = queue.nextNonce;
+    const known = this.gasEstimates.get(shapeOf(request));
+    const { privateKey } = signer;
+    const hash =
+      known !== undefined && privateKey
+        ? // A known shape: signed here, so that only the hand-over waits in the send lane.
+          await this.sign(privateKey, { ...request, nonce, gasLimit: known * GAS_REUSE_FACTOR, gasPrice }).then(raw =>
+            this.inSendLane(() => {
+              attempt.handedOver = true;
+              return this.sendRaw(raw);
+            }),
+          )
+        : await this.inSendLane(async () => {
+            const gasLimit = ((await this.estimateGas(signer.address, request)) * GAS_MARGIN_PERCENT) / 100n;
+            const tx = { ...request, nonce, gasLimit, gasPrice };
+            attempt.handedOver = true;
+            return privateKey ? this.sendRaw(await this.sign(privateKey, tx)) : this.sendUnlocked(signer.address, tx);
+          });
+    queue.nextNonce = nonce + 1n;
+    return hash;
   }
 
   private inSendLane<T>(send: () => Promise<T>): Promise<T> {

@@ -508,6 +508,23 @@ export interface ThrottleEvents {
 
 // ─── The whole store ──────────────────────────────────────────────────────────────────────────
 
+/**
+ * What app servers that share one database (PostgreSQL) agree on through it. SQLite is opened
+ * by one process, which needs none of this: its store has no `coordination`.
+ */
+export interface Coordination {
+  /**
+   * Runs `work` while this server holds the lock `key`, which no other server holds meanwhile;
+   * waits its turn, up to `timeoutMs` (then an error, and `work` never runs).
+   */
+  exclusive<T>(key: string, work: () => Promise<T>, timeoutMs?: number): Promise<T>;
+  /**
+   * Whether this server holds the lease `key`, taking it when no server does. Held until this
+   * server's connection ends (it stops, dies or loses the database): another takes it then.
+   */
+  lease(key: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly users: UserStore;
   readonly accounts: AccountStore;
@@ -520,6 +537,8 @@ export interface Store {
   readonly throttle: ThrottleEvents;
   readonly files: FileStore;
   readonly blobs: BlobStore;
+  /** Present when several app servers may share the store (PostgreSQL). */
+  readonly coordination?: Coordination;
   /** Runs `work` as one unit of work (see above); nested calls join the outer one. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   /** What the store is, for start-up lines and errors (e.g. "SQLite at data/ehr.sqlite"). */

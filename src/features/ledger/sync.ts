@@ -7,8 +7,17 @@
 import type { Ledger } from '../../ledger';
 import type { Store } from '../../store/ports';
 
-export function createLedgerSync(store: Pick<Store, 'projection' | 'bodies'>, ledger: Ledger) {
-  const { projection, bodies } = store;
+/**
+ * Longer than any write can be under way (the account's lock, the send, the receipt's wait): a
+ * body pending for longer belongs to a write that died with its server.
+ */
+export const WRITE_HORIZON_MS = 120_000;
+
+/** The lease of the one server (of several on PostgreSQL) that follows the chain. */
+const FOLLOWER_LEASE = 'ledger-follower';
+
+export function createLedgerSync(store: Pick<Store, 'projection' | 'bodies' | 'coordination'>, ledger: Ledger, now: () => number = Date.now) {
+  const { projection, bodies, coordination } = store;
   let running: Promise<number> | undefined;
 
   async function catchUp(): Promise<number> {
@@ -35,12 +44,14 @@ export function createLedgerSync(store: Pick<Store, 'projection' | 'bodies'>, le
     /**
      * At start: catch up, then mark as failed the bodies still pending from before this start —
      * their transaction never reached the ledger, and the user was never told they were saved.
+     * With other servers on the data set, only those pending for longer than any write takes:
+     * a younger one may be another server's write under way.
      */
-    async reconcile(startedAt = Date.now()): Promise<{ applied: number; failed: number }> {
+    async reconcile(startedAt = now()): Promise<{ applied: number; failed: number }> {
       const applied = await this.catchUp();
       // Events an earlier run applied before the crash settle nothing in a catch-up that applies none.
       if (applied === 0) await bodies.settleFromReadModel();
-      return { applied, failed: await bodies.failPendingBefore(startedAt) };
+      return { applied, failed: await bodies.failPendingBefore(coordination ? startedAt - WRITE_HORIZON_MS : startedAt) };
     },
 
     /** Empties the read model and applies every event of the contract again. */
@@ -49,12 +60,32 @@ export function createLedgerSync(store: Pick<Store, 'projection' | 'bodies'>, le
       return this.catchUp();
     },
 
-    /** Catches up every `intervalMs` until stopped; errors (a node outage) wait for the next tick. */
-    follow(intervalMs = 2000): () => void {
-      const timer = setInterval(() => void this.catchUp().catch(() => undefined), intervalMs);
+    /**
+     * Catches up every `intervalMs` until stopped; errors (a node outage) wait for the next tick.
+     * Of several servers on one database, only the one holding the follower's lease does (each
+     * server's own writes reach the read model as they are confirmed, whoever follows); it also
+     * fails the bodies of writes that died with their server. When it stops, another takes over
+     * at its next tick. `onLead` hears when this server begins to follow.
+     */
+    follow(intervalMs = 2000, onLead?: () => void): () => void {
+      let leading = false;
+      const tick = async () => {
+        if (coordination && !(await coordination.lease(FOLLOWER_LEASE))) {
+          leading = false;
+          return;
+        }
+        if (!leading) onLead?.();
+        leading = true;
+        await this.catchUp();
+        if (coordination) await bodies.failPendingBefore(now() - WRITE_HORIZON_MS);
+      };
+      const timer = setInterval(() => void tick().catch(() => undefined), intervalMs);
       timer.unref();
       return () => clearInterval(timer);
     },
+
+    /** Whether this server follows the chain now (always, on a store of one server). */
+    follows: async (): Promise<boolean> => !coordination || coordination.lease(FOLLOWER_LEASE),
   };
 }
 

@@ -9,6 +9,7 @@ import { createAccountStore } from './accounts';
 import { createActs } from './acts';
 import { createBodyStore } from './bodies';
 import { createBlobStore, createFileStore } from './files';
+import { createCoordination } from './coordination';
 import { clientConfig, createPool, DEFAULT_TIMEOUTS, PostgresConnection, type PostgresTimeouts } from './connection';
 import { migrate, MIGRATION_STATEMENT_TIMEOUT_MS } from './migrations';
 import { createProjection } from './projection';
@@ -63,6 +64,7 @@ export async function openPostgresStore(url: string, timeouts: Partial<PostgresT
   // The pool only once the database has answered: a store that cannot open leaves nothing to end.
   const pool = createPool(url, limits);
   const sql = new PostgresConnection(pool, limits.unitOfWorkTimeoutMs);
+  const coordination = createCoordination(url, limits);
   let closing: Promise<void> | undefined;
   return {
     pool,
@@ -77,8 +79,9 @@ export async function openPostgresStore(url: string, timeouts: Partial<PostgresT
     throttle: createThrottleEvents(sql),
     files: createFileStore(sql),
     blobs: createBlobStore(sql, description),
+    coordination,
     transaction: work => sql.transaction(work),
     description,
-    close: () => (closing ??= pool.end()),
+    close: () => (closing ??= coordination.close().then(() => pool.end())),
   };
 }
