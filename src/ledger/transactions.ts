@@ -93,6 +93,12 @@ export class TransactionSender {
   private gasPriceCache: { value: bigint; at: number } | undefined;
   /** The largest estimate seen for each shape of write (see `shapeOf`). */
   private readonly gasEstimates = new Map<string, bigint>();
+  /**
+   * The estimate under way for a shape: the other first writers of that shape wait for it rather
+   * than each running its own (on a fresh ledger, many users' first writes at once would
+   * otherwise each estimate in turn, in the send lane).
+   */
+  private readonly estimating = new Map<string, Promise<bigint>>();
 
   constructor(private readonly options: SenderOptions) {
     // Signing rules for our chain id. The hard fork is 'merge', not 'shanghai': web3-eth-accounts
@@ -231,23 +237,35 @@ export class TransactionSender {
     const gasPrice = await this.gasPrice();
     queue.nextNonce ??= await web3.eth.getTransactionCount(signer.address, 'pending');
     const nonce = queue.nextNonce;
-    const known = this.gasEstimates.get(shapeOf(request));
+    const shape = shapeOf(request);
     const { privateKey } = signer;
-    const hash =
-      known !== undefined && privateKey
-        ? // A known shape: signed here, so that only the hand-over waits in the send lane.
-          await this.sign(privateKey, { ...request, nonce, gasLimit: known * GAS_REUSE_FACTOR, gasPrice }).then(raw =>
-            this.inSendLane(() => {
-              attempt.handedOver = true;
-              return this.sendRaw(raw);
-            }),
-          )
-        : await this.inSendLane(async () => {
-            const gasLimit = ((await this.estimateGas(signer.address, request)) * GAS_MARGIN_PERCENT) / 100n;
-            const tx = { ...request, nonce, gasLimit, gasPrice };
-            attempt.handedOver = true;
-            return privateKey ? this.sendRaw(await this.sign(privateKey, tx)) : this.sendUnlocked(signer.address, tx);
-          });
+    let known = this.gasEstimates.get(shape);
+    const underWay = known === undefined && privateKey ? this.estimating.get(shape) : undefined;
+    // Its refusal (a revert) is that writer's own: this one then estimates for itself.
+    if (underWay) known = await underWay.then(() => this.gasEstimates.get(shape)).catch(() => undefined);
+    let hash: string;
+    if (known !== undefined && privateKey) {
+      // A known shape: signed here, so that only the hand-over waits in the send lane.
+      const raw = await this.sign(privateKey, { ...request, nonce, gasLimit: known * GAS_REUSE_FACTOR, gasPrice });
+      hash = await this.inSendLane(() => {
+        attempt.handedOver = true;
+        return this.sendRaw(raw);
+      });
+    } else {
+      // The estimate and the hand-over each take their turn in the lane; the estimate is shared
+      // from the moment it is queued, so the writers of the same shape behind it wait for it.
+      const estimate = this.inSendLane(() => this.estimateGas(signer.address, request));
+      if (privateKey && !this.estimating.has(shape)) {
+        this.estimating.set(shape, estimate);
+        void estimate.finally(() => this.estimating.get(shape) === estimate && this.estimating.delete(shape)).catch(() => undefined);
+      }
+      const tx = { ...request, nonce, gasLimit: ((await estimate) * GAS_MARGIN_PERCENT) / 100n, gasPrice };
+      const raw = privateKey ? await this.sign(privateKey, tx) : undefined;
+      hash = await this.inSendLane(() => {
+        attempt.handedOver = true;
+        return raw ? this.sendRaw(raw) : this.sendUnlocked(signer.address, tx);
+      });
+    }
     queue.nextNonce = nonce + 1n;
     return hash;
   }
