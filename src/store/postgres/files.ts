@@ -4,19 +4,11 @@
  * chunks of at most CHUNK_BYTES, each its own statement (no transaction held open while a client
  * uploads); it becomes readable when its row in `file_blobs` is written after the last chunk.
  */
-import type { BlobStore, FileRow, FileStore } from '../ports';
+import type { BlobStore, FileStore } from '../ports';
+import { fileRowOf, type FileRowColumns as Row } from '../file-rows';
 import type { PostgresConnection } from './connection';
 
 export const CHUNK_BYTES = 256 * 1024;
-
-interface Row {
-  id: string;
-  author: string;
-  commitment: string | null;
-  createdAt: number;
-  reportId: number | null;
-  index: number | null;
-}
 
 const PLACED = `
   SELECT f.id, f.author, f.commitment, f.created_at AS "createdAt", r.id AS "reportId", NULL::bigint AS "index"
@@ -24,14 +16,6 @@ const PLACED = `
   UNION ALL
   SELECT f.id, f.author, f.commitment, f.created_at AS "createdAt", p.report_id AS "reportId", p.idx AS "index"
     FROM files f JOIN ledger_prescriptions p ON p.commitment = f.commitment`;
-
-const fileRowOf = (row: Row): FileRow => ({
-  id: row.id,
-  author: row.author,
-  commitment: row.commitment,
-  createdAt: row.createdAt,
-  place: row.reportId === null ? undefined : { reportId: row.reportId, ...(row.index === null ? {} : { index: row.index }) },
-});
 
 export function createFileStore(sql: PostgresConnection): FileStore {
   return {

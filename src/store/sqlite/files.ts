@@ -1,15 +1,7 @@
 /** The index of attached files in SQLite (see FileStore); their bytes are in a BlobStore. */
-import type { FilePlace, FileRow, FileStore } from '../ports';
+import type { FileStore } from '../ports';
+import { fileRowOf, type FileRowColumns as Row } from '../file-rows';
 import type { SqliteConnection } from './connection';
-
-interface Row {
-  id: string;
-  author: string;
-  commitment: string | null;
-  createdAt: number;
-  reportId: number | null;
-  index: number | null;
-}
 
 // A file's place: the report whose commitment its body is, else the prescription's.
 const PLACED = `
@@ -18,14 +10,6 @@ const PLACED = `
   UNION ALL
   SELECT f.id, f.author, f.commitment, f.created_at AS createdAt, p.report_id AS reportId, p.idx AS "index"
     FROM files f JOIN ledger_prescriptions p ON p.commitment = f.commitment`;
-
-export const fileRowOf = (row: Row): FileRow => ({
-  id: row.id,
-  author: row.author,
-  commitment: row.commitment,
-  createdAt: row.createdAt,
-  place: row.reportId === null ? undefined : ({ reportId: row.reportId, ...(row.index === null ? {} : { index: row.index }) } satisfies FilePlace),
-});
 
 export function createFileStore(sql: SqliteConnection): FileStore {
   return {
