@@ -75,6 +75,12 @@ export interface SenderOptions {
   readonly exclusive?: <T>(key: string, work: () => Promise<T>) => Promise<T>;
 }
 
+/**
+ * How a node refuses a transaction its sender cannot pay for: "insufficient funds" (Geth,
+ * Ganache, Anvil), "Sender doesn't have enough funds" (Hardhat), "Upfront cost exceeds account
+ * balance" (Besu).
+ */
+const LACKS_FUNDS = /insufficient funds|doesn't have enough funds|upfront cost exceeds account balance/i;
 const GAS_MARGIN_PERCENT = 125n; // state may change between estimate and mining
 // A limit learnt from an earlier write of the same shape is doubled: the contract's writes cost
 // within a few tens of thousands of gas of each other (a first grant or first report writes a
@@ -218,7 +224,7 @@ export class TransactionSender {
     } catch (error) {
       queue.nextNonce = undefined; // ask the node again next time
       // Topped up outside the account's lock: the funder's own send takes the funder's.
-      if (!funded && this.options.topUp && /insufficient funds/i.test(String((error as Error).message ?? ''))) {
+      if (!funded && this.options.topUp && LACKS_FUNDS.test(String((error as Error).message ?? ''))) {
         try {
           await this.options.topUp(signer.address);
         } catch (topUpError) {

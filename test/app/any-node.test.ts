@@ -1,6 +1,6 @@
 /**
  * Any EVM node by RPC_URL (issue 20): the same suite against an external Ganache (the classroom
- * node) and Anvil (Foundry's, from its npm package): the app deploys its contract there, makes
+ * node), Anvil (Foundry's, from its npm package) and a Hardhat node: the app deploys its contract there, makes
  * every kind of act through its services, gets the contract's refusals decoded to their custom
  * errors (each node returns revert data its own way), explains transactions in the explorer,
  * rebuilds its read model from the node's events, and answers 503 within seconds once the node
@@ -14,6 +14,7 @@ import { startContext, type AppContext } from '../../src/context';
 import { LedgerRevertError } from '../../src/ledger/errors';
 import { createServices, type Services } from '../../src/services';
 import { startAnvil } from '../support/anvil';
+import { startHardhat } from '../support/hardhat';
 import { freePort, testConfig } from '../support/context';
 import { seedWorld, userIdOf, WORLD_PASSWORD, type World } from '../support/world';
 
@@ -34,6 +35,7 @@ const NODES: readonly { name: string; start(): Promise<Node> }[] = [
     },
   },
   { name: 'Anvil', start: () => startAnvil() },
+  { name: 'a Hardhat node', start: () => startHardhat() },
 ];
 
 /** The contract's custom error a write was refused with. */
