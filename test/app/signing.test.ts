@@ -1,0 +1,41 @@
+/**
+ * The app's own signing of legacy transactions (src/ledger/signing.ts) gives exactly the bytes
+ * web3's signTransaction gives, for every kind of transaction the app sends: a contract's
+ * function, a creation, a transfer, zero and large fields, the chain ids of Ganache, Anvil and
+ * Hardhat and a large one.
+ */
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { eth } from 'web3';
+import { signLegacyTransaction, type LegacyTransaction } from '../../src/ledger/signing';
+
+async function web3Signed(tx: LegacyTransaction, chainId: bigint, privateKey: string): Promise<string> {
+  const common = eth.accounts.Common.custom({ chainId: Number(chainId), networkId: Number(chainId) }, { baseChain: 'mainnet', hardfork: 'merge' });
+  const unsigned = eth.accounts.Transaction.fromTxData(
+    { nonce: tx.nonce, gasPrice: tx.gasPrice, gasLimit: tx.gasLimit, to: tx.to, value: tx.value ?? 0n, data: tx.data ?? '0x' },
+    { common },
+  );
+  return (await eth.accounts.signTransaction(unsigned, privateKey)).rawTransaction;
+}
+
+const hex = (bytes: number) => `0x${crypto.randomBytes(bytes).toString('hex')}`;
+
+describe('signing a legacy transaction', () => {
+  const cases: { label: string; tx: LegacyTransaction }[] = [
+    { label: 'a call', tx: { nonce: 7n, gasPrice: 2_000_000_000n, gasLimit: 234_010n, to: hex(20), value: 0n, data: hex(4 + 32 * 5) } },
+    { label: 'a creation', tx: { nonce: 0n, gasPrice: 1n, gasLimit: 3_000_000n, data: hex(2000) } },
+    { label: 'a transfer', tx: { nonce: 1n, gasPrice: 0n, gasLimit: 21_000n, to: hex(20), value: 10n ** 17n } },
+    { label: 'large fields', tx: { nonce: 2n ** 40n, gasPrice: 10n ** 12n, gasLimit: 30_000_000n, to: hex(20), value: 2n ** 100n, data: '0x' } },
+  ];
+  for (const chainId of [1337n, 31337n, 833_087_329n, 2n ** 40n]) {
+    for (const { label, tx } of cases) {
+      it(`gives web3's bytes for ${label} on chain ${chainId}`, async () => {
+        for (let i = 0; i < 5; i++) {
+          const key = hex(32);
+          assert.equal(signLegacyTransaction(tx, chainId, key), await web3Signed(tx, chainId, key));
+        }
+      });
+    }
+  }
+
+});
