@@ -126,7 +126,7 @@ describe('npm run tamper', function () {
     for (const args of [[], ['0'], ['1', '--undo', '--force']]) {
       const run = tamper(dataDir, ...args);
       assert.equal(run.status, 2, `${args.join(' ')}: ${run.stdout}`);
-      assert.match(run.stderr, /usage: npm run tamper -- <reportId> \[--undo\]/);
+      assert.match(run.stderr, /usage: npm run tamper -- <reportId> \[--file\] \[--undo\]/);
     }
   });
 });
