@@ -1,13 +1,14 @@
 /**
  * Errors that become pages: a status, a title and a message meant for the user. The one place
  * that gives errors their status codes: the services' domain errors (NotFound 404, Forbidden 403,
- * Conflict 409, a FieldError no route caught 400) and the ledger's (a refused grant is 403, an
- * outage 503) become these here.
+ * Conflict 409, a FieldError no route caught 400), the ledger's (a refused grant is 403, an
+ * outage 503) and the database's (an outage 503) become these here.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { Conflict, FieldError, FileRefused, FileWithheld, Forbidden, NotFound } from '../domain/errors';
 import { FundsExhaustedError, LedgerRevertError, LedgerUnavailableError } from '../ledger/errors';
 import { WrongChainError } from '../ledger/identity';
+import { isStoreUnavailable } from '../store';
 
 /** The status of each reason a file is refused. */
 export const FILE_REFUSED_STATUS = { type: 415, size: 413, empty: 400, count: 400, cut: 400 } as const;
@@ -119,6 +120,15 @@ export function toHttpError(error: unknown, { write = false, node = UNKNOWN_NODE
   if (domain) return domain;
   if (error instanceof LedgerRevertError) return fromRevert(error);
   if (error instanceof LedgerUnavailableError) return fromUnavailable(error, write, node);
+  if (isStoreUnavailable(error)) {
+    return new HttpError(
+      503,
+      'Database unavailable',
+      write
+        ? 'The database could not be reached, so this may not have been saved. Check again in a moment before you send it again.'
+        : 'The database could not be reached. Try again in a moment.',
+    );
+  }
   if ((error as { code?: string })?.code === 'EBADCSRFTOKEN') {
     return new HttpError(403, 'Form expired', 'This form has expired or did not come from this site. Go back, reload the page and try again.');
   }
@@ -150,11 +160,11 @@ export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler 
   return (error, req, res, _next) => {
     const known = toHttpError(error, { write: req.method !== 'GET' && req.method !== 'HEAD', node: options.node });
     const status = known?.status ?? 500;
-    if (error instanceof LedgerUnavailableError) {
+    if (error instanceof LedgerUnavailableError || isStoreUnavailable(error)) {
       outage.refused += 1;
       if (now() - outage.loggedAt >= OUTAGE_LOG_INTERVAL_MS) {
         const since = outage.refused > 1 ? ` (${outage.refused} requests answered 503 since the last line)` : '';
-        log(`ledger: ${error.message}${since}`);
+        log(`${error instanceof LedgerUnavailableError ? 'ledger' : 'database'}: ${(error as Error)?.message ?? String(error)}${since}`);
         outage = { loggedAt: now(), refused: 0 };
       }
     } else if (!known || status >= 500) {

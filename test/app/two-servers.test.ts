@@ -53,6 +53,7 @@ describe('two app servers on one PostgreSQL and one node', function () {
   let node: AnvilNode;
   let a: ServerProcess, b: ServerProcess;
   let baseA: string, baseB: string;
+  let cluster: Awaited<ReturnType<typeof postgresCluster>>;
   const dirs: string[] = [];
   const patient = new Visitor();
 
@@ -67,7 +68,7 @@ describe('two app servers on one PostgreSQL and one node', function () {
   }
 
   before(async () => {
-    const cluster = await postgresCluster();
+    cluster = await postgresCluster();
     const databaseUrl = await cluster.createDatabase('two-servers');
     node = await startAnvil();
     // Both at once: one deploys the contract, the other waits for it and finds it.
@@ -111,6 +112,45 @@ describe('two app servers on one PostgreSQL and one node', function () {
       const html = (await patient.request(base, '/patient?page=1')).text;
       for (const title of titles.slice(-10)) assert.equal(html.split(`>${title}<`).length - 1, 1, `${title} once on ${base}`);
     }
+  });
+
+  it('answers 503 while PostgreSQL restarts, recovers by itself within 10 s, and loses nothing it acknowledged', async () => {
+    const token = await patient.token(baseA, '/patient');
+    const acknowledged: string[] = [];
+    const answers: number[] = [];
+    let writing = true;
+    let n = 0;
+    const writer = (async () => {
+      while (writing) {
+        const title = `Through the restart ${++n}`;
+        const answer = await patient.post(n % 2 ? baseA : baseB, '/patient/reports', { title, disease: 'Restart test', details: 'Sent while the database restarts' }, token).catch(() => undefined);
+        answers.push(answer?.status ?? 0);
+        if (answer?.status === 303) acknowledged.push(title);
+      }
+    })();
+    await pollUntil(() => acknowledged.length >= 2, 'writes before the restart', { timeoutMs: 30_000 });
+    cluster.stop();
+    try {
+      await pollUntil(() => answers.slice(-1)[0] === 503, 'a 503 while the database is down', { timeoutMs: 30_000 }).catch((error: Error) => assert.fail(`${error.message}: answers ${answers.join(' ')}`));
+      const page = await patient.request(baseB, '/patient');
+      assert.equal(page.status, 503, 'a page needs the database too');
+    } finally {
+      cluster.start();
+    }
+    const restarted = Date.now();
+    await pollUntil(async () => (await patient.request(baseA, '/patient')).status === 200 && (await patient.request(baseB, '/patient')).status === 200, 'both servers to recover', {
+      timeoutMs: 10_000,
+      everyMs: 100,
+    });
+    const recoveredMs = Date.now() - restarted;
+    const before = acknowledged.length;
+    await pollUntil(() => acknowledged.length >= before + 2, 'writes after the restart', { timeoutMs: 30_000 });
+    writing = false;
+    await writer;
+    let html = '';
+    for (let page = 1; page <= 4; page++) html += (await patient.request(baseB, `/patient?page=${page}`)).text;
+    for (const title of acknowledged) assert.equal(html.split(`>${title}<`).length - 1, 1, `${title}, acknowledged, is listed once`);
+    assert.ok(recoveredMs < 10_000, `recovered in ${recoveredMs} ms`);
   });
 
   it('follows the chain in one server only, and in the other once it is killed mid-writes; nothing acknowledged is lost', async () => {
