@@ -110,6 +110,25 @@ export class Chain {
     return count / ((performance.now() - started) / 1000);
   }
 
+  /**
+   * Reports/s of `senders` (unlocked accounts, registered as patients here) each adding `each`
+   * reports one after another, all senders at once: the node's own rate at that concurrency.
+   */
+  async nodeReportRateAtOnce(senders: readonly string[], ehrAddress: string, hospitalIds: readonly number[], each: number): Promise<number> {
+    const ehr = new this.web3.eth.Contract(loadArtifact('EHRv2').abi, ehrAddress);
+    await Promise.all(senders.map(from => this.sendAndWait({ from, to: ehrAddress, data: ehr.methods.registerPatient().encodeABI(), gas: 200_000 })));
+    const started = performance.now();
+    await Promise.all(
+      senders.map(async from => {
+        for (let i = 0; i < each; i++) {
+          const data = ehr.methods.addReport(`0x${randomBytes(32).toString('hex')}`, [...hospitalIds], 0).encodeABI();
+          await this.sendAndWait({ from, to: ehrAddress, data, gas: 300_000 });
+        }
+      }),
+    );
+    return (senders.length * each) / ((performance.now() - started) / 1000);
+  }
+
   /** The EHR contract's reportCount(). */
   async reportCount(ehrAddress: string): Promise<number> {
     const data = this.web3.eth.abi.encodeFunctionSignature('reportCount()');

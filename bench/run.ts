@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startAnvil } from './anvil';
 import { Chain } from './chain';
 import { measureV2Gas } from './contract-v2';
 import { User } from './http';
@@ -56,6 +57,56 @@ async function main(): Promise<void> {
   record({ name: 'warm restart to ready (same DATA_DIR)', value: server.startMs / 1000, unit: 's', target: { op: '<=', limit: 4 } });
   await server.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
+
+  await measureOnAnvil();
+}
+
+/**
+ * The app on Anvil (issue 20), a node fast enough not to be the bottleneck: 20 patients adding
+ * reports over HTTP at once, against the node alone making the same `addReport` calls from 20
+ * of its own unlocked accounts at the same concurrency (node-signed: the node's own rate for
+ * this workload, the ceiling the app can approach); and the app's CPU a report, from the server
+ * process's user and system time over the measured rounds.
+ */
+async function measureOnAnvil(): Promise<void> {
+  const PATIENTS = 20;
+  const rounds = QUICK ? 2 : 5;
+  const node = await startAnvil(await freePort(), PATIENTS + 2);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-bench-anvil-'));
+  const server = await startServer({ dataDir, port: await freePort(), chainPort: await freePort(), adminPassword: ADMIN_PASSWORD, rpcUrl: node.url });
+  try {
+    const base = server.url;
+    const { contract } = (await (await fetch(`${base}/healthz`)).json()) as { contract: string };
+    const admin = await act.loggedIn(base, 'admin', 'admin', ADMIN_PASSWORD);
+    const share = [await act.addHospital(admin, 'Apollo'), await act.addHospital(admin, 'Care')];
+    const usernames = Array.from({ length: PATIENTS }, (_, i) => `anvil${i + 1}`);
+    await Promise.all(usernames.map(name => act.signup(base, name)));
+    const patients: User[] = [];
+    for (let i = 0; i < usernames.length; i += 5) patients.push(...(await Promise.all(usernames.slice(i, i + 5).map(name => act.loggedIn(base, 'patient', name)))));
+    await Promise.all(patients.map(patient => act.postReport(patient, share))); // warm-up: every patient's first report
+
+    const cpuBefore = server.cpuMs();
+    const started = performance.now();
+    for (let i = 0; i < rounds; i++) await Promise.all(patients.map(patient => act.postReport(patient, share)));
+    const seconds = (performance.now() - started) / 1000;
+    const cpuPerReport = (server.cpuMs() - cpuBefore) / (rounds * PATIENTS);
+    const appRate = (rounds * PATIENTS) / seconds;
+
+    const chain = new Chain(node.url);
+    const senders = (await chain.rpc<string[]>('eth_accounts')).slice(2, 2 + PATIENTS);
+    const nodeRate = await chain.nodeReportRateAtOnce(senders, contract, share.map(h => h.id), rounds);
+
+    details.anvil = { patients: PATIENTS, rounds, seconds: round(seconds, 2), appRate: round(appRate), nodeRate: round(nodeRate), cpuPerReportMs: round(cpuPerReport, 2) };
+    record({ name: `Anvil: ${PATIENTS} patients adding reports over HTTP`, value: round(appRate), unit: 'reports/s' });
+    record({ name: `Anvil: the node alone, same calls, ${PATIENTS} senders at once`, value: round(nodeRate), unit: 'reports/s' });
+    record({ name: 'Anvil: app / node alone at the same concurrency', value: round(appRate / nodeRate, 2), unit: '×', target: { op: '>=', limit: 0.4 } });
+    record({ name: 'Anvil: app CPU a report (server process, user + system)', value: round(cpuPerReport, 1), unit: 'ms', target: { op: '<=', limit: 5 } });
+    log(`anvil: app ${appRate.toFixed(1)} reports/s, node alone ${nodeRate.toFixed(1)} reports/s at the same concurrency; app CPU ${cpuPerReport.toFixed(1)} ms a report`);
+  } finally {
+    await server.stop();
+    await node.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 async function measureApp(server: RunningServer, dataDir: string, chain: Chain): Promise<void> {

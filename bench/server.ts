@@ -18,6 +18,8 @@ export interface ServerOptions {
   readonly port: number;
   readonly chainPort: number;
   readonly adminPassword: string;
+  /** An external node instead of the embedded one. */
+  readonly rpcUrl?: string;
 }
 
 export interface RunningServer {
@@ -29,6 +31,8 @@ export interface RunningServer {
   readonly compiled: boolean;
   /** Resident memory of the server process now, in MB. */
   rssMb(): number;
+  /** CPU time the server process has used so far (user and system), in ms. */
+  cpuMs(): number;
   /** SIGTERM, as an operator stops it; resolves to its exit code (null: it had to be killed). */
   stop(): Promise<number | null>;
 }
@@ -45,6 +49,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // The bench's own line to the node sends node-signed transfers and seeds reports.
       CHAIN_RPC: 'writable',
       ADMIN_PASSWORD: options.adminPassword,
+      ...(options.rpcUrl ? { RPC_URL: options.rpcUrl } : {}),
       NODE_ENV: 'production',
       // Production takes these from outside DATA_DIR; fixed values, so a restart opens the same data.
       EHR_MASTER_KEY: process.env.EHR_MASTER_KEY ?? '5e'.repeat(32),
@@ -61,6 +66,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     startMs: Date.now() - started,
     compiled: /contracts compiled/.test(output.text),
     rssMb: () => rssMb(pid),
+    cpuMs: () => cpuMs(pid),
     stop: () => stop(child),
   };
 }
@@ -93,6 +99,13 @@ function waitForReady(child: ChildProcess, output: { text: string }): Promise<st
     child.stderr?.on('data', keep); // errors: kept for a failure's message
     child.once('exit', onExit);
   });
+}
+
+/** utime + stime of /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
+function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command name may hold spaces
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function rssMb(pid: number): number {
