@@ -12,6 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AppContext } from '../../src/context';
 import type { Services } from '../../src/services';
 import { serveTestApp } from '../support/context';
+import { pollUntil } from '../support/poll';
 import { checkPage, launch, screenshot, screenshotOnFailure } from './browser';
 
 const PASSWORD = 'demo1234';
@@ -124,8 +125,10 @@ describe('files in the browser', function () {
     await page.waitForURL(/\/patient\/reports\/\d+$/);
     const thumbnail = page.locator('img.files__thumb');
     await thumbnail.waitFor();
-    await page.waitForFunction('[...document.images].every(img => img.complete)');
-    assert.equal(await thumbnail.evaluate(img => (img as unknown as { naturalWidth: number }).naturalWidth), 320, 'the browser decoded the stored image');
+    // Polled from here: the page's CSP (no eval) refuses a string predicate run inside it.
+    const decodedWidth = () => thumbnail.evaluate(img => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth);
+    await pollUntil(async () => (await decodedWidth()) > 0, 'the thumbnail to load', { timeoutMs: 15_000, everyMs: 50 });
+    assert.equal(await decodedWidth(), 320, 'the browser decoded the stored image');
     await checkPage(page);
     await page.setViewportSize({ width: 375, height: 800 });
     await checkFits(page);
