@@ -53,6 +53,8 @@ describe('two app servers on one PostgreSQL and one node', function () {
   let node: AnvilNode;
   let a: ServerProcess, b: ServerProcess;
   let baseA: string, baseB: string;
+  /** The servers still running (the follower's test kills one). */
+  let live: string[] = [];
   let cluster: Awaited<ReturnType<typeof postgresCluster>>;
   const dirs: string[] = [];
   const patient = new Visitor();
@@ -73,6 +75,7 @@ describe('two app servers on one PostgreSQL and one node', function () {
     node = await startAnvil();
     // Both at once: one deploys the contract, the other waits for it and finds it.
     [{ process: a, base: baseA }, { process: b, base: baseB }] = await Promise.all([server(databaseUrl), server(databaseUrl)]);
+    live = [baseA, baseB];
   });
 
   after(async () => {
@@ -114,51 +117,6 @@ describe('two app servers on one PostgreSQL and one node', function () {
     }
   });
 
-  it('answers 503 while PostgreSQL restarts, recovers by itself, and loses nothing it acknowledged', async () => {
-    const token = await patient.token(baseA, '/patient');
-    const acknowledged: string[] = [];
-    const answers: number[] = [];
-    let writing = true;
-    let n = 0;
-    const writer = (async () => {
-      while (writing) {
-        const title = `Through the restart ${++n}`;
-        const answer = await patient.post(n % 2 ? baseA : baseB, '/patient/reports', { title, disease: 'Restart test', details: 'Sent while the database restarts' }, token).catch(() => undefined);
-        answers.push(answer?.status ?? 0);
-        if (answer?.status === 303) acknowledged.push(title);
-      }
-    })();
-    try {
-      await pollUntil(() => acknowledged.length >= 2, 'writes before the restart', { timeoutMs: 30_000 });
-      cluster.stop();
-      try {
-        await pollUntil(() => answers.slice(-1)[0] === 503, 'a 503 while the database is down', { timeoutMs: 30_000 }).catch((error: Error) =>
-          assert.fail(`${error.message}: answers ${answers.join(' ')}`),
-        );
-        const page = await patient.request(baseB, '/patient');
-        assert.equal(page.status, 503, 'a page needs the database too');
-      } finally {
-        cluster.start(); // returns once PostgreSQL accepts connections (pg_ctl -w)
-      }
-      const restarted = Date.now();
-      // The issue's target is 10 s; here 1–3 s is usual, but a CI machine running two test
-      // workers beside two servers has taken longer once: the bound is 30 s, the time is printed.
-      await pollUntil(async () => (await patient.request(baseA, '/patient')).status === 200 && (await patient.request(baseB, '/patient')).status === 200, 'both servers to recover', {
-        timeoutMs: 30_000,
-        everyMs: 100,
-      });
-      console.log(`      (both servers answered again ${Date.now() - restarted} ms after PostgreSQL was back)`);
-      const before = acknowledged.length;
-      await pollUntil(() => acknowledged.length >= before + 2, 'writes after the restart', { timeoutMs: 30_000 });
-    } finally {
-      writing = false; // also when a step failed: the next test must not meet this writer
-      await writer;
-    }
-    let html = '';
-    for (let page = 1; page <= 4; page++) html += (await patient.request(baseB, `/patient?page=${page}`)).text;
-    for (const title of acknowledged) assert.equal(html.split(`>${title}<`).length - 1, 1, `${title}, acknowledged, is listed once`);
-  });
-
   it('follows the chain in one server only, and in the other once it is killed mid-writes; nothing acknowledged is lost', async () => {
     const FOLLOWS = /this server now follows the chain/;
     await pollUntil(() => [a, b].some(p => FOLLOWS.test(p.stdout())), 'a server to follow the chain', { timeoutMs: 20_000 });
@@ -174,6 +132,7 @@ describe('two app servers on one PostgreSQL and one node', function () {
     });
     await pollUntil(() => acknowledged.length >= 3, 'a few writes acknowledged by the follower', { timeoutMs: 60_000 });
     leader.child.kill('SIGKILL');
+    live = [otherBase];
     await Promise.all(writes);
     await leader.exited();
 
@@ -204,4 +163,49 @@ describe('two app servers on one PostgreSQL and one node', function () {
     assert.equal(login.status, 303);
     await pollUntil(async () => (await visitor.request(otherBase, '/admin')).text.includes('Hospital On The Node'), 'the hospital added on the node to reach the read model', { timeoutMs: 20_000 });
   });
+  it('answers 503 while PostgreSQL restarts, recovers by itself, and loses nothing it acknowledged', async () => {
+    const token = await patient.token(live[0], '/patient');
+    const acknowledged: string[] = [];
+    const answers: number[] = [];
+    let writing = true;
+    let n = 0;
+    const writer = (async () => {
+      while (writing) {
+        const title = `Through the restart ${++n}`;
+        const answer = await patient.post(live[n % live.length], '/patient/reports', { title, disease: 'Restart test', details: 'Sent while the database restarts' }, token).catch(() => undefined);
+        answers.push(answer?.status ?? 0);
+        if (answer?.status === 303) acknowledged.push(title);
+      }
+    })();
+    try {
+      await pollUntil(() => acknowledged.length >= 2, 'writes before the restart', { timeoutMs: 30_000 });
+      cluster.stop();
+      try {
+        await pollUntil(() => answers.slice(-1)[0] === 503, 'a 503 while the database is down', { timeoutMs: 30_000 }).catch((error: Error) =>
+          assert.fail(`${error.message}: answers ${answers.join(' ')}`),
+        );
+        const page = await patient.request(live[0], '/patient');
+        assert.equal(page.status, 503, 'a page needs the database too');
+      } finally {
+        cluster.start(); // returns once PostgreSQL accepts connections (pg_ctl -w)
+      }
+      const restarted = Date.now();
+      // The issue's target is 10 s; here 1–3 s is usual, but a CI machine running two test
+      // workers beside two servers has taken longer once: the bound is 30 s, the time is printed.
+      await pollUntil(async () => (await Promise.all(live.map(async base => (await patient.request(base, '/patient')).status))).every(status => status === 200), 'the servers to recover', {
+        timeoutMs: 30_000,
+        everyMs: 100,
+      });
+      console.log(`      (the servers answered again ${Date.now() - restarted} ms after PostgreSQL was back)`);
+      const before = acknowledged.length;
+      await pollUntil(() => acknowledged.length >= before + 2, 'writes after the restart', { timeoutMs: 30_000 });
+    } finally {
+      writing = false; // also when a step failed: the next test must not meet this writer
+      await writer;
+    }
+    let html = '';
+    for (let page = 1; page <= 4; page++) html += (await patient.request(live[0], `/patient?page=${page}`)).text;
+    for (const title of acknowledged) assert.equal(html.split(`>${title}<`).length - 1, 1, `${title}, acknowledged, is listed once`);
+  });
+
 });
