@@ -106,9 +106,7 @@ export function filesUpload(options: FilesUploadOptions): RequestHandler {
       if (settled) return;
       settled = true;
       await Promise.allSettled(storing);
-      if (problem) {
-        await options.discardUnlisted(stored().map(file => file.id)).catch(() => undefined);
-      }
+      // A problem's files are left to the sweep once the answer is sent (`discardAll`): none is listed.
       uploads.set(req, { files: problem ? [] : stored(), problem });
       req.body = fields;
       next();

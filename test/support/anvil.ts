@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from './ports';
-import { pollUntil } from './poll';
+import { untilNodeAnswers } from './poll';
 
 export interface AnvilNode {
   readonly url: string;
@@ -25,11 +25,7 @@ export async function startAnvil(options: { hardfork?: string; chainId?: number 
   const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  await pollUntil(
-    async () => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' })).ok,
-    `anvil to answer on ${url}`,
-    { timeoutMs: 15_000, everyMs: 50 },
-  );
+  await untilNodeAnswers(url, `anvil to answer on ${url}`, 15_000);
   return {
     url,
     child,

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from './ports';
-import { pollUntil } from './poll';
+import { untilNodeAnswers } from './poll';
 
 export async function startHardhat(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
@@ -17,11 +17,7 @@ export async function startHardhat(): Promise<{ url: string; stop(): Promise<voi
   });
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  await pollUntil(
-    async () => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' })).ok,
-    `hardhat to answer on ${url}`,
-    { timeoutMs: 60_000, everyMs: 100 },
-  );
+  await untilNodeAnswers(url, `hardhat to answer on ${url}`, 60_000);
   return {
     url,
     async stop() {

@@ -16,3 +16,10 @@ export async function pollUntil<T>(probe: () => T | Promise<T>, what: string, { 
     await new Promise(resolve => setTimeout(resolve, everyMs));
   }
 }
+
+/** Waits for a JSON-RPC node at `url` to answer `eth_chainId` (a node just started). */
+export async function untilNodeAnswers(url: string, what: string, timeoutMs: number): Promise<void> {
+  const probe = async () =>
+    (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' })).ok;
+  await pollUntil(probe, what, { timeoutMs, everyMs: 50 });
+}

@@ -84,8 +84,6 @@ export function createLedgerSync(store: Pick<Store, 'projection' | 'bodies' | 'c
       return () => clearInterval(timer);
     },
 
-    /** Whether this server follows the chain now (always, on a store of one server). */
-    follows: async (): Promise<boolean> => !coordination || coordination.lease(FOLLOWER_LEASE),
   };
 }
 
