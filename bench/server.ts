@@ -20,6 +20,8 @@ export interface ServerOptions {
   readonly adminPassword: string;
   /** An external node instead of the embedded one. */
   readonly rpcUrl?: string;
+  /** Further flags for node, e.g. `--cpu-prof` (NODE_OPTIONS refuses it) to profile the server. */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface RunningServer {
@@ -39,7 +41,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -53,6 +53,8 @@ const BUILTIN_ERRORS: readonly Fragment[] = [
 
 export class ContractCodec {
   private readonly functions = new Map<string, FunctionFragment>();
+  /** By selector: a selector is a keccak256, too dear to work out again for every call decoded. */
+  private readonly selectors = new Map<string, FunctionFragment>();
   private readonly errors = new Map<string, Fragment>();
   private readonly events = new Map<string, Fragment>();
 
@@ -60,6 +62,7 @@ export class ContractCodec {
     for (const fragment of abi) {
       if (fragment.type === 'function' && fragment.name) {
         this.functions.set(fragment.name, fragment as FunctionFragment);
+        this.selectors.set(eth.abi.encodeFunctionSignature(fragment as FunctionFragment), fragment as FunctionFragment);
       }
     }
     for (const fragment of [...abi, ...BUILTIN_ERRORS]) {
@@ -91,7 +94,7 @@ export class ContractCodec {
 
   /** Decodes a transaction's input into the function it calls; undefined when it calls none of ours. */
   decodeCall(input: string): Decoded | undefined {
-    const fragment = [...this.functions.values()].find(f => eth.abi.encodeFunctionSignature(f) === input.slice(0, 10));
+    const fragment = this.selectors.get(input.slice(0, 10).toLowerCase());
     if (!fragment) return undefined;
     try {
       const inputs = fragment.inputs ?? [];
