@@ -3,13 +3,14 @@
  * external node given by RPC_URL.
  *
  * The embedded node runs in this process and the app talks to it directly (no HTTP). Its
- * wallet is locked: the app signs every transaction with its own keys, so nothing the node
- * signs by itself (`eth_sendTransaction`) can ever pass. People and tools reach it only through
+ * wallet is locked under a random passphrase that nobody keeps: the app signs every transaction
+ * with its own keys, so nothing the node signs by itself (`eth_sendTransaction`,
+ * `personal_sendTransaction`) can ever pass for the admin. People and tools reach it only through
  * the read-only gate on CHAIN_PORT (rpc-gate.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { generateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english';
 import { ConfigError } from '../config';
@@ -86,6 +87,10 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<L
       totalAccounts: 10,
       defaultBalance: FUNDING_BALANCE_ETHER,
       lock: true,
+      // `lock` alone locks under an empty passphrase, which `personal_unlockAccount(admin, "")` and
+      // `personal_sendTransaction(…, "")` on a writable port open. This one is never stored nor
+      // shown, so nothing can unlock the node's accounts; the app keeps the admin's key from the seed.
+      passphrase: randomBytes(32).toString('hex'),
       ...(options.writable ? { unlockedAccounts: SPARE_ACCOUNTS } : {}),
     },
     database: { dbPath: path.join(options.dataDir, CHAIN_DB_DIR) },
@@ -108,6 +113,7 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<L
       );
     }
   }
+  // The keys Ganache derived from our mnemonic: its passphrase locks only its own signing.
   const accounts = provider.getInitialAccounts();
   const [adminAddress] = Object.keys(accounts);
   return {

@@ -133,6 +133,17 @@ describe('the embedded node, as an attacker on the machine meets it', function (
       assert.match(String(spare.body.result), /^0x[0-9a-f]{64}$/, JSON.stringify(spare.body));
       const asAdmin = await rpc(writable, 'eth_sendTransaction', [{ from: accounts[0], to: accounts[2], value: '0x1' }]);
       assert.match(String(asAdmin.body.error?.message), /authentication needed|locked|passphrase/i);
+      // Ganache's wallet `lock` alone locks under an empty passphrase: these two once signed for the admin.
+      const withEmptyPassphrase = await rpc(writable, 'personal_sendTransaction', [{ from: accounts[0], to: accounts[2], value: '0x1' }, '']);
+      assert.equal(withEmptyPassphrase.body.result, undefined, `signed for the admin: ${JSON.stringify(withEmptyPassphrase.body)}`);
+      assert.match(String(withEmptyPassphrase.body.error?.message), /decrypt|password|passphrase/i);
+      const unlocked = await rpc(writable, 'personal_unlockAccount', [accounts[0], '', 0]);
+      assert.notEqual(unlocked.body.result, true, 'unlocked the admin with an empty passphrase');
+      assert.match(String(unlocked.body.error?.message), /decrypt|password|passphrase/i);
+      const stillLocked = await rpc(writable, 'eth_sendTransaction', [{ from: accounts[0], to: accounts[2], value: '0x1' }]);
+      assert.match(String(stillLocked.body.error?.message), /authentication needed|locked|passphrase/i);
+      // The app still signs as the admin, with the key it derives from its own seed.
+      assert.ok((await context.ledger.client.addHospital(context.ledger.admin, 'Writable')).hospitalId > 0);
       assert.equal((await rpc(writable, 'evm_snapshot', [], { origin: 'http://evil.example' })).status, 403);
     } finally {
       await context.close();
