@@ -6,6 +6,12 @@
  * - per address: a ceiling of 300 failures in 15 minutes (see ADDRESS_FAILURES_ALLOWED) against
  *   a script that guesses across many accounts, high enough for a classroom behind one NAT.
  *
+ * Checked before the password and counted after it, a limit alone would let guesses sent at once
+ * all pass the check while none has failed yet. So the attempts on one account take turns (see
+ * `attempt`): each is checked once those before it are counted. And the guesses still running
+ * from an address count against its ceiling, so a burst across many accounts cannot pass it
+ * either — but against the ceiling only: a class logging in at once must not lock itself out.
+ *
  * The way in for someone whose account is locked by others (the admin, most of all, whom anyone
  * could otherwise keep out with ten requests every fifteen minutes): a browser that has logged in
  * to the account before carries a "known device" tag for it, an HMAC of the role and username
@@ -39,6 +45,12 @@ const TAG_LENGTH = 22; // 128 bits of the HMAC, base64url
 /** Every role logs in (the role registry's). */
 export type LoginRole = SessionRole;
 
+/** What became of one login attempt (see `attempt`). */
+export type LoginAttempt<User> =
+  | { readonly outcome: 'refused'; readonly retryAt: number }
+  | { readonly outcome: 'failed' }
+  | { readonly outcome: 'passed'; readonly user: User };
+
 export interface LoginThrottleOptions {
   readonly events: ThrottleEvents;
   /** Keys the known-device tags (the session secret: kept out of the database). */
@@ -70,19 +82,55 @@ export function createLoginThrottle({ events, secret, now = Date.now }: LoginThr
     };
   };
 
-  return {
-    /** When this login may be tried again, or undefined when it may be tried now. */
-    async refusal(req: Request, role: LoginRole, username: string): Promise<number | undefined> {
-      const at = now();
-      const { account, address, device } = keys(req, role, username);
-      if (device !== undefined && (await perAccount.retryAt(`device:${device}`, at)) === undefined) return undefined;
-      return latest(await perAccount.retryAt(account, at), await perAddress.retryAt(address, at));
-    },
+  const accountTurns = createTurns();
+  const addressRunning = createCounts();
 
-    /** Counts a failed login against its account, its address and its known-device tag. */
-    failed(req: Request, role: LoginRole, username: string): Promise<void> {
-      const { account, address, device } = keys(req, role, username);
-      return events.record(device === undefined ? [account, address] : [account, address, `device:${device}`], now());
+  /**
+   * When this login may be tried again, or undefined when it may be tried now; `othersRunning` is
+   * how many other guesses from its address are being checked, not yet counted.
+   */
+  async function refusal(keyed: ReturnType<typeof keys>, othersRunning: number): Promise<number | undefined> {
+    const at = now();
+    const { account, address, device } = keyed;
+    if (device !== undefined && (await perAccount.retryAt(`device:${device}`, at)) === undefined) return undefined;
+    return latest(await perAccount.retryAt(account, at), await perAddress.retryAt(address, at, othersRunning));
+  }
+
+  /** Counts a failed login against its account, its address and its known-device tag. */
+  function failed({ account, address, device }: ReturnType<typeof keys>): Promise<void> {
+    return events.record(device === undefined ? [account, address] : [account, address, `device:${device}`], now());
+  }
+
+  return {
+    /**
+     * Runs one login: refused while its account or address is locked, else `check` (the password;
+     * undefined when it is wrong), whose failure is counted before the account's next attempt is
+     * checked. Attempts on one account take turns within this server process; several servers
+     * on one PostgreSQL each keep their own turns, so a guesser spreading a burst over them gets
+     * at most one extra guess per server past the limit (each server's in-flight guess).
+     */
+    async attempt<User>(req: Request, role: LoginRole, username: string, check: () => Promise<User | undefined>): Promise<LoginAttempt<User>> {
+      const keyed = keys(req, role, username);
+      // A locked account's refusals do not queue: a flood of them must not hold up, behind it,
+      // the login of a browser the account knows (nor grow the queue without end).
+      const lockedUntil = await refusal(keyed, 0);
+      if (lockedUntil !== undefined) return { outcome: 'refused', retryAt: lockedUntil };
+      return accountTurns.inTurn(keyed.account, async () => {
+        // Taken before the database is read, given back after the failure is recorded: a check
+        // that runs in between sees this guess either running or counted, never neither (now and
+        // then both, near the ceiling: a refusal on the safe side).
+        const othersRunning = addressRunning.add(keyed.address);
+        try {
+          const retryAt = await refusal(keyed, othersRunning);
+          if (retryAt !== undefined) return { outcome: 'refused', retryAt };
+          const user = await check();
+          if (user !== undefined) return { outcome: 'passed', user };
+          await failed(keyed); // counted only now that it has failed
+          return { outcome: 'failed' };
+        } finally {
+          addressRunning.remove(keyed.address);
+        }
+      });
     },
 
     /** Marks this browser as known to the account (newest tag first). */
@@ -103,6 +151,47 @@ export function createLoginThrottle({ events, secret, now = Date.now }: LoginThr
 }
 
 export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
+
+/**
+ * Work run in turn per key: each `inTurn(key, work)` starts when the work queued before it under
+ * that key has ended (well or not). A key's entry goes once its queue is empty, so the map holds
+ * only the keys being worked on.
+ */
+function createTurns() {
+  const queues = new Map<string, Promise<void>>();
+  return {
+    inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+      const result = (queues.get(key) ?? Promise.resolve()).then(work);
+      const ended = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      queues.set(key, ended);
+      void ended.then(() => {
+        if (queues.get(key) === ended) queues.delete(key); // nothing queued after it
+      });
+      return result;
+    },
+  };
+}
+
+/** How many of something each key has running; a key at zero has no entry. */
+function createCounts() {
+  const counts = new Map<string, number>();
+  return {
+    /** Counts one more for `key`, and says how many were running before it. */
+    add(key: string): number {
+      const before = counts.get(key) ?? 0;
+      counts.set(key, before + 1);
+      return before;
+    },
+    remove(key: string): void {
+      const left = (counts.get(key) ?? 1) - 1;
+      if (left > 0) counts.set(key, left);
+      else counts.delete(key);
+    },
+  };
+}
 
 const latest = (...times: (number | undefined)[]) => {
   const set = times.filter((t): t is number => t !== undefined);

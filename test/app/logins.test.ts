@@ -97,6 +97,24 @@ describe('logins that never lock out a class', function () {
     assert.equal((await attempt(app, 'patient', other, PASSWORD, ip)).status, 303, 'the other account at the same address was held up');
   });
 
+  it('checks simultaneous guesses at one account in turn: of 20 at once, 10 are answered 401 and 10 locked out', async () => {
+    const [username] = await patients(1, 'burst');
+    // From 20 addresses at once: each attempt must see the failures of those before it.
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(app, 'patient', username, `wrong-${i}`, uniqueIp())));
+    const statuses = answers.map(res => res.status);
+    assert.equal(statuses.filter(status => status === 401).length, LOGIN_FAILURES_ALLOWED, `statuses: ${statuses.join(' ')}`);
+    answers.filter(res => res.status !== 401).forEach(assertLocked);
+  });
+
+  it('lets 12 simultaneous logins of one account all in (logins in turn are not failures)', async () => {
+    const [username] = await patients(1, 'together');
+    const answers = await Promise.all(Array.from({ length: 12 }, () => attempt(app, 'patient', username, PASSWORD, uniqueIp())));
+    assert.deepEqual(
+      answers.map(res => res.status),
+      Array.from({ length: 12 }, () => 303),
+    );
+  });
+
   it('ends the lock when the failures leave the 15-minute window', async () => {
     let now = Date.now() - 2 * 24 * 60 * MINUTE; // a clock of its own, days back: its counts are no one else's
     const clocked = behindProxy(() => now);
@@ -127,6 +145,19 @@ describe('logins that never lock out a class', function () {
     }
     assertLocked(await attempt(app, 'patient', username, PASSWORD, ip));
     assert.equal((await attempt(app, 'patient', username, PASSWORD, uniqueIp())).status, 303, 'the account is locked, not only the address');
+  });
+
+  it('holds an address to its ceiling when guesses at many accounts arrive at once', async () => {
+    const ip = uniqueIp();
+    const room = 10; // failures the address has left when the burst arrives
+    for (let i = 1; i <= ADDRESS_FAILURES_ALLOWED - room; i++) {
+      assert.equal((await attempt(app, 'patient', name('spread'), 'wrong-password', ip)).status, 401, `guess ${i}`);
+    }
+    // 20 accounts at once: each check counts the guesses still running from the address.
+    const answers = await Promise.all(Array.from({ length: 2 * room }, () => attempt(app, 'patient', name('burst'), 'wrong-password', ip)));
+    const statuses = answers.map(res => res.status);
+    assert.equal(statuses.filter(status => status === 401).length, room, `statuses: ${statuses.join(' ')}`);
+    answers.filter(res => res.status !== 401).forEach(assertLocked);
   });
 
   it('lets the admin in from a browser that logged in before, while others keep the admin account locked', async () => {

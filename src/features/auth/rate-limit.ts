@@ -17,8 +17,11 @@ export class TooManyAttempts extends Error {
 }
 
 export interface RateLimit {
-  /** When `key` may act again, or undefined while it is under its limit at `now`. */
-  retryAt(key: string, now: number): Promise<number | undefined>;
+  /**
+   * When `key` may act again, or undefined while it is under its limit at `now`. `running` acts of
+   * the key, under way and not yet counted, count as though they had been counted at `now`.
+   */
+  retryAt(key: string, now: number, running?: number): Promise<number | undefined>;
   /** Counts an act of `key` at `now` when under the limit (undefined), else says when it may act again. */
   take(key: string, now: number): Promise<number | undefined>;
 }
@@ -28,8 +31,8 @@ const reopensAt = (times: readonly number[], limit: number, windowMs: number) =>
 
 export function rateLimit(events: ThrottleEvents, limit: number, windowMs: number): RateLimit {
   return {
-    async retryAt(key, now) {
-      const times = await events.since(key, now - windowMs);
+    async retryAt(key, now, running = 0) {
+      const times = [...(await events.since(key, now - windowMs)), ...Array<number>(running).fill(now)];
       return times.length < limit ? undefined : reopensAt(times, limit, windowMs);
     },
     async take(key, now) {

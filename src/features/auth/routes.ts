@@ -26,19 +26,21 @@ export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
     const parsed = parseForm(LOGIN, req.body);
     if (!parsed.ok) return render(res, role, 400, { values: typedValues(req.body), errors: parsed.errors });
     const { username, password } = parsed.value;
-    const retryAt = await throttle.refusal(req, role, username);
-    if (retryAt !== undefined) return tooMany(res, retryAt, throttle.now(), 'Too many failed logins for this account or from your network.');
-    let user;
+    // In turn with the other attempts on this account, so that each is checked against the failures before it.
+    let attempt;
     try {
-      user = isUserRole(role) ? await auth.login(role, username.toLowerCase(), password) : await auth.loginAdmin(username, password);
+      attempt = await throttle.attempt(req, role, username, () =>
+        isUserRole(role) ? auth.login(role, username.toLowerCase(), password) : auth.loginAdmin(username, password),
+      );
     } catch (error) {
       if (!(error instanceof Forbidden)) throw error;
       return render(res, role, 403, { values: typedValues(req.body), errors: { form: error.message } });
     }
-    if (!user) {
-      await throttle.failed(req, role, username); // counted only now that it has failed
+    if (attempt.outcome === 'refused') return tooMany(res, attempt.retryAt, throttle.now(), 'Too many failed logins for this account or from your network.');
+    if (attempt.outcome === 'failed') {
       return render(res, role, 401, { values: typedValues(req.body), errors: { form: 'The username or password is not correct.' } });
     }
+    const { user } = attempt;
     const kept = keptFor(req.session.kept, role);
     const { mustChangePassword } = await auth.signedIn(user, throttle.now());
     await startSession(req, user, throttle.now());
