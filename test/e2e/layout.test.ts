@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AppContext } from '../../src/context';
+import { ROLE_NAMES, ROLES } from '../../src/domain/roles';
 import type { Services } from '../../src/services';
 import { serveTestApp, sqlOf } from '../support/context';
 import { checkPage, checkTargetSize, launch, screenshot, screenshotOnFailure } from './browser';
@@ -192,7 +193,8 @@ describe('pages that hold any text on any screen', function () {
 
   const visits = (): Visit[] => [
     { role: 'anonymous', path: '/', shot: '18-phone-home' },
-    { role: 'anonymous', path: '/patient/login' },
+    // Every role's login page (the registry's: a role added there is visited too).
+    ...ROLE_NAMES.map((role): Visit => ({ role: 'anonymous', path: ROLES[role].login.path })),
     { role: 'anonymous', path: '/patient/signup' },
     { role: 'anonymous', path: '/no-such-page', status: 404 },
     { role: 'admin', path: '/admin', current: '/admin', shot: '19-phone-long-text-admin', maxHeight: 9000 }, // three kinds of organisation, each with its staff
@@ -208,6 +210,10 @@ describe('pages that hold any text on any screen', function () {
     { role: 'admin', path: '/admin/integrity', current: '/admin/integrity' },
     { role: 'admin', path: '/admin/emergency', current: '/admin/emergency' },
     { role: 'admin', path: '/admin/staff/drlong/remove', current: '/admin' },
+    // The patients (alice's 120-character name) with the class enrolment form.
+    { role: 'admin', path: '/admin/patients', current: '/admin/patients' },
+    // The password form, for every role that signs in (marked in the navigation where it is listed).
+    ...ROLE_NAMES.map((role): Visit => ({ role, path: '/account/password', current: ROLES[role].nav.some(entry => entry.path === '/account/password') ? '/account/password' : undefined })),
     // With the break-glass panel on top: the long doctor's, hospital's and reason's 300 characters each.
     { role: 'patient', path: '/patient', current: '/patient', shot: '21-phone-long-text-patient', maxHeight: 6500 },
     // The report, its grants, its prescription with the form that sends it to a long-named
@@ -215,6 +221,7 @@ describe('pages that hold any text on any screen', function () {
     { role: 'patient', path: `/patient/reports/${reportId}`, current: '/patient', shot: '22-phone-long-text-report', maxHeight: 8000 },
     { role: 'patient', path: `/patient/reports/${reportId}/revoke?hospitalId=${hospitalId}`, current: '/patient' },
     { role: 'patient', path: '/patient/access-log', current: '/patient/access-log' },
+    { role: 'patient', path: '/patient/import', current: '/patient' },
     { role: 'doctor', path: '/doctor', current: '/doctor', shot: '23-phone-long-text-doctor' },
     { role: 'doctor', path: `/doctor/reports/${reportId}`, current: '/doctor', shot: '24-phone-long-text-prescribe' },
     { role: 'doctor', path: '/doctor/emergency', current: '/doctor/emergency' },
