@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import ganache from 'ganache';
 import supertest from 'supertest';
-import type { Express } from 'express';
+import type { Express, Request, Response } from 'express';
 import type { AppContext } from '../../src/context';
 import { LedgerUnavailableError } from '../../src/ledger/errors';
-import { toHttpError } from '../../src/web/http-error';
+import { errorHandler, toHttpError } from '../../src/web/http-error';
 import type { Services } from '../../src/services';
 import { createLedgerWriter } from '../../src/features/records/writer';
 import { createVault } from '../../src/features/records/vault';
@@ -168,6 +168,38 @@ describe('a node outage (RPC_URL to a node that stops)', function () {
       const titles = rowsOf(await page(patient, '/patient'));
       assert.deepEqual(titles, ['After', 'Before'], 'nothing of the refused writes is shown');
     });
+  });
+});
+
+describe('the outage log', () => {
+  /** The error handler on a clock of the test's, its log lines kept; `refuse` answers one request with `error`. */
+  function handlerAt(clock: { now: number }) {
+    const lines: string[] = [];
+    const handle = errorHandler({ production: true, log: line => lines.push(line), now: () => clock.now });
+    const refuse = (error: Error) => {
+      const answer = { status: 0 };
+      const res = { headersSent: false, status: (code: number) => ((answer.status = code), res), render: () => undefined };
+      handle(error, { method: 'GET', originalUrl: '/patient' } as Request, res as unknown as Response, () => undefined);
+      return answer.status;
+    };
+    return { lines, refuse };
+  }
+
+  it('logs an outage once a minute, with how many requests were answered 503 since the last line', () => {
+    const clock = { now: 0 };
+    const { lines, refuse } = handlerAt(clock);
+    const down = () => new LedgerUnavailableError('node at http://127.0.0.1:8545 is unreachable');
+    // A classroom reloading at once: one line, not one a request.
+    assert.deepEqual([refuse(down()), refuse(down()), refuse(down())], [503, 503, 503]);
+    assert.deepEqual(lines, ['ledger: node at http://127.0.0.1:8545 is unreachable']);
+    clock.now = 59_000;
+    refuse(down());
+    assert.equal(lines.length, 1, 'a second line within the minute');
+    clock.now = 61_000;
+    refuse(down());
+    assert.equal(lines.length, 2);
+    // The two unlogged at 0 s, the one at 59 s and this one.
+    assert.equal(lines[1], 'ledger: node at http://127.0.0.1:8545 is unreachable (4 requests answered 503 since the last line)');
   });
 });
 
