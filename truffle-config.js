@@ -6,11 +6,16 @@
  *
  * Network `ehr` is the node the app uses. `npm start` runs `truffle migrate --network ehr` with
  * EHR_RPC_URL (and, for a node without unlocked accounts, EHR_DEPLOYER_KEY) set; in a classroom,
- * `npx truffle console --network ehr` opens a console on the embedded node (CHAIN_PORT, 8545).
+ * `npx truffle console --network ehr` opens a console on the embedded node's port. The app opens
+ * that port only when asked: start it with `CHAIN_PORT=8545 npm start` first (the port is off
+ * by default; the app needs none).
  */
 const EVM_VERSION = 'shanghai'; // the newest hard fork Ganache 7.9 runs
 
-/** The node: EHR_RPC_URL (set by `npm start`), else the embedded node's CHAIN_PORT (`off` or unset: 8545). */
+/**
+ * The node: EHR_RPC_URL (set by `npm start`), else the embedded node's CHAIN_PORT as the app was
+ * started with it (unset or `off` here: 8545, the port the classroom guide opens).
+ */
 function ehrUrl() {
   const port = /^\d+$/.test(process.env.CHAIN_PORT || '') ? process.env.CHAIN_PORT : 8545;
   return process.env.EHR_RPC_URL || `http://127.0.0.1:${port}`;

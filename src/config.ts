@@ -16,13 +16,18 @@ export interface Config {
   readonly rpcUrl: string | undefined;
   /** PostgreSQL for the store (postgres:// or postgresql://); undefined: SQLite under DATA_DIR. */
   readonly databaseUrl: string | undefined;
-  /** The embedded node's read-only JSON-RPC port; 0 picks a free one (tests); undefined: none (`off`). */
+  /**
+   * The embedded node's read-only JSON-RPC port, opened only when asked for: the app talks to its
+   * node in-process and needs no HTTP server, so by default (unset, or `off`) there is none for
+   * anyone on the machine to reach. 0 picks a free one (tests).
+   */
   readonly chainPort: number | undefined;
   /**
    * What the embedded node's port serves: `read-only` (default), or `writable` — every method,
    * and eth_sendTransaction from the nine spare accounts (never the admin's), for a class that
    * wants `evm_increaseTime` in `truffle console`, and for the benchmark. Anyone on the machine
-   * can then rewrite the ledger; web pages (an Origin header) stay refused either way.
+   * can then rewrite the ledger; web pages (an Origin header) stay refused either way. It needs
+   * CHAIN_PORT on the embedded node: a writable node without a port is refused, not silently closed.
    */
   readonly chainRpc: 'read-only' | 'writable';
   /** The admin's first password. */
@@ -53,14 +58,15 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function loadConfig(env: Env = process.env): Config {
   const masterKeyHex = secretSetting(env, 'EHR_MASTER_KEY');
   const adminPrivateKey = optional(env.ADMIN_PRIVATE_KEY);
+  const rpc = rpcUrl(optional(env.RPC_URL));
+  const chain = chainPortAndRpc(env, rpc !== undefined);
   return {
     port: port(env.PORT, 'PORT', 3000),
     host: optional(env.HOST) ?? '127.0.0.1',
     dataDir: path.resolve(optional(env.DATA_DIR) ?? 'data'),
-    rpcUrl: rpcUrl(optional(env.RPC_URL)),
+    rpcUrl: rpc,
     databaseUrl: databaseUrl(optional(env.DATABASE_URL)),
-    chainPort: optional(env.CHAIN_PORT)?.toLowerCase() === 'off' ? undefined : port(env.CHAIN_PORT, 'CHAIN_PORT', 8545),
-    chainRpc: oneOf(env.CHAIN_RPC, 'CHAIN_RPC', ['read-only', 'writable'] as const, 'read-only'),
+    ...chain,
     adminPassword: adminPassword(env.ADMIN_PASSWORD),
     masterKey: masterKeyHex === undefined ? undefined : hexKey(masterKeyHex, 'EHR_MASTER_KEY'),
     sessionSecret: sessionSecret(secretSetting(env, 'SESSION_SECRET')),
@@ -95,6 +101,21 @@ function oneOf<T extends string>(raw: string | undefined, name: string, values: 
 
 function port(raw: string | undefined, name: string, fallback: number): number {
   return integer(raw, name, fallback, 0, 65535);
+}
+
+/**
+ * CHAIN_PORT (unset or `off`: no port) and CHAIN_RPC. A teacher who asks for a writable node
+ * and no port would otherwise get a node nobody can reach, and no word why; with RPC_URL both
+ * concern no node of ours and are only checked for their form.
+ */
+function chainPortAndRpc(env: Env, external: boolean): Pick<Config, 'chainPort' | 'chainRpc'> {
+  const raw = optional(env.CHAIN_PORT);
+  const chainPort = raw === undefined || raw.toLowerCase() === 'off' ? undefined : port(raw, 'CHAIN_PORT', 0);
+  const chainRpc = oneOf(env.CHAIN_RPC, 'CHAIN_RPC', ['read-only', 'writable'] as const, 'read-only');
+  if (chainRpc === 'writable' && chainPort === undefined && !external) {
+    throw new ConfigError('CHAIN_RPC=writable opens the embedded node\'s CHAIN_PORT to every method, but CHAIN_PORT is off: set it too (e.g. CHAIN_PORT=8545)');
+  }
+  return { chainPort, chainRpc };
 }
 
 function rpcUrl(value: string | undefined): string | undefined {

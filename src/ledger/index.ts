@@ -122,6 +122,15 @@ export interface LedgerOptions {
   readonly exclusive?: <T>(key: string, work: () => Promise<T>, timeoutMs?: number) => Promise<T>;
 }
 
+/**
+ * What the start says of the embedded node's port: where it is and what it serves, or that there
+ * is none (the default) and how to open one, for a teacher who wants `truffle console`.
+ */
+function embeddedPort(url: string | undefined, rpc: Config['chainRpc']): string {
+  if (url === undefined) return 'no JSON-RPC port (CHAIN_PORT=8545 opens a read-only one, for truffle console)';
+  return `${rpc === 'writable' ? 'WRITABLE (anyone on this machine can rewrite the ledger)' : 'read-only'} JSON-RPC at ${url}`;
+}
+
 export async function connectLedger(config: Config, { report = () => undefined, record, seedCipher, exclusive }: LedgerOptions): Promise<LedgerConnection> {
   const compiled = await ensureCompiled();
   report('compile', compiled ? 'contracts compiled' : 'contracts up to date');
@@ -140,12 +149,7 @@ export async function connectLedger(config: Config, { report = () => undefined, 
   try {
     const web3 = web3WithDeadlines(node.provider, node.description);
     const chainId = Number(await web3.eth.getChainId());
-    report(
-      'node',
-      node.embedded
-        ? `embedded Ganache, chain id ${chainId}${node.rpcUrl ? `; ${config.chainRpc === 'writable' ? 'WRITABLE (anyone on this machine can rewrite the ledger)' : 'read-only'} JSON-RPC at ${node.rpcUrl}` : ''}`
-        : `node at ${node.rpcUrl}, chain id ${chainId}`,
-    );
+    report('node', node.embedded ? `embedded Ganache, chain id ${chainId}; ${embeddedPort(node.rpcUrl, config.chainRpc)}` : `node at ${node.rpcUrl}, chain id ${chainId}`);
 
     const admin = await adminSigner(web3, node);
     const codec = new ContractCodec(loadArtifact(CONTRACT).abi);

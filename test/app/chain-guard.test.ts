@@ -38,7 +38,7 @@ describe('the embedded node, as an attacker on the machine meets it', function (
   let admin: string;
 
   before(async () => {
-    test = await startTestApp();
+    test = await startTestApp({ CHAIN_PORT: '0' });
     url = test.context.ledger.node.rpcUrl!;
     admin = test.context.ledger.admin.address;
   });
@@ -123,7 +123,7 @@ describe('the embedded node, as an attacker on the machine meets it', function (
   });
 
   it('with CHAIN_RPC=writable serves every method on purpose, but never signs for the admin nor answers a web page', async () => {
-    const context = await startContext(await testConfig({ CHAIN_RPC: 'writable' }));
+    const context = await startContext(await testConfig({ CHAIN_RPC: 'writable', CHAIN_PORT: '0' }));
     try {
       const writable = context.ledger.node.rpcUrl!;
       const accounts = (await rpc(writable, 'eth_accounts')).body.result as string[];
@@ -150,15 +150,20 @@ describe('the embedded node, as an attacker on the machine meets it', function (
     }
   });
 
-  it('has no port at all with CHAIN_PORT=off', async () => {
-    const context = await startContext(await testConfig({ CHAIN_PORT: 'off' }));
-    try {
-      assert.equal(context.ledger.node.rpcUrl, undefined);
-      assert.ok((await context.ledger.client.addHospital(context.ledger.admin, 'Off')).hospitalId > 0);
-    } finally {
-      await context.close();
-    }
-  });
+  // The app talks to its node in-process: the port is for people, opened only when asked for.
+  for (const [label, settings] of [['CHAIN_PORT unset', {}], ['CHAIN_PORT=off', { CHAIN_PORT: 'off' }]] as const) {
+    it(`has no port at all with ${label}, and deploys and writes all the same`, async () => {
+      const lines: string[] = [];
+      const context = await startContext(await testConfig(settings), (stage, message) => lines.push(`${stage} ${message}`));
+      try {
+        assert.equal(context.ledger.node.rpcUrl, undefined);
+        assert.ok(lines.some(line => /^node embedded Ganache, chain id \d+; no JSON-RPC port \(CHAIN_PORT=8545 opens/.test(line)), lines.join('\n'));
+        assert.ok((await context.ledger.client.addHospital(context.ledger.admin, 'Off')).hospitalId > 0);
+      } finally {
+        await context.close();
+      }
+    });
+  }
 });
 
 describe('the embedded chain\'s seed in DATA_DIR', function () {
@@ -287,14 +292,14 @@ describe('a first start that failed half-way', function () {
     // The kill lands during the migration: Truffle must not be writing the shared build then.
     const artifact = path.join(BUILD_DIR, 'EHR.json');
     const built = fs.readFileSync(artifact, 'utf8');
-    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), CHAIN_PORT: String(await freePort()) };
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()) };
     const first = startServerProcess(env, { direct: true });
     await until(() => /^node /m.test(first.stdout()) || first.child.exitCode !== null, 90_000, 'the node stage');
     assert.equal(first.child.exitCode, null, `the first start ended by itself: ${first.stderr()}`);
     first.child.kill('SIGKILL');
     await first.exited();
 
-    const second = startServerProcess({ ...env, PORT: String(await freePort()), CHAIN_PORT: String(await freePort()) }, { direct: true });
+    const second = startServerProcess({ ...env, PORT: String(await freePort()) }, { direct: true });
     try {
       const base = await second.ready(90_000);
       const visitor = supertest.agent(base);

@@ -9,7 +9,7 @@ describe('config', () => {
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.dataDir, path.resolve('data'));
     assert.equal(config.rpcUrl, undefined);
-    assert.equal(config.chainPort, 8545);
+    assert.equal(config.chainPort, undefined, 'the chain port is opt-in: the app needs none');
     assert.equal(config.adminPassword, 'admin');
     assert.equal(config.masterKey, undefined);
     assert.equal(config.sessionSecret, undefined);
@@ -31,13 +31,23 @@ describe('config', () => {
     assert.equal(config.adminPrivateKey, `0x${key}`);
   });
 
-  it('reads CHAIN_PORT=off as no port, and CHAIN_RPC as read-only unless made writable', () => {
+  it('opens a chain port only when CHAIN_PORT names one (off or unset: none), and CHAIN_RPC is read-only unless made writable', () => {
     assert.equal(loadConfig({ CHAIN_PORT: 'off' }).chainPort, undefined);
-    assert.equal(loadConfig({}).chainPort, 8545);
+    assert.equal(loadConfig({ CHAIN_PORT: 'OFF' }).chainPort, undefined);
+    assert.equal(loadConfig({ CHAIN_PORT: '' }).chainPort, undefined);
+    assert.equal(loadConfig({ CHAIN_PORT: '8545' }).chainPort, 8545);
+    assert.equal(loadConfig({ CHAIN_PORT: '0' }).chainPort, 0);
     assert.equal(loadConfig({}).chainRpc, 'read-only');
-    assert.equal(loadConfig({ CHAIN_RPC: 'writable' }).chainRpc, 'writable');
+    assert.equal(loadConfig({ CHAIN_RPC: 'writable', CHAIN_PORT: '8545' }).chainRpc, 'writable');
     assert.equal(loadConfig({}).databaseUrl, undefined);
     assert.equal(loadConfig({ DATABASE_URL: 'postgresql://ehr@db:5432/ehr' }).databaseUrl, 'postgresql://ehr@db:5432/ehr');
+  });
+
+  it('refuses a writable embedded node with no port to serve it on, and lets an external node ignore both', () => {
+    for (const env of [{ CHAIN_RPC: 'writable' }, { CHAIN_RPC: 'writable', CHAIN_PORT: 'off' }]) {
+      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && /CHAIN_RPC=writable .*CHAIN_PORT is off: set it too/.test(error.message));
+    }
+    assert.equal(loadConfig({ CHAIN_RPC: 'writable', RPC_URL: 'http://127.0.0.1:7545' }).chainPort, undefined);
   });
 
   it('never echoes a refused DATABASE_URL (it may hold a password)', () => {

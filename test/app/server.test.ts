@@ -16,10 +16,12 @@ describe('npm start', function () {
   this.timeout(120_000);
 
   it('prints a line per stage, serves the home page and /healthz, and stops cleanly on SIGTERM', async () => {
-    const server = startServerProcess({ DATA_DIR: tempDataDir(), PORT: String(await freePort()), CHAIN_PORT: String(await freePort()) });
+    const server = startServerProcess({ DATA_DIR: tempDataDir(), PORT: String(await freePort()) });
     const url = await server.ready();
     const lines = server.stdout().trim().split('\n');
     assert.deepEqual(lines.map(line => line.split(/\s+/)[0]), ['compile', 'node', 'migrate', 'sync', 'server', 'EHR']);
+    // No chain port unless CHAIN_PORT asks for one; the line says how to open it.
+    assert.match(lines[1], /^node\s+embedded Ganache, chain id \d+; no JSON-RPC port \(CHAIN_PORT=8545 opens a read-only one/);
     assert.match(lines.at(-1) ?? '', /^EHR Ledger ready at http:\/\/127\.0\.0\.1:\d+$/);
 
     const home = await (await fetch(url)).text();
@@ -56,7 +58,7 @@ describe('npm start', function () {
     await new Promise<void>(resolve => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as net.AddressInfo;
     try {
-      const server = startServerProcess({ DATA_DIR: tempDataDir(), PORT: String(port), CHAIN_PORT: String(await freePort()) });
+      const server = startServerProcess({ DATA_DIR: tempDataDir(), PORT: String(port) });
       assert.equal(await server.exited(), 1);
       assertOneLine(server.stderr(), new RegExp(`PORT ${port} on 127\\.0\\.0\\.1 is in use`));
     } finally {

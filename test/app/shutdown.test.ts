@@ -33,7 +33,7 @@ describe('shutdown (SIGTERM)', function () {
   it('refuses new connections, lets the writes under way finish, closes and exits 0 within 10 s', async () => {
     const dataDir = tempDataDir('shutdown');
     const port = await freePort();
-    const server = startServerProcess({ DATA_DIR: dataDir, PORT: String(port), CHAIN_PORT: String(await freePort()) });
+    const server = startServerProcess({ DATA_DIR: dataDir, PORT: String(port) });
     const url = await server.ready();
 
     const visitor = supertest.agent(url);

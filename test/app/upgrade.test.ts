@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config';
 import { startContext, type AppContext } from '../../src/context';
 import { PROJECT_ROOT } from '../../src/paths';
 import { createServices, type Services } from '../../src/services';
-import { freePort, tempDataDir } from '../support/context';
+import { tempDataDir } from '../support/context';
 import { assertExcludes, assertIncludes, login, page, type Agent } from '../support/http';
 
 const run = promisify(execFile);
@@ -35,12 +35,11 @@ interface Started {
 describe('upgrades without loss: a first-release data set, then a further version', function () {
   this.timeout(240_000);
   let dataDir: string;
-  let chainPort: string;
   let started: Started | undefined;
 
   async function start(): Promise<Started> {
     const lines: string[] = [];
-    const context = await startContext(loadConfig({ DATA_DIR: dataDir, PORT: '0', CHAIN_PORT: chainPort }), (stage, message) => lines.push(`${stage} ${message}`));
+    const context = await startContext(loadConfig({ DATA_DIR: dataDir, PORT: '0' }), (stage, message) => lines.push(`${stage} ${message}`));
     const services = createServices(context, { bcryptCost: 4, log: () => undefined });
     await services.sync.reconcile();
     return { context, services, app: createApp(context, services, { log: () => undefined }), lines };
@@ -98,7 +97,6 @@ describe('upgrades without loss: a first-release data set, then a further versio
   before(async () => {
     dataDir = tempDataDir('ehr-release-1');
     await run('tar', ['-xzf', FIXTURE, '-C', dataDir]);
-    chainPort = String(await freePort());
   });
 
   after(async () => {
@@ -135,7 +133,7 @@ describe('upgrades without loss: a first-release data set, then a further versio
     await stop();
     const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'upgrade.ts'), 'EHRv2_1'], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, DATA_DIR: dataDir, CHAIN_PORT: chainPort },
+      env: { ...process.env, DATA_DIR: dataDir },
       timeout: 120_000,
     });
     assert.match(stdout, /version 2\.0\.0 → 2\.1\.0/);

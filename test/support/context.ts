@@ -30,11 +30,11 @@ export function tempDataDir(label = 'ehr'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
 }
 
+/** The app's settings over a fresh DATA_DIR; no chain port, as by default (`CHAIN_PORT: '0'` opens one on a free port). */
 export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
   return loadConfig({
     DATA_DIR: tempDataDir(),
     PORT: '0',
-    CHAIN_PORT: String(await freePort()),
     ...(overrides.NODE_ENV === 'production' ? PRODUCTION_SECRETS : {}),
     ...overrides,
   });
