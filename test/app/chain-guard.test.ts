@@ -15,7 +15,7 @@ import { startContext } from '../../src/context';
 import { READ_METHODS } from '../../src/ledger/rpc-gate';
 import { BUILD_DIR } from '../../src/paths';
 import { freePort, startTestApp, tempDataDir, testConfig } from '../support/context';
-import { csrfFrom, login, page, post } from '../support/http';
+import { csrfFrom, login, page, post, signupPatient } from '../support/http';
 import { startServerProcess } from '../support/process';
 
 type TestApp = Awaited<ReturnType<typeof startTestApp>>;
@@ -242,6 +242,9 @@ describe('the funding account running dry', function () {
     await setFunderBalance(10n ** 24n);
     const saved = await post(admin, '/admin', '/admin/hospitals', { name: 'Refilled', address: 'A', phone: '123' });
     assert.equal(saved.status, 303);
+    // And a new patient's first write, which takes a top-up: the refused one's name too, which it let go of.
+    await signupPatient(test.app, { username: 'dry', password: 'password1', email: 'd@x.example', fullName: 'Dry', phone: '123' });
+    await login(test.app, 'patient', 'dry', 'password1');
   });
 });
 
