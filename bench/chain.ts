@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Web3, type ContractAbi } from 'web3';
+import { data as bytesOf, hexOf, keccak, quantity, rlp } from '../src/ledger/rlp';
 import { ROOT } from './server';
 
 interface Artifact {
@@ -19,6 +20,37 @@ export interface Receipt {
   readonly gasUsed: string;
   readonly contractAddress: string | null;
   readonly blockNumber: string;
+}
+
+/** A mined transaction as eth_getBlockByNumber gives it, with its signature. */
+interface SignedTransaction {
+  readonly hash: string;
+  readonly type?: string;
+  readonly from: string;
+  readonly nonce: string;
+  readonly chainId?: string;
+  readonly gasPrice?: string;
+  readonly maxPriorityFeePerGas?: string;
+  readonly maxFeePerGas?: string;
+  readonly gas: string;
+  readonly to: string | null;
+  readonly value: string;
+  readonly input: string;
+  readonly v: string;
+  readonly r: string;
+  readonly s: string;
+}
+
+/** The raw transaction back from its fields (legacy or EIP-1559, no access list), checked against its hash. */
+function rawOf(tx: SignedTransaction): string {
+  const to = tx.to ? bytesOf(tx.to) : new Uint8Array();
+  const signature = [quantity(tx.v), quantity(tx.r), quantity(tx.s)];
+  const raw =
+    Number(tx.type ?? 0) === 2
+      ? `0x02${hexOf(rlp([quantity(tx.chainId!), quantity(tx.nonce), quantity(tx.maxPriorityFeePerGas!), quantity(tx.maxFeePerGas!), quantity(tx.gas), to, quantity(tx.value), bytesOf(tx.input), [], ...signature])).slice(2)}`
+      : hexOf(rlp([quantity(tx.nonce), quantity(tx.gasPrice!), quantity(tx.gas), to, quantity(tx.value), bytesOf(tx.input), ...signature]));
+  if (keccak(bytesOf(raw)) !== tx.hash) throw new Error(`transaction ${tx.hash} could not be rebuilt from its fields`);
+  return raw;
 }
 
 // Generous: the seeder's transactions add hundreds of reports each, below Ganache's 30M block limit.
@@ -111,22 +143,37 @@ export class Chain {
   }
 
   /**
-   * Reports/s of `senders` (unlocked accounts, registered as patients here) each adding `each`
-   * reports one after another, all senders at once: the node's own rate at that concurrency.
+   * The transactions mined in blocks (fromBlock, toBlock], as they were signed (rebuilt from
+   * their fields, each checked against its hash), grouped by sender in nonce order.
    */
-  async nodeReportRateAtOnce(senders: readonly string[], ehrAddress: string, hospitalIds: readonly number[], each: number): Promise<number> {
-    const ehr = new this.web3.eth.Contract(loadArtifact('EHRv2').abi, ehrAddress);
-    await Promise.all(senders.map(from => this.sendAndWait({ from, to: ehrAddress, data: ehr.methods.registerPatient().encodeABI(), gas: 200_000 })));
+  async signedTransactions(fromBlock: number, toBlock: number): Promise<string[][]> {
+    const bySender = new Map<string, { nonce: number; raw: string }[]>();
+    for (let n = fromBlock + 1; n <= toBlock; n++) {
+      const block = await this.rpc<{ transactions: SignedTransaction[] }>('eth_getBlockByNumber', [`0x${n.toString(16)}`, true]);
+      for (const tx of block.transactions) {
+        const from = tx.from.toLowerCase();
+        bySender.set(from, [...(bySender.get(from) ?? []), { nonce: Number(tx.nonce), raw: rawOf(tx) }]);
+      }
+    }
+    return [...bySender.values()].map(list => list.sort((a, b) => a.nonce - b.nonce).map(entry => entry.raw));
+  }
+
+  /**
+   * The node alone replaying signed transactions: each group's in turn, each awaited until mined,
+   * all groups at once (the app's concurrency). Resolves to transactions per second.
+   */
+  async replayRate(groups: readonly (readonly string[])[]): Promise<number> {
     const started = performance.now();
     await Promise.all(
-      senders.map(async from => {
-        for (let i = 0; i < each; i++) {
-          const data = ehr.methods.addReport(`0x${randomBytes(32).toString('hex')}`, [...hospitalIds], 0).encodeABI();
-          await this.sendAndWait({ from, to: ehrAddress, data, gas: 300_000 });
+      groups.map(async raws => {
+        for (const raw of raws) {
+          const receipt = await this.receipt(await this.rpc<string>('eth_sendRawTransaction', [raw]));
+          if (receipt.status !== '0x1') throw new Error('a replayed transaction failed');
         }
       }),
     );
-    return (senders.length * each) / ((performance.now() - started) / 1000);
+    const count = groups.reduce((sum, raws) => sum + raws.length, 0);
+    return count / ((performance.now() - started) / 1000);
   }
 
   /** The EHR contract's reportCount(). */

@@ -1,9 +1,31 @@
-/** Anvil (npm @foundry-rs/anvil's binary) for the benchmark: a node that is not the app's bottleneck. */
+/**
+ * Nodes of their own for the benchmark, each a separate process on a free port, so that neither
+ * shares an event loop with the app or the benchmark: Anvil (npm @foundry-rs/anvil's binary), a
+ * node fast enough not to be the app's bottleneck, and Ganache as a class runs it (`npx ganache`).
+ */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from './server';
 
-export async function startAnvil(port: number, accounts: number): Promise<{ url: string; stop(): Promise<void> }> {
-  const binary = require.resolve(`@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}/bin/anvil`);
-  const child = spawn(binary, ['--host', '127.0.0.1', '--port', String(port), '--quiet', '--hardfork', 'shanghai', '--accounts', String(accounts)], { stdio: 'ignore' });
+export type NodeKind = 'Anvil' | 'Ganache';
+
+export interface BenchNode {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+function command(kind: NodeKind, port: number, accounts: number): [string, string[]] {
+  if (kind === 'Anvil') {
+    const binary = require.resolve(`@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}/bin/anvil`);
+    return [binary, ['--host', '127.0.0.1', '--port', String(port), '--quiet', '--hardfork', 'shanghai', '--accounts', String(accounts)]];
+  }
+  const cli = path.join(ROOT, 'node_modules', 'ganache', 'dist', 'node', 'cli.js');
+  return [process.execPath, [cli, '--server.host', '127.0.0.1', '--server.port', String(port), '--logging.quiet', '--chain.hardfork', 'shanghai', '--wallet.totalAccounts', String(accounts)]];
+}
+
+export async function startNode(kind: NodeKind, port: number, accounts: number): Promise<BenchNode> {
+  const [file, args] = command(kind, port, accounts);
+  const child = spawn(file, args, { stdio: 'ignore' });
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   for (let tries = 0; ; tries++) {
@@ -11,7 +33,7 @@ export async function startAnvil(port: number, accounts: number): Promise<{ url:
       .then(res => res.ok)
       .catch(() => false);
     if (ok) break;
-    if (tries > 300) throw new Error(`anvil did not answer on ${url}`);
+    if (tries > 600 || child.exitCode !== null) throw new Error(`${kind} did not answer on ${url}`);
     await new Promise(resolve => setTimeout(resolve, 50));
   }
   return {
