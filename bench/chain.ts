@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Web3, type ContractAbi } from 'web3';
-import { data as bytesOf, hexOf, keccak, quantity, rlp } from '../src/ledger/rlp';
+import { encodeTransaction, type RpcTransaction } from '../src/ledger/block-hash';
+import { data as bytesOf, hexOf, keccak } from '../src/ledger/rlp';
 import { ROOT } from './server';
 
 interface Artifact {
@@ -22,33 +23,9 @@ export interface Receipt {
   readonly blockNumber: string;
 }
 
-/** A mined transaction as eth_getBlockByNumber gives it, with its signature. */
-interface SignedTransaction {
-  readonly hash: string;
-  readonly type?: string;
-  readonly from: string;
-  readonly nonce: string;
-  readonly chainId?: string;
-  readonly gasPrice?: string;
-  readonly maxPriorityFeePerGas?: string;
-  readonly maxFeePerGas?: string;
-  readonly gas: string;
-  readonly to: string | null;
-  readonly value: string;
-  readonly input: string;
-  readonly v: string;
-  readonly r: string;
-  readonly s: string;
-}
-
-/** The raw transaction back from its fields (legacy or EIP-1559, no access list), checked against its hash. */
-function rawOf(tx: SignedTransaction): string {
-  const to = tx.to ? bytesOf(tx.to) : new Uint8Array();
-  const signature = [quantity(tx.v), quantity(tx.r), quantity(tx.s)];
-  const raw =
-    Number(tx.type ?? 0) === 2
-      ? `0x02${hexOf(rlp([quantity(tx.chainId!), quantity(tx.nonce), quantity(tx.maxPriorityFeePerGas!), quantity(tx.maxFeePerGas!), quantity(tx.gas), to, quantity(tx.value), bytesOf(tx.input), [], ...signature])).slice(2)}`
-      : hexOf(rlp([quantity(tx.nonce), quantity(tx.gasPrice!), quantity(tx.gas), to, quantity(tx.value), bytesOf(tx.input), ...signature]));
+/** The raw transaction back from its fields, checked against its hash. */
+function rawOf(tx: RpcTransaction & { readonly from: string }): string {
+  const raw = hexOf(encodeTransaction(tx));
   if (keccak(bytesOf(raw)) !== tx.hash) throw new Error(`transaction ${tx.hash} could not be rebuilt from its fields`);
   return raw;
 }
@@ -149,7 +126,7 @@ export class Chain {
   async signedTransactions(fromBlock: number, toBlock: number): Promise<string[][]> {
     const bySender = new Map<string, { nonce: number; raw: string }[]>();
     for (let n = fromBlock + 1; n <= toBlock; n++) {
-      const block = await this.rpc<{ transactions: SignedTransaction[] }>('eth_getBlockByNumber', [`0x${n.toString(16)}`, true]);
+      const block = await this.rpc<{ transactions: (RpcTransaction & { from: string })[] }>('eth_getBlockByNumber', [`0x${n.toString(16)}`, true]);
       for (const tx of block.transactions) {
         const from = tx.from.toLowerCase();
         bySender.set(from, [...(bySender.get(from) ?? []), { nonce: Number(tx.nonce), raw: rawOf(tx) }]);
