@@ -12,7 +12,7 @@
  */
 import type { Web3 } from 'web3';
 import type { ContractCodec } from './abi';
-import { signLegacyTransaction } from './signing';
+import { signFeeMarketTransaction, signLegacyTransaction } from './signing';
 import { findRevertData, isConnectionFailure, isConnectionRefused, LedgerError, LedgerRevertError, LedgerUnavailableError } from './errors';
 
 export interface Signer {
@@ -59,6 +59,10 @@ interface RawReceipt {
   readonly blockTimestamp?: string | number;
 }
 
+/** What a transaction offers for its gas: EIP-1559's cap and tip, or a legacy price. */
+type Fees = { readonly maxFeePerGas: bigint; readonly maxPriorityFeePerGas: bigint } | { readonly gasPrice: bigint };
+type Priced = TransactionRequest & Fees & { readonly nonce: bigint; readonly gasLimit: bigint };
+
 interface AccountQueue {
   nextNonce: bigint | undefined;
   tail: Promise<unknown>;
@@ -99,7 +103,9 @@ const GAS_MARGIN_PERCENT = 125n; // state may change between estimate and mining
 // within a few tens of thousands of gas of each other (a first grant or first report writes a
 // fresh slot), and unused gas is refunded, so a generous limit costs nothing.
 const GAS_REUSE_FACTOR = 2n;
-const GAS_PRICE_TTL_MS = 15_000;
+const FEES_TTL_MS = 15_000;
+// The tip when a node has no eth_maxPriorityFeePerGas: Geth's own suggestion on an idle chain, 1 gwei.
+const DEFAULT_TIP = 10n ** 9n;
 // Ganache mines at once and a consortium network within a few seconds: a transaction not mined
 // after this is stuck (a nonce gap, a node that dropped it). The write answers 503 "may or may
 // not have been saved", and the account's next write asks the node for its nonce again.
@@ -108,7 +114,7 @@ export const RECEIPT_TIMEOUT_MS = 30_000;
 export class TransactionSender {
   private readonly queues = new Map<string, AccountQueue>();
   private sendLane: Promise<unknown> = Promise.resolve();
-  private gasPriceCache: { value: bigint; at: number } | undefined;
+  private feesCache: { value: Fees; at: number } | undefined;
   /** The largest estimate seen for each shape of write (see `shapeOf`). */
   private readonly gasEstimates = new Map<string, bigint>();
   /**
@@ -244,9 +250,8 @@ export class TransactionSender {
 
   /** Gives the transaction its nonce and gas limit, signs it and hands it to the node; resolves to its hash. */
   private async handOver(signer: Signer, request: TransactionRequest, queue: AccountQueue, attempt: { handedOver: boolean }): Promise<string> {
-    const { web3 } = this.options;
-    const gasPrice = await this.gasPrice();
-    queue.nextNonce ??= await web3.eth.getTransactionCount(signer.address, 'pending');
+    const fees = await this.fees();
+    queue.nextNonce ??= BigInt(await this.rpc<string>('eth_getTransactionCount', [signer.address, 'pending']));
     const nonce = queue.nextNonce;
     const shape = shapeOf(request);
     const { privateKey } = signer;
@@ -257,7 +262,7 @@ export class TransactionSender {
     let hash: string;
     if (known !== undefined && privateKey) {
       // A known shape: signed here, so that only the hand-over waits in the send lane.
-      const raw = await this.sign(privateKey, { ...request, nonce, gasLimit: known * GAS_REUSE_FACTOR, gasPrice });
+      const raw = await this.sign(privateKey, { ...request, ...fees, nonce, gasLimit: known * GAS_REUSE_FACTOR });
       hash = await this.inSendLane(() => {
         attempt.handedOver = true;
         return this.sendRaw(raw);
@@ -270,7 +275,7 @@ export class TransactionSender {
         this.estimating.set(shape, estimate);
         void estimate.finally(() => this.estimating.get(shape) === estimate && this.estimating.delete(shape)).catch(() => undefined);
       }
-      const tx = { ...request, nonce, gasLimit: ((await estimate) * GAS_MARGIN_PERCENT) / 100n, gasPrice };
+      const tx = { ...request, ...fees, nonce, gasLimit: ((await estimate) * GAS_MARGIN_PERCENT) / 100n };
       const raw = privateKey ? await this.sign(privateKey, tx) : undefined;
       hash = await this.inSendLane(() => {
         attempt.handedOver = true;
@@ -289,18 +294,20 @@ export class TransactionSender {
   }
 
   /** The raw transaction, signed for our chain (see signing.ts: web3's bytes, a tenth of its time). */
-  private async sign(privateKey: string, tx: TransactionRequest & { nonce: bigint; gasLimit: bigint; gasPrice: bigint }): Promise<string> {
-    return signLegacyTransaction(tx, this.options.chainId, privateKey);
+  private async sign(privateKey: string, tx: Priced): Promise<string> {
+    const { chainId } = this.options;
+    return 'gasPrice' in tx ? signLegacyTransaction(tx, chainId, privateKey) : signFeeMarketTransaction(tx, chainId, privateKey);
   }
 
   private sendRaw(rawTransaction: string): Promise<string> {
     return this.options.web3.requestManager.send({ method: 'eth_sendRawTransaction', params: [rawTransaction] });
   }
 
-  private async sendUnlocked(from: string, tx: TransactionRequest & { nonce: bigint; gasLimit: bigint; gasPrice: bigint }): Promise<string> {
+  private async sendUnlocked(from: string, tx: Priced): Promise<string> {
+    const fees = 'gasPrice' in tx ? { gasPrice: hex(tx.gasPrice) } : { maxFeePerGas: hex(tx.maxFeePerGas), maxPriorityFeePerGas: hex(tx.maxPriorityFeePerGas) };
     return this.options.web3.requestManager.send({
       method: 'eth_sendTransaction',
-      params: [{ ...rpcTransaction(from, tx), nonce: hex(tx.nonce), gas: hex(tx.gasLimit), gasPrice: hex(tx.gasPrice) }],
+      params: [{ ...rpcTransaction(from, tx), ...fees, nonce: hex(tx.nonce), gas: hex(tx.gasLimit) }],
     });
   }
 
@@ -325,16 +332,26 @@ export class TransactionSender {
     }
   }
 
-  private async gasPrice(): Promise<bigint> {
-    const cached = this.gasPriceCache;
-    if (cached && Date.now() - cached.at < GAS_PRICE_TTL_MS) return cached.value;
-    try {
-      const value = await this.options.web3.eth.getGasPrice();
-      this.gasPriceCache = { value, at: Date.now() };
-      return value;
-    } catch (error) {
-      throw this.classify(error);
+  /**
+   * What a transaction offers for its gas. A chain whose blocks have a base fee (London and
+   * later) gets EIP-1559 transactions: the node's suggested tip, and a cap of twice the base fee
+   * plus the tip, room for the base fee to rise 12.5 % a block for six full blocks in a row
+   * before a transaction would wait; it pays only the base fee and the tip. Older chains get a
+   * legacy gas price. Kept for a few seconds: every write would otherwise ask twice more.
+   */
+  private async fees(): Promise<Fees> {
+    const cached = this.feesCache;
+    if (cached && Date.now() - cached.at < FEES_TTL_MS) return cached.value;
+    const latest = await this.rpc<{ baseFeePerGas?: string } | null>('eth_getBlockByNumber', ['latest', false]);
+    let value: Fees;
+    if (latest?.baseFeePerGas === undefined) {
+      value = { gasPrice: BigInt(await this.rpc<string>('eth_gasPrice', [])) };
+    } else {
+      const tip = BigInt(await this.rpc<string>('eth_maxPriorityFeePerGas', []).catch(() => hex(DEFAULT_TIP)));
+      value = { maxFeePerGas: 2n * BigInt(latest.baseFeePerGas) + tip, maxPriorityFeePerGas: tip };
     }
+    this.feesCache = { value, at: Date.now() };
+    return value;
   }
 
   /**

@@ -103,6 +103,19 @@ for (const { name, start } of NODES) {
       assert.deepEqual(detail.hospitals.map(h => [h.name, h.state]), [['Apollo', 'live'], ['Care', 'ended']]);
     });
 
+    it('sends EIP-1559 transactions, paying the base fee and its tip', async () => {
+      const rpc = async <T>(method: string, params: unknown[]): Promise<T> => {
+        const res = await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+        return ((await res.json()) as { result: T }).result;
+      };
+      const latest = await rpc<{ transactions: { type: string; hash: string; maxFeePerGas?: string; maxPriorityFeePerGas?: string }[]; baseFeePerGas: string }>('eth_getBlockByNumber', ['latest', true]);
+      const [tx] = latest.transactions; // the app's last write
+      assert.equal(Number(tx.type), 2, `a transaction of type ${tx.type}`);
+      assert.ok(BigInt(tx.maxFeePerGas!) >= BigInt(latest.baseFeePerGas) + BigInt(tx.maxPriorityFeePerGas!));
+      const receipt = await rpc<{ effectiveGasPrice: string }>('eth_getTransactionReceipt', [tx.hash]);
+      assert.equal(BigInt(receipt.effectiveGasPrice), BigInt(latest.baseFeePerGas) + BigInt(tx.maxPriorityFeePerGas!));
+    });
+
     it("decodes the contract's refusals to their custom errors", async () => {
       const [report] = world.reports;
       const alice = await context.custodian.signer((await context.store.users.findByUsername('alice'))!.address);

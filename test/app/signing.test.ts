@@ -7,12 +7,21 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { eth } from 'web3';
-import { signLegacyTransaction, type LegacyTransaction } from '../../src/ledger/signing';
+import { signFeeMarketTransaction, signLegacyTransaction, type FeeMarketTransaction, type LegacyTransaction } from '../../src/ledger/signing';
 
 async function web3Signed(tx: LegacyTransaction, chainId: bigint, privateKey: string): Promise<string> {
   const common = eth.accounts.Common.custom({ chainId: Number(chainId), networkId: Number(chainId) }, { baseChain: 'mainnet', hardfork: 'merge' });
   const unsigned = eth.accounts.Transaction.fromTxData(
     { nonce: tx.nonce, gasPrice: tx.gasPrice, gasLimit: tx.gasLimit, to: tx.to, value: tx.value ?? 0n, data: tx.data ?? '0x' },
+    { common },
+  );
+  return (await eth.accounts.signTransaction(unsigned, privateKey)).rawTransaction;
+}
+
+async function web3SignedFeeMarket(tx: FeeMarketTransaction, chainId: bigint, privateKey: string): Promise<string> {
+  const common = eth.accounts.Common.custom({ chainId: Number(chainId), networkId: Number(chainId) }, { baseChain: 'mainnet', hardfork: 'london' }); // web3's Common knows no Shanghai parameters ("4895 not supported"); the encoding is London's
+  const unsigned = eth.accounts.FeeMarketEIP1559Transaction.fromTxData(
+    { chainId, nonce: tx.nonce, maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas, gasLimit: tx.gasLimit, to: tx.to, value: tx.value ?? 0n, data: tx.data ?? '0x' },
     { common },
   );
   return (await eth.accounts.signTransaction(unsigned, privateKey)).rawTransaction;
@@ -37,5 +46,23 @@ describe('signing a legacy transaction', () => {
       });
     }
   }
+});
 
+describe('signing an EIP-1559 transaction', () => {
+  const cases: { label: string; tx: FeeMarketTransaction }[] = [
+    { label: 'a call', tx: { nonce: 7n, maxFeePerGas: 2_875_000_000n, maxPriorityFeePerGas: 1_000_000_000n, gasLimit: 234_010n, to: hex(20), value: 0n, data: hex(4 + 32 * 5) } },
+    { label: 'a creation', tx: { nonce: 0n, maxFeePerGas: 1n, maxPriorityFeePerGas: 0n, gasLimit: 3_000_000n, data: hex(2000) } },
+    { label: 'a transfer', tx: { nonce: 1n, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n, gasLimit: 21_000n, to: hex(20), value: 10n ** 17n } },
+    { label: 'large fields', tx: { nonce: 2n ** 40n, maxFeePerGas: 10n ** 12n, maxPriorityFeePerGas: 10n ** 11n, gasLimit: 30_000_000n, to: hex(20), value: 2n ** 100n, data: '0x' } },
+  ];
+  for (const chainId of [1337n, 31337n, 833_087_329n, 2n ** 40n]) {
+    for (const { label, tx } of cases) {
+      it(`gives web3's bytes for ${label} on chain ${chainId}`, async () => {
+        for (let i = 0; i < 5; i++) {
+          const key = hex(32);
+          assert.equal(signFeeMarketTransaction(tx, chainId, key), await web3SignedFeeMarket(tx, chainId, key));
+        }
+      });
+    }
+  }
 });
