@@ -6,6 +6,8 @@
  * two entry points.
  */
 import { ORPHAN_AGE_MS } from './features/files/service';
+import { SIGNUP_RESERVATION_MS } from './features/patient/service';
+import { describeOrphans, reconcileOrphanAccounts } from './keys/orphans';
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
@@ -29,6 +31,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env, beforeListen?: 
     .ensureAdminPassword(config.adminPassword)
     .then(() => services.sync.reconcile())
     .then(({ applied, failed }) => say('sync', `read model up to date (${applied} new events${failed ? `, ${failed} unsent writes marked failed` : ''})`))
+    .then(() => reconcileOrphanAccounts(context.store, deadBefore(context, started)))
+    .then(orphans => describeOrphans(orphans))
+    .then(line => line && say('accounts', line))
     .then(() => services.files.sweep())
     .then(swept => swept > 0 && say('files', `${swept} uploads no record lists were removed`))
     .then(() => beforeListen?.(context, services))
@@ -52,6 +57,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env, beforeListen?: 
     // Of several servers on one database, the one that follows says so (on its own, there is no news in it).
     services.sync.follow(undefined, context.store.coordination && (() => say('sync', 'this server now follows the chain for the read model (it holds the follower lease)'))),
   );
+}
+
+/**
+ * Before when a signup (or staff add) that left no login is certainly dead: a lone server's own
+ * start, since nothing wrote before it but its earlier runs; with other servers on the data set
+ * (PostgreSQL), only past the reservation window, as one of theirs may be under way.
+ */
+function deadBefore(context: AppContext, started: number): number {
+  return context.store.coordination ? started - SIGNUP_RESERVATION_MS : started;
 }
 
 function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {

@@ -71,6 +71,8 @@ export interface UserStore {
   reserve(username: string, now: number, staleBefore: number): Promise<boolean>;
   /** Lets go of a reservation, once its signup stored the user or gave up. */
   release(username: string): Promise<void>;
+  /** Lets go of every reservation made before `before` (ms): their signups are known dead. Resolves to how many. */
+  releaseReservationsBefore(before: number): Promise<number>;
 }
 
 export interface AccountRow {
@@ -84,6 +86,11 @@ export interface AccountStore {
   insert(address: string, encryptedKey: string): Promise<AccountRow>;
   findByAddress(address: string): Promise<AccountRow | undefined>;
   first(): Promise<AccountRow | undefined>;
+  /**
+   * Accounts made before `before` (ms) that no user row came to use, oldest first: what a signup
+   * or a staff add leaves when it stops between making the key and storing the login.
+   */
+  withoutUser(before: number): Promise<{ address: string; createdAt: number }[]>;
 }
 
 // ─── Record bodies ────────────────────────────────────────────────────────────────────────────

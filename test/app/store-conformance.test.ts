@@ -388,6 +388,32 @@ for (const implementation of IMPLEMENTATIONS) {
         const answers = await Promise.all(Array.from({ length: 6 }, () => store.users.reserve('mallory', 5_000, 0)));
         assert.equal(answers.filter(Boolean).length, 1, 'of signups at once, one gets the name');
       });
+
+      it('frees the reservations made before a time, and only those', async () => {
+        await store.users.reserve('old', 1_000, 0);
+        await store.users.reserve('older', 500, 0);
+        await store.users.reserve('live', 2_000, 0);
+        assert.equal(await store.users.releaseReservationsBefore(2_000), 2);
+        assert.equal(await store.users.reserve('old', 2_100, 0), true, 'freed');
+        assert.equal(await store.users.reserve('live', 2_100, 0), false, 'still held');
+        assert.equal(await store.users.releaseReservationsBefore(0), 0);
+      });
+
+      it('lists the accounts made before a time that no user came to use, oldest first, by address', async () => {
+        await addUsers(store, USERS.slice(0, 1));
+        await store.accounts.insert(checksummed(address(70)), 'sealed-70');
+        await sleep(5);
+        await store.accounts.insert(address(71), 'sealed-71');
+        await sleep(5);
+        const between = Date.now();
+        await sleep(5);
+        await store.accounts.insert(address(72), 'sealed-72');
+        const orphans = await store.accounts.withoutUser(between);
+        assert.deepEqual(orphans.map(row => row.address), [address(70), address(71)]);
+        assert.ok(orphans.every(row => typeof row.createdAt === 'number' && row.createdAt < between), JSON.stringify(orphans));
+        assert.deepEqual((await store.accounts.withoutUser(Date.now() + 1)).map(row => row.address), [address(70), address(71), address(72)]);
+        assert.deepEqual(await store.accounts.withoutUser(0), []);
+      });
     });
 
     describe('bodies', () => {

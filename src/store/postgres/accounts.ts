@@ -13,5 +13,12 @@ export function createAccountStore(sql: PostgresConnection): AccountStore {
     },
     findByAddress: address => sql.first<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE address = $1`, [address.toLowerCase()]),
     first: () => sql.first<AccountRow>(`SELECT ${COLUMNS} FROM accounts ORDER BY id LIMIT 1`),
+    withoutUser: before =>
+      sql.rows<{ address: string; createdAt: number }>(
+        `SELECT a.address, a.created_at AS "createdAt" FROM accounts a
+         WHERE a.created_at < $1 AND NOT EXISTS (SELECT 1 FROM users u WHERE u.address = a.address)
+         ORDER BY a.id`,
+        [before],
+      ),
   };
 }

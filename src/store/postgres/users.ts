@@ -46,5 +46,6 @@ export function createUserStore(sql: PostgresConnection): UserStore {
         return (await sql.changes('INSERT INTO username_reservations (username, reserved_at) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING', [username, now])) === 1;
       }),
     release: async username => void (await sql.query('DELETE FROM username_reservations WHERE username = $1', [username])),
+    releaseReservationsBefore: before => sql.changes('DELETE FROM username_reservations WHERE reserved_at < $1', [before]),
   };
 }

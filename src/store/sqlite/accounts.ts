@@ -14,5 +14,14 @@ export function createAccountStore(sql: SqliteConnection): AccountStore {
       }),
     findByAddress: address => sql.run(() => sql.statement<[string], AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE address = ?`).get(address.toLowerCase())),
     first: () => sql.run(() => sql.statement<[], AccountRow>(`SELECT ${COLUMNS} FROM accounts ORDER BY id LIMIT 1`).get()),
+    withoutUser: before =>
+      sql.run(() =>
+        sql
+          .statement<[number], { address: string; createdAt: number }>(`
+            SELECT a.address, a.created_at AS createdAt FROM accounts a
+            WHERE a.created_at < ? AND NOT EXISTS (SELECT 1 FROM users u WHERE u.address = a.address)
+            ORDER BY a.id`)
+          .all(before),
+      ),
   };
 }

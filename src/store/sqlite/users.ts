@@ -67,5 +67,6 @@ export function createUserStore(sql: SqliteConnection): UserStore {
         })(),
       ),
     release: username => sql.run(() => void sql.statement('DELETE FROM username_reservations WHERE username = ?').run(username)),
+    releaseReservationsBefore: before => sql.run(() => sql.statement('DELETE FROM username_reservations WHERE reserved_at < ?').run(before).changes),
   };
 }
