@@ -173,16 +173,25 @@ describe('the ledger as the authority for reads', function () {
       assert.equal(report.prescriptions[0].checked.integrity, 'tampered');
     });
 
-    it("refuses a body sealed for another deployment (another chain's data set under the same key)", async () => {
-      const elsewhere = createVault(context.store.bodies, context.masterKey, () => undefined, { chainId: 1, contract: `0x${'12'.repeat(20)}` });
-      const body = newReport();
-      const commitment = await elsewhere.storePending('report', addressOf('alice'), body);
-      const { reportId } = await context.ledger.client.addReport(await context.custodian.signer(addressOf('alice')), commitment, []);
-      await services.sync.reconcile();
-      const html = await page(alice, `/patient/reports/${reportId}`);
-      assertIncludes(html, 'Tampered');
-      assertExcludes(html, body.title, body.details);
-    });
+    // Each half of the binding on its own: a body of another chain's data set whose contract has
+    // the same address (a classroom node restarted, the same deterministic deployer), and one of a
+    // contract redeployed on this chain, both under the same master key.
+    const ELSEWHERE = [
+      ['the same contract address on another chain', () => ({ chainId: context.ledger.chainId + 1, contract: context.ledger.deployment.address })],
+      ['another contract on the same chain', () => ({ chainId: context.ledger.chainId, contract: `0x${'12'.repeat(20)}` })],
+    ] as const;
+    for (const [deployment, scope] of ELSEWHERE) {
+      it(`refuses a body sealed for another deployment: ${deployment}`, async () => {
+        const elsewhere = createVault(context.store.bodies, context.masterKey, () => undefined, scope());
+        const body = newReport();
+        const commitment = await elsewhere.storePending('report', addressOf('alice'), body);
+        const { reportId } = await context.ledger.client.addReport(await context.custodian.signer(addressOf('alice')), commitment, []);
+        await services.sync.reconcile();
+        const html = await page(alice, `/patient/reports/${reportId}`);
+        assertIncludes(html, 'Tampered');
+        assertExcludes(html, body.title, body.details);
+      });
+    }
 
     it('still opens bodies sealed by the first release (v1: kind and author only)', async () => {
       const key = deriveKey(context.masterKey, 'record-bodies');
