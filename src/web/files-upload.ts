@@ -80,6 +80,9 @@ export function filesUpload(options: FilesUploadOptions): RequestHandler {
     try {
       parser = busboy({
         headers: req.headers,
+        // Browsers send a file's name as UTF-8 bytes (the HTML standard's multipart/form-data);
+        // busboy reads them as latin1 unless told, which turned "Röntgen.png" into "RÃ¶ntgen.png".
+        defParamCharset: 'utf8',
         limits: { files: options.maxFiles, fields: 100, fieldSize: MAX_FIELD_BYTES, parts: options.maxFiles + 101, headerPairs: 20 },
       });
     } catch {

@@ -3,18 +3,14 @@
  * the form again with what was typed.
  */
 import { z } from 'zod';
+import { HIDDEN_CONTROLS } from '../domain/text';
 import { endOfUtcDay } from '../domain/time';
 
 export type FieldErrors = Record<string, string>;
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
-/**
- * Characters no field may hold: the bidirectional overrides and isolates (U+202A–U+202E,
- * U+2066–U+2069), which make text read differently from what it is ("Trojan Source": a name or
- * a dosage shown reversed), and NUL, which C libraries (bcrypt among them) take as the end.
- */
-// eslint-disable-next-line no-control-regex -- NUL is matched on purpose, to refuse it
-const FORBIDDEN_CHARACTERS = /[\u202A-\u202E\u2066-\u2069\u0000]/;
+/** Characters no field may hold (domain/text.ts says which and why); without `g`, for `test`. */
+const FORBIDDEN_CHARACTERS = new RegExp(HIDDEN_CONTROLS.source);
 export const FORBIDDEN_CHARACTER_MESSAGE =
   'Remove the invisible control character (a text-direction override U+202A–U+202E or U+2066–U+2069, or NUL): it is not allowed';
 

@@ -160,6 +160,27 @@ describe('files attached to records', function () {
       assert.equal(String(block.input).includes(Buffer.from('lab-note').toString('hex')), false, 'no file name on the ledger');
     });
 
+    it('keeps a file\'s name as its browser sent it (UTF-8), in any script', async () => {
+      const own = await reportWith([{ name: 'Röntgen 心电图 ✓.txt', bytes: NOTE }], { title: 'Named in UTF-8' });
+      assertIncludes(own.html, 'Röntgen 心电图 ✓.txt');
+      const named = await download(alice, own.fileIds[0], '?download');
+      assert.match(named.headers['content-disposition'], /filename\*=UTF-8''R%C3%B6ntgen%20%E5%BF%83%E7%94%B5%E5%9B%BE%20%E2%9C%93\.txt$/);
+    });
+
+    it('keeps no bidi override or isolate in a file\'s name: shown and sent back as it reads', async () => {
+      // Shown as is, "scan\u202Egnp.txt" reads "scantxt.png": text that passes for an image.
+      const own = await reportWith([{ name: 'scan\u202Egnp.txt', bytes: NOTE }, { name: '\u2066x\u2069ray\u202A.txt', bytes: NOTE }], { title: 'Bidi names' });
+      const hidden = /[\u202A-\u202E\u2066-\u2069]/;
+      assert.doesNotMatch(own.html, hidden);
+      assertIncludes(own.html, 'scangnp.txt', 'xray.txt');
+      const named = await download(alice, own.fileIds[0], '?download');
+      assert.equal(named.headers['content-disposition'], `attachment; filename="scangnp.txt"; filename*=UTF-8''scangnp.txt`);
+      const listed = (await services.patients.report(world.users.alice, own.reportId)).checked;
+      assert.equal(listed.integrity, 'verified');
+      if (listed.integrity !== 'verified') return;
+      assert.deepEqual(listed.body.files?.map(file => file.name), ['scangnp.txt', 'xray.txt']);
+    });
+
     it('serves a file to the owner and a doctor of a granted hospital, not to anyone else', async () => {
       assert.equal((await download(smith, fileIds[0])).status, 200, 'a doctor of Apollo (granted)');
       assert.equal((await download(jones, fileIds[0])).status, 403, 'a doctor of Fortis (never granted)');

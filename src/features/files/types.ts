@@ -8,6 +8,7 @@
  * check no sniffing library makes (that a whole stream is text) has to run on the stream anyway.
  */
 import { FileRefused } from '../../domain/errors';
+import { HIDDEN_CONTROLS } from '../../domain/text';
 
 export const FILE_TYPES = {
   'application/pdf': { label: 'PDF', extensions: ['pdf'] },
@@ -37,11 +38,16 @@ const SNIFF_BYTES = 8;
 /** The standard's binary data bytes: a file with one is not text. */
 const isBinaryByte = (byte: number) => byte <= 0x08 || byte === 0x0b || (byte >= 0x0e && byte <= 0x1a) || (byte >= 0x1c && byte <= 0x1f);
 
-/** A name as it may be shown and sent back in a header: no folders, no control characters, at most 120 characters. */
+/**
+ * A name as it may be shown and sent back in a header: no folders, no control characters, at most
+ * 120 characters. Bidi overrides and isolates go too (domain/text.ts): `invoice\u202Etxt.exe` would
+ * show as `invoiceexe.txt`, a name that lies about its extension, and unlike a form's field the
+ * name cannot be sent back to be retyped, so it is cleaned rather than refused.
+ */
 export function cleanName(raw: string | undefined): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  const name = base.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f"]/g, '').trim();
+  const name = base.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f"]/g, '').replace(HIDDEN_CONTROLS, '').trim();
   if (!name) return 'file';
   if (name.length <= 120) return name;
   const dot = name.lastIndexOf('.');
