@@ -12,8 +12,9 @@ import type { Signer } from '../ledger/transactions';
 export interface Custodian {
   /**
    * Makes an account and stores its key encrypted; resolves to its address. It is funded lazily,
-   * by its first write (the sender tops up an account that cannot pay), so a signup that fails
-   * half-way leaves no ether behind in an account nobody uses.
+   * by its first write (the sender tops up an account that cannot pay): for a patient that is the
+   * signup's own registration, for staff their first act. An account whose login was never
+   * stored is named at the next start (keys/orphans.ts).
    */
   createAccount(): Promise<string>;
   /** The signer of an account this server keeps; rejects with DecryptionError under a wrong master key. */

@@ -218,6 +218,11 @@ describe('the ledger for everyone (issue 19)', function () {
       return pages;
     }
 
+    it('says what its links prove on a single node: a changed database, not the node\'s own operator', async () => {
+      const html = await page(agents.alice, '/ledger');
+      assertIncludes(html, 'tamper-evident. On a single node', 'not whoever runs the node', 'copies of the chain kept by several parties');
+    });
+
     it('lists every block with what happened in it, each hash and transaction a link', async () => {
       const html = (await blockPages(agents.alice)).join('\n');
       const latest = await context.ledger.chain.latestBlockNumber();
