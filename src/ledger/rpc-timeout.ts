@@ -86,8 +86,10 @@ export function web3WithDeadlines(provider: Eip1193 | string, node: string): Web
   const web3 = new Web3(typeof provider === 'string' ? new DeadlineHttpProvider(provider) : (provider as never));
   const manager = web3.requestManager;
   const send = manager.send.bind(manager);
+  // Each request numbered here: without an id, web3 makes a random UUID for every request.
+  let lastId = 0;
   manager.send = ((request: { method: string }) =>
-    withDeadline(send(request as never), timeoutFor(request.method), `${node} did not answer ${request.method} within ${timeoutFor(request.method) / 1000} s`)) as typeof manager.send;
+    withDeadline(send({ ...request, id: ++lastId } as never), timeoutFor(request.method), `${node} did not answer ${request.method} within ${timeoutFor(request.method) / 1000} s`)) as typeof manager.send;
   return web3;
 }
 

@@ -104,6 +104,7 @@ const GAS_MARGIN_PERCENT = 125n; // state may change between estimate and mining
 // fresh slot), and unused gas is refunded, so a generous limit costs nothing.
 const GAS_REUSE_FACTOR = 2n;
 const FEES_TTL_MS = 15_000;
+const BLOCK_TIMES_KEPT = 4096;
 // The tip when a node has no eth_maxPriorityFeePerGas: Geth's own suggestion on an idle chain, 1 gwei.
 const DEFAULT_TIP = 10n ** 9n;
 // Ganache mines at once and a consortium network within a few seconds: a transaction not mined
@@ -115,6 +116,7 @@ export class TransactionSender {
   private readonly queues = new Map<string, AccountQueue>();
   private sendLane: Promise<unknown> = Promise.resolve();
   private feesCache: { value: Fees; at: number } | undefined;
+  private readonly blockTimes = new Map<number, number>();
   /** The largest estimate seen for each shape of write (see `shapeOf`). */
   private readonly gasEstimates = new Map<string, bigint>();
   /**
@@ -148,9 +150,9 @@ export class TransactionSender {
       hash,
       blockNumber,
       // Mined with success: a failure from here on leaves the outcome unknown to the caller, never "not sent".
-      timestamp: blockTimestampIn(receipt) ?? await this.blockTime(blockNumber).catch((error: unknown) => {
+      timestamp: this.rememberBlockTime(blockNumber, blockTimestampIn(receipt) ?? (await this.blockTime(blockNumber).catch((error: unknown) => {
         throw new LedgerUnavailableError(`transaction ${hash} was mined, but its block could not be read`, { cause: error });
-      }),
+      }))),
       gasUsed: Number(receipt.gasUsed),
       logs: receipt.logs,
       ...(receipt.contractAddress ? { contractAddress: receipt.contractAddress.toLowerCase() } : {}),
@@ -186,11 +188,23 @@ export class TransactionSender {
     return Number(await this.rpc<string>('eth_blockNumber', []));
   }
 
-  /** A block's time, in seconds. */
+  /** A block's time, in seconds: of the blocks of this server's own writes, known already. */
   async blockTime(blockNumber: number): Promise<number> {
+    const known = this.blockTimes.get(blockNumber);
+    if (known !== undefined) return known;
     const block = await this.rpc<{ timestamp: string } | null>('eth_getBlockByNumber', [hex(BigInt(blockNumber)), false]);
     if (!block) throw new LedgerError(`the node has no block ${blockNumber}`);
-    return Number(block.timestamp);
+    return this.rememberBlockTime(blockNumber, Number(block.timestamp));
+  }
+
+  /**
+   * Kept for the chain follower, which reads the time of every block with events, its own
+   * writes' blocks among them. The newest few thousand: the follower is at most seconds behind.
+   */
+  private rememberBlockTime(blockNumber: number, seconds: number): number {
+    this.blockTimes.set(blockNumber, seconds);
+    if (this.blockTimes.size > BLOCK_TIMES_KEPT) this.blockTimes.delete(this.blockTimes.keys().next().value!);
+    return seconds;
   }
 
   /**

@@ -14,15 +14,16 @@ import { seedWorld, type World } from '../support/world';
 
 describe('on Ganache with interval mining (a block a second)', function () {
   this.timeout(120_000);
-  let server: ReturnType<typeof ganache.server>;
+  let server: { close(): Promise<void> };
   let context: AppContext;
   let services: Services;
   let world: World;
 
   before(async () => {
     const port = await freePort();
-    server = ganache.server({ logging: { quiet: true }, chain: { hardfork: 'shanghai' as const }, miner: { blockTime: 1 } });
-    await server.listen(port, '127.0.0.1');
+    const ganacheServer = ganache.server({ logging: { quiet: true }, chain: { hardfork: 'shanghai' }, miner: { blockTime: 1 } });
+    await ganacheServer.listen(port, '127.0.0.1');
+    server = ganacheServer;
     context = await startContext(await testConfig({ RPC_URL: `http://127.0.0.1:${port}` }));
     services = createServices(context, { bcryptCost: 4, log: () => undefined });
     world = await seedWorld(context, services, { hospitals: [{ name: 'Apollo' }], patients: [{ username: 'alice' }] });
