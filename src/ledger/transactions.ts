@@ -374,10 +374,10 @@ export class TransactionSender {
    */
   private async waitForReceipt(hash: string): Promise<RawReceipt> {
     const deadline = Date.now() + (this.options.receiptTimeoutMs ?? RECEIPT_TIMEOUT_MS);
-    // At once (an instant-mining node has it), then 20, 40, … ms, at most a quarter second apart:
-    // on a network with blocks every few seconds a wider backoff would add up to its width to
-    // every write, and a receipt query costs the node little.
-    for (let delay = 0; ; delay = Math.min(Math.max(delay * 2, 20), 250)) {
+    // At once (an instant-mining node has it), then 10, 20, 40, … ms, at most 100 ms apart: Anvil
+    // mines a moment after it answers the send, and on a network with blocks every few seconds a
+    // wider backoff would add up to its width to every write; a receipt query costs the node little.
+    for (let delay = 0; ; delay = Math.min(Math.max(delay * 2, 10), 100)) {
       if (delay) await new Promise(resolve => setTimeout(resolve, delay));
       const receipt = await this.rpc<RawReceipt | null>('eth_getTransactionReceipt', [hash]);
       // A receipt without a block is a pending transaction's, as some nodes answer.
