@@ -180,7 +180,9 @@ export async function connectLedger(config: Config, { report = () => undefined, 
     let problem: Error | undefined;
     const checkHealth = async (timeoutMs?: number) => {
       try {
-        const health = await observe(web3, node, identity, timeoutMs);
+        // After a failed check the node may be back as another one (see observe): its code is
+        // compared too, until a check passes — once per outage, not on every request.
+        const health = await observe(web3, node, identity, { timeoutMs, withCode: problem !== undefined });
         problem = undefined;
         return health;
       } catch (error) {
@@ -351,20 +353,31 @@ function readJson<T>(file: string): T | undefined {
  * The node's chain id and newest block, within `timeoutMs`. An external node is also asked for
  * its genesis block, every time: a classroom Ganache restarted without its database answers on
  * the same port with the same chain id, and often the same contract address, and only the
- * genesis hash tells it apart. (The embedded node is this process's own: it cannot be swapped.)
+ * genesis hash tells it apart. `withCode` (when the node comes back from an outage): the code at
+ * the contract's address too, one eth_getCode — a dev node whose genesis is fixed (Anvil or
+ * Hardhat started with a set timestamp, Ganache with --chain.time) comes back empty with the same
+ * genesis and chain id, and only the missing contract tells it apart. (The embedded node is this
+ * process's own: it cannot be swapped.)
  */
-async function observe(web3: Web3, node: LedgerNode, identity: ChainIdentity, timeoutMs = 2000): Promise<LedgerHealth> {
+async function observe(web3: Web3, node: LedgerNode, identity: ChainIdentity, { timeoutMs = 2000, withCode = false }: { timeoutMs?: number; withCode?: boolean } = {}): Promise<LedgerHealth> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new LedgerUnavailableError(`${node.description} did not answer in time`)), timeoutMs);
   });
+  const external = !node.embedded;
   try {
-    const [chainId, blockNumber, genesis] = await Promise.race([
-      Promise.all([web3.eth.getChainId(), web3.eth.getBlockNumber(), node.embedded ? undefined : web3.eth.getBlock(0n, false)]),
+    const [chainId, blockNumber, genesis, code] = await Promise.race([
+      Promise.all([
+        web3.eth.getChainId(),
+        web3.eth.getBlockNumber(),
+        external ? web3.eth.getBlock(0n, false) : undefined,
+        external && withCode ? web3.eth.getCode(identity.contract) : undefined,
+      ]),
       timeout,
     ]);
     if (genesis) {
-      const observed = { chainId: Number(chainId), genesisHash: String(genesis.hash), codeHash: identity.codeHash };
+      const codeHash = code === undefined ? identity.codeHash : web3.utils.keccak256(code);
+      const observed = { chainId: Number(chainId), genesisHash: String(genesis.hash), codeHash };
       if (chainMismatch(identity, observed)) throw new WrongChainError(identity, observed, node.description);
     }
     return { chainId: Number(chainId), blockNumber: Number(blockNumber) };

@@ -10,8 +10,9 @@
  * the right chain again.
  *
  * The check is one cheap node call (the newest block; the genesis block too for an external
- * node), shared by the requests that arrive while it is under way, and never cached: pages stop
- * the moment the node does and come back with it.
+ * node, and the contract's code when the node comes back after a failed check), shared by the
+ * requests that arrive while it is under way, and never cached: pages stop the moment the node
+ * does and come back with it.
  */
 import type { Request, RequestHandler } from 'express';
 import type { Ledger } from '../ledger';
