@@ -351,14 +351,17 @@ export class TransactionSender {
    * later) gets EIP-1559 transactions: the node's suggested tip, and a cap of twice the base fee
    * plus the tip, room for the base fee to rise 12.5 % a block for six full blocks in a row
    * before a transaction would wait; it pays only the base fee and the tip. Older chains get a
-   * legacy gas price. Kept for a few seconds: every write would otherwise ask twice more.
+   * legacy gas price, and so does a free-gas chain (a base fee of zero, Besu's `zeroBaseFee`):
+   * its suggested tip is a percentile of recent tips, which the deployment's own (Truffle's 2.5
+   * gwei) would lift, and every user, with no ether, would then need funding; its gas price is
+   * set to zero (docs/deploy.md). Kept for a few seconds: every write would otherwise ask twice more.
    */
   private async fees(): Promise<Fees> {
     const cached = this.feesCache;
     if (cached && Date.now() - cached.at < FEES_TTL_MS) return cached.value;
     const latest = await this.rpc<{ baseFeePerGas?: string } | null>('eth_getBlockByNumber', ['latest', false]);
     let value: Fees;
-    if (latest?.baseFeePerGas === undefined) {
+    if (latest?.baseFeePerGas === undefined || BigInt(latest.baseFeePerGas) === 0n) {
       value = { gasPrice: BigInt(await this.rpc<string>('eth_gasPrice', [])) };
     } else {
       const tip = BigInt(await this.rpc<string>('eth_maxPriorityFeePerGas', []).catch(() => hex(DEFAULT_TIP)));
