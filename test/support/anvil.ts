@@ -18,10 +18,12 @@ export function anvilBinary(): string {
   return require.resolve(`@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}/bin/anvil`);
 }
 
-export async function startAnvil(options: { hardfork?: string; chainId?: number } = {}): Promise<AnvilNode> {
+/** `freeGas`: a base fee and gas price of zero, as a consortium chain without fees runs (Besu's zeroBaseFee). */
+export async function startAnvil(options: { hardfork?: string; chainId?: number; freeGas?: boolean } = {}): Promise<AnvilNode> {
   const port = await freePort();
   const args = ['--host', '127.0.0.1', '--port', String(port), '--quiet', '--hardfork', options.hardfork ?? 'shanghai'];
   if (options.chainId) args.push('--chain-id', String(options.chainId));
+  if (options.freeGas) args.push('--block-base-fee-per-gas', '0', '--gas-price', '0', '--disable-min-priority-fee');
   const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
