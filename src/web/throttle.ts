@@ -7,10 +7,15 @@
  *   a script that guesses across many accounts, high enough for a classroom behind one NAT.
  *
  * Checked before the password and counted after it, a limit alone would let guesses sent at once
- * all pass the check while none has failed yet. So the attempts on one account take turns (see
- * `attempt`): each is checked once those before it are counted. And the guesses still running
- * from an address count against its ceiling, so a burst across many accounts cannot pass it
- * either — but against the ceiling only: a class logging in at once must not lock itself out.
+ * all pass the check while none has failed yet. So the attempts on one account still running
+ * count as though they had failed (see `attempt`): one runs at once with the others while the
+ * account's failures plus the attempts running stay under its limit, and only one that would
+ * reach the limit waits — for a running one to end, and is then checked against what it left (a
+ * failure counts, a success does not). Of 20 guesses at once, 10 run and fail and 10 are locked
+ * out; 30 students logging in at once to one shared account (the demo's) all get in, up to 10 at
+ * a time, instead of one bcrypt after another. And the guesses still running from an address
+ * count against its ceiling, so a burst across many accounts cannot pass it either — but against
+ * the ceiling only: a class logging in at once must not lock itself out.
  *
  * The way in for someone whose account is locked by others (the admin, most of all, whom anyone
  * could otherwise keep out with ten requests every fifteen minutes): a browser that has logged in
@@ -82,18 +87,20 @@ export function createLoginThrottle({ events, secret, now = Date.now }: LoginThr
     };
   };
 
-  const accountTurns = createTurns();
+  const accountAttempts = createGate();
   const addressRunning = createCounts();
 
   /**
-   * When this login may be tried again, or undefined when it may be tried now; `othersRunning` is
-   * how many other guesses from its address are being checked, not yet counted.
+   * When this login may be tried again, or undefined when it may be tried now; `accountRunning` is
+   * how many other attempts on its account, and `addressRunning` how many other guesses from its
+   * address, are being checked, not yet counted (they count as failures here).
    */
-  async function refusal(keyed: ReturnType<typeof keys>, othersRunning: number): Promise<number | undefined> {
+  async function refusal(keyed: ReturnType<typeof keys>, accountRunning: number, addressRunning: number): Promise<number | undefined> {
     const at = now();
     const { account, address, device } = keyed;
-    if (device !== undefined && (await perAccount.retryAt(`device:${device}`, at)) === undefined) return undefined;
-    return latest(await perAccount.retryAt(account, at), await perAddress.retryAt(address, at, othersRunning));
+    // The account's running attempts count against the tag too (some may be the tag's): on the safe side.
+    if (device !== undefined && (await perAccount.retryAt(`device:${device}`, at, accountRunning)) === undefined) return undefined;
+    return latest(await perAccount.retryAt(account, at, accountRunning), await perAddress.retryAt(address, at, addressRunning));
   }
 
   /** Counts a failed login against its account, its address and its known-device tag. */
@@ -104,33 +111,55 @@ export function createLoginThrottle({ events, secret, now = Date.now }: LoginThr
   return {
     /**
      * Runs one login: refused while its account or address is locked, else `check` (the password;
-     * undefined when it is wrong), whose failure is counted before the account's next attempt is
-     * checked. Attempts on one account take turns within this server process; several servers
-     * on one PostgreSQL each keep their own turns, so a guesser spreading a burst over them gets
-     * at most one extra guess per server past the limit (each server's in-flight guess).
+     * undefined when it is wrong), whose failure is counted before an attempt that could be the
+     * account's last allowed one is let through. Attempts on one account run at once while its
+     * failures plus the attempts running stay under its limit; one that would reach it waits for
+     * a running one to end, then is checked again. This holds within one server process: several
+     * servers on one PostgreSQL each count only their own running attempts, so a burst spread over
+     * them can get up to the limit's worth of guesses through each server (with N servers, N × 10
+     * failures at most, then the account is locked everywhere).
      */
     async attempt<User>(req: Request, role: LoginRole, username: string, check: () => Promise<User | undefined>): Promise<LoginAttempt<User>> {
       const keyed = keys(req, role, username);
       // A locked account's refusals do not queue: a flood of them must not hold up, behind it,
       // the login of a browser the account knows (nor grow the queue without end).
-      const lockedUntil = await refusal(keyed, 0);
+      const lockedUntil = await refusal(keyed, 0, 0);
       if (lockedUntil !== undefined) return { outcome: 'refused', retryAt: lockedUntil };
-      return accountTurns.inTurn(keyed.account, async () => {
-        // Taken before the database is read, given back after the failure is recorded: a check
-        // that runs in between sees this guess either running or counted, never neither (now and
-        // then both, near the ceiling: a refusal on the safe side).
-        const othersRunning = addressRunning.add(keyed.address);
-        try {
-          const retryAt = await refusal(keyed, othersRunning);
-          if (retryAt !== undefined) return { outcome: 'refused', retryAt };
-          const user = await check();
-          if (user !== undefined) return { outcome: 'passed', user };
-          await failed(keyed); // counted only now that it has failed
-          return { outcome: 'failed' };
-        } finally {
-          addressRunning.remove(keyed.address);
-        }
-      });
+      return accountAttempts.run(
+        keyed.account,
+        async (running): Promise<'run' | 'wait' | LoginAttempt<User>> => {
+          // Taken before the database is read, given back after the failure is recorded (or now,
+          // when this attempt does not run yet): a check that runs in between sees this guess
+          // either running or counted, never neither (now and then both, near the ceiling: a
+          // refusal on the safe side).
+          const othersRunning = addressRunning.add(keyed.address);
+          let runs = false;
+          try {
+            const retryAt = await refusal(keyed, running, othersRunning);
+            if (retryAt === undefined) {
+              runs = true;
+              return 'run';
+            }
+            if (running === 0) return { outcome: 'refused', retryAt };
+            // Refused only if the running attempts all fail: wait for one to end, unless the
+            // account or the address is refused without them.
+            const refusedAnyway = await refusal(keyed, 0, othersRunning);
+            return refusedAnyway === undefined ? 'wait' : { outcome: 'refused', retryAt: refusedAnyway };
+          } finally {
+            if (!runs) addressRunning.remove(keyed.address);
+          }
+        },
+        async () => {
+          try {
+            const user = await check();
+            if (user !== undefined) return { outcome: 'passed', user };
+            await failed(keyed); // counted only now that it has failed
+            return { outcome: 'failed' };
+          } finally {
+            addressRunning.remove(keyed.address);
+          }
+        },
+      );
     },
 
     /** Marks this browser as known to the account (newest tag first). */
@@ -153,24 +182,60 @@ export function createLoginThrottle({ events, secret, now = Date.now }: LoginThr
 export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
 
 /**
- * Work run in turn per key: each `inTurn(key, work)` starts when the work queued before it under
- * that key has ended (well or not). A key's entry goes once its queue is empty, so the map holds
- * only the keys being worked on.
+ * Work under one key that runs at once with the key's other work as far as `decide` lets it. The
+ * decisions are taken in turn per key, each told how much of the key's work is running: 'run'
+ * starts the work (and lets the next decision be taken), a value is the answer without the work,
+ * and 'wait' (only while some work runs) keeps the turn — those after it wait too — until a
+ * running work has ended (well or not), then decides again. A key's entry goes once nothing
+ * runs, waits or decides under it, so the map holds only the keys being worked on.
  */
-function createTurns() {
-  const queues = new Map<string, Promise<void>>();
+function createGate() {
+  interface Entry {
+    users: number; // the calls under the key not yet over
+    running: number;
+    ended: number; // works ended so far: a decision that saw none end waits for the next
+    decided: Promise<void>; // the last call's decision
+    wake: (() => void) | undefined; // the waiting decision's
+  }
+  const entries = new Map<string, Entry>();
   return {
-    inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
-      const result = (queues.get(key) ?? Promise.resolve()).then(work);
-      const ended = result.then(
-        () => undefined,
-        () => undefined,
-      );
-      queues.set(key, ended);
-      void ended.then(() => {
-        if (queues.get(key) === ended) queues.delete(key); // nothing queued after it
-      });
-      return result;
+    async run<T, R>(key: string, decide: (running: number) => Promise<'run' | 'wait' | R>, work: () => Promise<T>): Promise<T | R> {
+      let entry = entries.get(key);
+      if (entry === undefined) entries.set(key, (entry = { users: 0, running: 0, ended: 0, decided: Promise.resolve(), wake: undefined }));
+      const e = entry;
+      e.users++;
+      const before = e.decided;
+      let decided = () => {};
+      e.decided = new Promise<void>(resolve => (decided = resolve));
+      try {
+        let verdict: 'run' | 'wait' | R;
+        try {
+          await before;
+          for (;;) {
+            const ended = e.ended;
+            verdict = await decide(e.running);
+            if (verdict !== 'wait') break;
+            if (e.ended !== ended) continue; // one ended while deciding: decide again now
+            if (e.running === 0) throw new Error('a decision waits with nothing running');
+            await new Promise<void>(resolve => (e.wake = resolve));
+          }
+          if (verdict === 'run') e.running++;
+        } finally {
+          decided();
+        }
+        if (verdict !== 'run') return verdict;
+        try {
+          return await work();
+        } finally {
+          e.running--;
+          e.ended++;
+          const wake = e.wake;
+          e.wake = undefined;
+          wake?.();
+        }
+      } finally {
+        if (--e.users === 0 && entries.get(key) === e) entries.delete(key);
+      }
     },
   };
 }

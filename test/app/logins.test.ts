@@ -58,6 +58,30 @@ describe('logins that never lock out a class', function () {
   const attempt = (target: Express, role: LoginRole, username: string, password: string, ip: string, agent: Agent = supertest.agent(target)) =>
     postForm(agent, LOGIN_PAGES[role], { username, password }, { headers: { 'X-Forwarded-For': ip } });
 
+  /**
+   * An app whose password checks each take `delayMs` longer, as bcrypt at the real cost would (the
+   * tests' cost is the lowest), and which counts how many checks of one username run at once.
+   */
+  function slowChecks(delayMs: number): { app: Express; peak: (username: string) => number } {
+    const running = new Map<string, number>();
+    const peaks = new Map<string, number>();
+    const auth: Services['auth'] = {
+      ...services.auth,
+      async login(role, username, password) {
+        const now = (running.get(username) ?? 0) + 1;
+        running.set(username, now);
+        peaks.set(username, Math.max(now, peaks.get(username) ?? 0));
+        try {
+          await new Promise(resolve => setTimeout(resolve, delayMs));
+          return await services.auth.login(role, username, password);
+        } finally {
+          running.set(username, (running.get(username) ?? 1) - 1);
+        }
+      },
+    };
+    return { app: behindProxy(undefined, { context, services: { ...services, auth } }), peak: username => peaks.get(username) ?? 0 };
+  }
+
   function assertLocked(res: Response): void {
     assert.equal(res.status, 429, `expected 429, got ${res.status}`);
     const retryAfter = Number(res.headers['retry-after']);
@@ -97,22 +121,56 @@ describe('logins that never lock out a class', function () {
     assert.equal((await attempt(app, 'patient', other, PASSWORD, ip)).status, 303, 'the other account at the same address was held up');
   });
 
-  it('checks simultaneous guesses at one account in turn: of 20 at once, 10 are answered 401 and 10 locked out', async () => {
+  it('lets no more guesses at one account run at once than it has failures left: of 20 at once, 10 are answered 401 and 10 locked out', async () => {
+    const { app: slow, peak } = slowChecks(50);
     const [username] = await patients(1, 'burst');
-    // From 20 addresses at once: each attempt must see the failures of those before it.
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(app, 'patient', username, `wrong-${i}`, uniqueIp())));
+    // From 20 addresses at once: each guess counts those still running as failures.
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(slow, 'patient', username, `wrong-${i}`, uniqueIp())));
     const statuses = answers.map(res => res.status);
     assert.equal(statuses.filter(status => status === 401).length, LOGIN_FAILURES_ALLOWED, `statuses: ${statuses.join(' ')}`);
     answers.filter(res => res.status !== 401).forEach(assertLocked);
+    assert.ok(peak(username) > 1 && peak(username) <= LOGIN_FAILURES_ALLOWED, `${peak(username)} guesses ran at once`);
   });
 
-  it('lets 12 simultaneous logins of one account all in (logins in turn are not failures)', async () => {
+  it('lets 12 simultaneous logins of one account all in (running logins are not failures)', async () => {
+    const { app: slow, peak } = slowChecks(50);
     const [username] = await patients(1, 'together');
-    const answers = await Promise.all(Array.from({ length: 12 }, () => attempt(app, 'patient', username, PASSWORD, uniqueIp())));
+    const answers = await Promise.all(Array.from({ length: 12 }, () => attempt(slow, 'patient', username, PASSWORD, uniqueIp())));
     assert.deepEqual(
       answers.map(res => res.status),
       Array.from({ length: 12 }, () => 303),
     );
+    assert.ok(peak(username) > 1 && peak(username) <= LOGIN_FAILURES_ALLOWED, `${peak(username)} logins ran at once`);
+  });
+
+  it('lets a class of 30 log in to one shared account at once, their password checks running side by side', async () => {
+    const { app: slow, peak } = slowChecks(50);
+    const [shared] = await patients(1, 'shared');
+    const school = uniqueIp();
+    const answers = await Promise.all(Array.from({ length: 30 }, () => attempt(slow, 'patient', shared, PASSWORD, school)));
+    assert.deepEqual(
+      answers.map(res => res.status),
+      Array.from({ length: 30 }, () => 303),
+    );
+    // Not one after another, and never more at once than the account's allowance of failures.
+    assert.ok(peak(shared) > 1, 'the logins were checked one after another');
+    assert.ok(peak(shared) <= LOGIN_FAILURES_ALLOWED, `${peak(shared)} logins ran at once`);
+  });
+
+  it('lets logins at the limit through one at a time, each checked against the failures before it: a success does not count', async () => {
+    const { app: slow, peak } = slowChecks(20);
+    const [username] = await patients(1, 'brink');
+    const ip = uniqueIp();
+    for (let i = 1; i < LOGIN_FAILURES_ALLOWED; i++) assert.equal((await attempt(slow, 'patient', username, `wrong-${i}`, ip)).status, 401);
+    // Nine failures: one more allowed, so five logins at once take turns, and all get in.
+    const answers = await Promise.all(Array.from({ length: 5 }, () => attempt(slow, 'patient', username, PASSWORD, uniqueIp())));
+    assert.deepEqual(
+      answers.map(res => res.status),
+      Array.from({ length: 5 }, () => 303),
+    );
+    assert.equal(peak(username), 1, 'a login ran beside another at the limit');
+    assert.equal((await attempt(slow, 'patient', username, 'wrong-10', ip)).status, 401, 'the tenth failure was refused: a success counted');
+    assertLocked(await attempt(slow, 'patient', username, PASSWORD, ip));
   });
 
   it('ends the lock when the failures leave the 15-minute window', async () => {

@@ -26,7 +26,7 @@ export function authRoutes(auth: AuthService, throttle: LoginThrottle): Router {
     const parsed = parseForm(LOGIN, req.body);
     if (!parsed.ok) return render(res, role, 400, { values: typedValues(req.body), errors: parsed.errors });
     const { username, password } = parsed.value;
-    // In turn with the other attempts on this account, so that each is checked against the failures before it.
+    // Throttled with the other attempts on this account: those running count as failures until they end.
     let attempt;
     try {
       attempt = await throttle.attempt(req, role, username, () =>
