@@ -45,7 +45,7 @@ export class User {
     const answer = await this.post(path, fields, tokenPage);
     if (answer.status !== 303 || !answer.location) throw new Error(`POST ${path} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
     const page = await this.page(answer.location);
-    const flash = LEDGER_FLASH.exec(page);
+    const flash = lastMatch(LEDGER_FLASH, page);
     if (!flash) throw new Error(`no transaction on the page after POST ${path}`);
     return { transactionHash: flash[1], blockNumber: Number(flash[2]), page };
   }
@@ -91,4 +91,15 @@ export function csrfFrom(html: string): string {
   const match = CSRF_FIELD.exec(html);
   if (!match) throw new Error('the page has no _csrf field');
   return match[1];
+}
+
+/**
+ * The last match on a page: the newest of its messages. A page shows every message its session
+ * kept, and a script that posts without reading the page after (postReport) leaves them there.
+ */
+export function lastMatch(pattern: RegExp, text: string): RegExpExecArray | undefined {
+  const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+  let last: RegExpExecArray | undefined;
+  for (let match = global.exec(text); match; match = global.exec(text)) last = match;
+  return last;
 }

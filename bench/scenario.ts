@@ -2,7 +2,7 @@
  * The acts the benchmark drives over HTTP, as the app's users make them: the admin's set-up,
  * signups, reports, sharing, revoking, prescribing and reading the doctor's dashboard.
  */
-import { User } from './http';
+import { lastMatch, User } from './http';
 
 export const PASSWORD = 'bench-pass-42';
 /** A 1 KB report: the figure the gas targets speak of (only its hash reaches the ledger). */
@@ -44,7 +44,7 @@ export async function loggedIn(base: string, role: 'admin' | 'patient' | 'doctor
 /** Adds the 1 KB report; resolves to its id and transaction. */
 export async function addReport(patient: User, hospitals: readonly Hospital[]): Promise<{ reportId: number; transactionHash: string }> {
   const saved = await patient.write('/patient/reports', { ...REPORT_1KB, hospitalIds: hospitals.map(h => String(h.id)) }, '/patient');
-  const id = /saved on the ledger as report #(\d+)\./.exec(saved.page);
+  const id = lastMatch(/saved on the ledger as report #(\d+)\./, saved.page);
   if (!id) throw new Error('the flash does not name the report');
   return { reportId: Number(id[1]), transactionHash: saved.transactionHash };
 }
