@@ -13,8 +13,20 @@ import type { Eip1193 } from './rpc-gate';
 
 /** A page that needs the node answers 503 within this, when the node does not answer. */
 export const RPC_TIMEOUT_MS = 4_000;
-// Reading a wide block range of logs is legitimately slow on a large chain.
-const SLOW_METHODS: Readonly<Record<string, number>> = { eth_getLogs: 30_000 };
+/**
+ * The calls that hand a write over wait their turn behind the node's mining: Ganache mines each
+ * transaction before it answers its send and runs an estimate several times, so a class signing
+ * up at once on a busy laptop queued an estimate past 4 s and got a 503 for a write the node was
+ * about to take. A node that hangs outright is caught sooner, by the check before every
+ * signed-in page (see web/ledger-check.ts).
+ */
+export const HAND_OVER_TIMEOUT_MS = 20_000;
+const SLOW_METHODS: Readonly<Record<string, number>> = {
+  eth_getLogs: 30_000, // a wide block range is legitimately slow on a large chain
+  eth_estimateGas: HAND_OVER_TIMEOUT_MS,
+  eth_sendRawTransaction: HAND_OVER_TIMEOUT_MS,
+  eth_sendTransaction: HAND_OVER_TIMEOUT_MS,
+};
 
 export function timeoutFor(method: string): number {
   return SLOW_METHODS[method] ?? RPC_TIMEOUT_MS;
