@@ -43,7 +43,7 @@ export class User {
   /** Posts a form that saves something on the ledger; resolves to the transaction the next page names. */
   async write(path: string, fields: Fields, tokenPage?: string): Promise<{ transactionHash: string; blockNumber: number; page: string }> {
     const answer = await this.post(path, fields, tokenPage);
-    if (answer.status !== 303 || !answer.location) throw new Error(`POST ${path} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+    if (answer.status !== 303 || !answer.location) throw new Error(`POST ${path} answered ${answer.status}: ${answer.text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").slice(0, 600)}`);
     const page = await this.page(answer.location);
     const flash = lastMatch(LEDGER_FLASH, page);
     if (!flash) throw new Error(`no transaction on the page after POST ${path}`);
