@@ -17,6 +17,7 @@ import { startAnvil } from '../support/anvil';
 import { startHardhat } from '../support/hardhat';
 import { freePort, testConfig } from '../support/context';
 import { seedWorld, userIdOf, WORLD_PASSWORD, type World } from '../support/world';
+import { rpcResult } from '../support/json-rpc';
 
 interface Node {
   readonly url: string;
@@ -104,10 +105,7 @@ for (const { name, start } of NODES) {
     });
 
     it('sends EIP-1559 transactions, paying the base fee and its tip', async () => {
-      const rpc = async <T>(method: string, params: unknown[]): Promise<T> => {
-        const res = await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-        return ((await res.json()) as { result: T }).result;
-      };
+      const rpc = <T>(method: string, params: unknown[]) => rpcResult<T>(node.url, method, params);
       const latest = await rpc<{ transactions: { type: string; hash: string; maxFeePerGas?: string; maxPriorityFeePerGas?: string }[]; baseFeePerGas: string }>('eth_getBlockByNumber', ['latest', true]);
       const [tx] = latest.transactions; // the app's last write
       assert.equal(Number(tx.type), 2, `a transaction of type ${tx.type}`);

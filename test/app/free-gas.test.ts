@@ -9,6 +9,7 @@ import { createServices, type Services } from '../../src/services';
 import { startAnvil, type AnvilNode } from '../support/anvil';
 import { testConfig } from '../support/context';
 import { addressOf, seedWorld } from '../support/world';
+import { rpcResult } from '../support/json-rpc';
 
 describe('on a free-gas chain (base fee and gas price zero)', function () {
   this.timeout(60_000);
@@ -27,10 +28,7 @@ describe('on a free-gas chain (base fee and gas price zero)', function () {
     await node?.stop();
   });
 
-  const rpc = async <T>(method: string, params: unknown[]): Promise<T> => {
-    const res = await fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-    return ((await res.json()) as { result: T }).result;
-  };
+  const rpc = <T>(method: string, params: unknown[]) => rpcResult<T>(node.url, method, params);
 
   it('sends legacy transactions at a price of zero, and funds no account', async () => {
     await seedWorld(context, services, { hospitals: [{ name: 'Apollo' }], patients: [{ username: 'alice' }], reports: [{ patient: 'alice', title: 'Blood test', sharedWith: ['Apollo'] }] });
