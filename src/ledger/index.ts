@@ -14,7 +14,7 @@ import { EhrClient } from './ehr-client';
 import { FundsExhaustedError, LedgerUnavailableError } from './errors';
 import { chainMismatch, WrongChainError, type ChainIdentity, type DeploymentRecord, type ObservedChain } from './identity';
 import { connectExternalNode, startEmbeddedNode, type LedgerNode, type SeedCipher } from './node';
-import { web3WithDeadlines } from './rpc-timeout';
+import { HAND_OVER_TIMEOUT_MS, RPC_TIMEOUT_MS, web3WithDeadlines } from './rpc-timeout';
 import { ensureCompiled, migrate } from './truffle';
 import { TransactionSender, type Signer } from './transactions';
 import { importFirstRelease, readFirstRelease } from './upgrade';
@@ -147,7 +147,8 @@ export async function connectLedger(config: Config, { report = () => undefined, 
         seedCipher,
       });
   try {
-    const web3 = web3WithDeadlines(node.provider, node.description);
+    // The embedded node's sends wait in the app's own lane, one at a time: a call there waits for no other.
+    const web3 = web3WithDeadlines(node.provider, node.description, { handOverMs: node.embedded ? RPC_TIMEOUT_MS : HAND_OVER_TIMEOUT_MS });
     const chainId = Number(await web3.eth.getChainId());
     report('node', node.embedded ? `embedded Ganache, chain id ${chainId}; ${embeddedPort(node.rpcUrl, config.chainRpc)}` : `node at ${node.rpcUrl}, chain id ${chainId}`);
 

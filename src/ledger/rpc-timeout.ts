@@ -14,22 +14,21 @@ import type { Eip1193 } from './rpc-gate';
 /** A page that needs the node answers 503 within this, when the node does not answer. */
 export const RPC_TIMEOUT_MS = 4_000;
 /**
- * The calls that hand a write over wait their turn behind the node's mining: Ganache mines each
- * transaction before it answers its send and runs an estimate several times, so a class signing
- * up at once on a busy laptop queued an estimate past 4 s and got a 503 for a write the node was
- * about to take. A node that hangs outright is caught sooner, by the check before every
- * signed-in page (see web/ledger-check.ts).
+ * On a node by URL the calls that hand a write over wait their turn behind the node's mining:
+ * Ganache mines each transaction before it answers its send and runs an estimate several times,
+ * so a class signing up at once on a busy laptop queued an estimate past 4 s and got a 503 for a
+ * write the node was about to take. A node that hangs outright is caught sooner, by the check
+ * before every signed-in page (see web/ledger-check.ts). (The embedded node's writes take their
+ * turn in the app's own send lane, outside the deadline: each call there is one transaction's.)
  */
 export const HAND_OVER_TIMEOUT_MS = 20_000;
-const SLOW_METHODS: Readonly<Record<string, number>> = {
-  eth_getLogs: 30_000, // a wide block range is legitimately slow on a large chain
-  eth_estimateGas: HAND_OVER_TIMEOUT_MS,
-  eth_sendRawTransaction: HAND_OVER_TIMEOUT_MS,
-  eth_sendTransaction: HAND_OVER_TIMEOUT_MS,
-};
+const HAND_OVER_METHODS: ReadonlySet<string> = new Set(['eth_estimateGas', 'eth_sendRawTransaction', 'eth_sendTransaction']);
+// A wide block range of logs is legitimately slow on a large chain.
+const LOGS_TIMEOUT_MS = 30_000;
 
-export function timeoutFor(method: string): number {
-  return SLOW_METHODS[method] ?? RPC_TIMEOUT_MS;
+export function timeoutFor(method: string, handOverMs = HAND_OVER_TIMEOUT_MS): number {
+  if (HAND_OVER_METHODS.has(method)) return handOverMs;
+  return method === 'eth_getLogs' ? LOGS_TIMEOUT_MS : RPC_TIMEOUT_MS;
 }
 
 // Connections to the node are kept open between requests: web3's own provider (cross-fetch over
@@ -94,14 +93,16 @@ function post(url: URL, body: string, timeoutMs: number): Promise<{ status: numb
 }
 
 /** web3 over `provider` (an in-process node or an http(s) URL), each request with its deadline. */
-export function web3WithDeadlines(provider: Eip1193 | string, node: string): Web3 {
+export function web3WithDeadlines(provider: Eip1193 | string, node: string, { handOverMs = HAND_OVER_TIMEOUT_MS } = {}): Web3 {
   const web3 = new Web3(typeof provider === 'string' ? new DeadlineHttpProvider(provider) : (provider as never));
   const manager = web3.requestManager;
   const send = manager.send.bind(manager);
   // Each request numbered here: without an id, web3 makes a random UUID for every request.
   let lastId = 0;
-  manager.send = ((request: { method: string }) =>
-    withDeadline(send({ ...request, id: ++lastId } as never), timeoutFor(request.method), `${node} did not answer ${request.method} within ${timeoutFor(request.method) / 1000} s`)) as typeof manager.send;
+  manager.send = ((request: { method: string }) => {
+    const ms = timeoutFor(request.method, handOverMs);
+    return withDeadline(send({ ...request, id: ++lastId } as never), ms, `${node} did not answer ${request.method} within ${ms / 1000} s`);
+  }) as typeof manager.send;
   return web3;
 }
 
