@@ -160,7 +160,9 @@ export async function connectLedger(config: Config, { report = () => undefined, 
       codec,
       // Never the funder from itself: its own queue would wait on itself for ever.
       topUp: address => (address === admin.address ? Promise.reject(new FundsExhaustedError(node.description)) : fund(address)),
-      oneSendAtATime: node.embedded,
+      // Ganache's "eager" mining may never answer an estimate or a send made while it mines, by
+      // URL as in-process: a class's signups at once left an estimate unanswered past 20 s.
+      oneSendAtATime: node.embedded || (await isGanache(web3)),
       exclusive,
     });
     const fund = async (address: string) => {
@@ -387,4 +389,10 @@ async function observe(web3: Web3, node: LedgerNode, identity: ChainIdentity, { 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Whether the node is a Ganache (its web3_clientVersion, e.g. "Ganache/v7.9.2/EthereumJS TestRPC/…"). */
+async function isGanache(web3: Web3): Promise<boolean> {
+  const version = await web3.eth.getNodeInfo().catch(() => '');
+  return /^Ganache\//i.test(String(version));
 }

@@ -19,7 +19,14 @@ import type { Ledger } from '../ledger';
 import { LedgerUnavailableError } from '../ledger/errors';
 import { WrongChainError } from '../ledger/identity';
 
-export function ledgerRequired(ledger: Pick<Ledger, 'health' | 'lastProblem'>, timeoutMs = 1500): RequestHandler {
+/**
+ * How long the check waits. A node that never answers gets its 503 page within 5 s; a busy one
+ * answers: a classroom Ganache mining twenty signups at once kept a check waiting past 1.5 s, and
+ * a signup it was about to take got a 503 (seen in the benchmark's run on Ganache in CI).
+ */
+export const CHECK_TIMEOUT_MS = 3_000;
+
+export function ledgerRequired(ledger: Pick<Ledger, 'health' | 'lastProblem'>, timeoutMs = CHECK_TIMEOUT_MS): RequestHandler {
   let checking: Promise<unknown> | undefined;
   const check = () => (checking ??= ledger.health(timeoutMs).finally(() => (checking = undefined)));
 
