@@ -150,9 +150,7 @@ export class TransactionSender {
       hash,
       blockNumber,
       // Mined with success: a failure from here on leaves the outcome unknown to the caller, never "not sent".
-      timestamp: this.rememberBlockTime(blockNumber, blockTimestampIn(receipt) ?? (await this.blockTime(blockNumber).catch((error: unknown) => {
-        throw new LedgerUnavailableError(`transaction ${hash} was mined, but its block could not be read`, { cause: error });
-      }))),
+      timestamp: await this.minedBlockTime(hash, blockNumber, receipt),
       gasUsed: Number(receipt.gasUsed),
       logs: receipt.logs,
       ...(receipt.contractAddress ? { contractAddress: receipt.contractAddress.toLowerCase() } : {}),
@@ -195,6 +193,15 @@ export class TransactionSender {
     const block = await this.rpc<{ timestamp: string } | null>('eth_getBlockByNumber', [hex(BigInt(blockNumber)), false]);
     if (!block) throw new LedgerError(`the node has no block ${blockNumber}`);
     return this.rememberBlockTime(blockNumber, Number(block.timestamp));
+  }
+
+  /** A mined write's block time: from its receipt when the node puts it there, else from its block. */
+  private async minedBlockTime(hash: string, blockNumber: number, receipt: RawReceipt): Promise<number> {
+    const fromReceipt = blockTimestampIn(receipt);
+    if (fromReceipt !== undefined) return this.rememberBlockTime(blockNumber, fromReceipt);
+    return this.blockTime(blockNumber).catch((error: unknown) => {
+      throw new LedgerUnavailableError(`transaction ${hash} was mined, but its block could not be read`, { cause: error });
+    });
   }
 
   /**
