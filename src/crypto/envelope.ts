@@ -12,7 +12,7 @@
  * The commitment of an envelope, the keccak256 of its UTF-8 bytes, is what the ledger keeps.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { utils } from 'web3';
+import { keccak256 } from './keccak-secp256k1';
 
 export const ENVELOPE_VERSIONS = ['v1', 'v2'] as const;
 export type EnvelopeVersion = (typeof ENVELOPE_VERSIONS)[number];
@@ -60,5 +60,5 @@ export function open(key: Buffer, envelope: string, aad: string): Buffer {
 
 /** The ledger's commitment to an envelope. */
 export function commitment(envelope: string): string {
-  return utils.keccak256(Buffer.from(envelope, 'utf8'));
+  return keccak256(Buffer.from(envelope, 'utf8'));
 }

@@ -2,7 +2,7 @@
  * Recursive Length Prefix, Ethereum's serialisation (Yellow Paper, appendix B), and the few
  * conversions around it: what a block's header, a trie node and a signed transaction are made of.
  */
-import { utils } from 'web3';
+import { keccak256 } from '../crypto/keccak-secp256k1';
 
 /** An RLP item: a byte string or a list of items. */
 export type RlpItem = Uint8Array | readonly RlpItem[];
@@ -12,7 +12,7 @@ const bytesOfHex = (hex: string): Uint8Array => {
   return Uint8Array.from(Buffer.from(digits.length % 2 ? `0${digits}` : digits, 'hex'));
 };
 export const hexOf = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString('hex')}`;
-export const keccak = (bytes: Uint8Array): string => utils.keccak256(bytes);
+export const keccak = keccak256;
 
 /** A quantity as RLP wants it: big-endian, no leading zero bytes (zero is the empty string). */
 export function quantity(value: bigint | number | string): Uint8Array {

@@ -1,15 +1,15 @@
 /**
  * Signs transactions as web3's `signTransaction` does, byte for byte (both sign
- * deterministically, RFC 6979, with a low s), in a tenth of its time: web3 builds an
+ * deterministically, RFC 6979, with a low s), in a small part of its time: web3 builds an
  * ethereumjs transaction object, validates it against a hard fork's rules and recovers the
  * sender again from the signature it has just made, about 2.5 ms of CPU a write; this is the
- * RLP of the fields, one keccak256 and one secp256k1 signature.
+ * RLP of the fields, one keccak256 and one secp256k1 signature (native: ../crypto/keccak-secp256k1.ts).
  *
  * Two kinds: EIP-1559 (type 2), for a node whose blocks have a base fee (every London chain:
  * Ganache, Anvil, Hardhat, Besu, Geth), and legacy (type 0) with EIP-155 replay protection for
  * one without.
  */
-import { secp256k1 } from '@noble/curves/secp256k1';
+import { signDigest } from '../crypto/keccak-secp256k1';
 import { data, hexOf, keccak, quantity, rlp, type RlpItem } from './rlp';
 
 interface Common {
@@ -32,9 +32,7 @@ export interface FeeMarketTransaction extends Common {
 
 const tail = (tx: Common): RlpItem[] => [quantity(tx.gasLimit), tx.to ? data(tx.to) : new Uint8Array(), quantity(tx.value ?? 0n), data(tx.data ?? '0x')];
 
-function sign(digest: string, privateKey: string) {
-  return secp256k1.sign(data(digest), data(privateKey), { lowS: true });
-}
+const sign = (digest: string, privateKey: string) => signDigest(data(digest), data(privateKey));
 
 /** The raw signed legacy transaction (0x hex), ready for eth_sendRawTransaction. */
 export function signLegacyTransaction(tx: LegacyTransaction, chainId: bigint, privateKey: string): string {

@@ -314,7 +314,7 @@ export class TransactionSender {
     return result;
   }
 
-  /** The raw transaction, signed for our chain (see signing.ts: web3's bytes, a tenth of its time). */
+  /** The raw transaction, signed for our chain (see signing.ts: web3's bytes, a small part of its time). */
   private async sign(privateKey: string, tx: Priced): Promise<string> {
     const { chainId } = this.options;
     return 'gasPrice' in tx ? signLegacyTransaction(tx, chainId, privateKey) : signFeeMarketTransaction(tx, chainId, privateKey);

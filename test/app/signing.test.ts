@@ -2,11 +2,13 @@
  * The app's own signing of legacy transactions (src/ledger/signing.ts) gives exactly the bytes
  * web3's signTransaction gives, for every kind of transaction the app sends: a contract's
  * function, a creation, a transfer, zero and large fields, the chain ids of Ganache, Anvil and
- * Hardhat and a large one.
+ * Hardhat and a large one. The native keccak256 and secp256k1 under it agree with the
+ * JavaScript fallback.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { eth } from 'web3';
+import { CRYPTO_BACKEND, javascript, keccak256, signDigest } from '../../src/crypto/keccak-secp256k1';
 import { signFeeMarketTransaction, signLegacyTransaction, type FeeMarketTransaction, type LegacyTransaction } from '../../src/ledger/signing';
 
 async function web3Signed(tx: LegacyTransaction, chainId: bigint, privateKey: string): Promise<string> {
@@ -65,4 +67,26 @@ describe('signing an EIP-1559 transaction', () => {
       });
     }
   }
+});
+
+describe('the native keccak256 and secp256k1', () => {
+  it('are the ones in use here (the prebuilt bindings load)', () => {
+    assert.equal(CRYPTO_BACKEND, 'native');
+  });
+
+  it('give the same signatures as the JavaScript fallback, for 200 keys and digests', () => {
+    for (let i = 0; i < 200; i++) {
+      const digest = crypto.randomBytes(32);
+      const key = crypto.randomBytes(32);
+      assert.deepEqual(signDigest(digest, key), javascript.signDigest(digest, key));
+    }
+  });
+
+  it('give the same keccak256 as the JavaScript fallback, from empty to 10 KB', () => {
+    for (const length of [0, 1, 31, 32, 135, 136, 137, 1400, 10_000]) {
+      const bytes = crypto.randomBytes(length);
+      assert.equal(keccak256(bytes), javascript.keccak256(bytes));
+    }
+    assert.equal(keccak256(new Uint8Array()), '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470'); // keccak256 of nothing
+  });
 });

@@ -1,0 +1,103 @@
+/**
+ * The event decoder (src/ledger/abi.ts) reads every event of every contract version exactly as
+ * web3's decodeLog does, for random values: uints to 2^256 - 1, addresses in checksum case, fixed
+ * bytes, strings of any Unicode; types it does not read itself (an indexed string, a bool, an int,
+ * an array) are left to web3, with the same result; a log shorter than its arguments is refused.
+ */
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { eth, utils } from 'web3';
+import { ContractCodec, loadArtifact } from '../../src/ledger/abi';
+
+type Input = { name: string; type: string; indexed?: boolean };
+const CONTRACT = `0x${'ab'.repeat(20)}`;
+const hex = (bytes: number) => `0x${crypto.randomBytes(bytes).toString('hex')}`;
+
+function randomValue(type: string): unknown {
+  if (type === 'address') return hex(20);
+  if (type === 'bool') return crypto.randomInt(2) === 1;
+  if (type === 'string') return ['', 'Apollo Hospital', 'Hôpital Saint-Louis — 病院 🏥', 'x'.repeat(100)][crypto.randomInt(4)];
+  if (type === 'uint256[]') return [1n, 2n ** 200n];
+  const uint = /^uint(\d+)$/.exec(type);
+  if (uint) return [0n, 1n, 2n ** BigInt(uint[1]) - 1n, BigInt(hex(Number(uint[1]) / 8))][crypto.randomInt(4)];
+  const int = /^int(\d+)$/.exec(type);
+  if (int) return -(2n ** BigInt(Number(int[1]) - 1));
+  const bytes = /^bytes(\d+)$/.exec(type);
+  if (bytes) return hex(Number(bytes[1]));
+  throw new Error(`no random value for ${type}`);
+}
+
+/** A log of `inputs` with random values, as a node gives it. */
+function randomLog(name: string, inputs: readonly Input[]) {
+  const signature = eth.abi.encodeEventSignature({ type: 'event', name, inputs: inputs.map(({ name: n, type, indexed }) => ({ name: n, type, indexed })) } as never);
+  const values = inputs.map(input => randomValue(input.type));
+  const topics = [signature, ...inputs.flatMap((input, i) => (input.indexed ? [input.type === 'string' ? utils.keccak256(String(values[i])) : eth.abi.encodeParameter(input.type, values[i])] : []))];
+  const unindexed = inputs.flatMap((input, i) => (input.indexed ? [] : [[input.type, values[i]] as const]));
+  const data = eth.abi.encodeParameters(unindexed.map(([type]) => type), unindexed.map(([, value]) => value));
+  return { address: CONTRACT, topics, data, logIndex: '0x3' };
+}
+
+function web3Decoded(inputs: readonly Input[], log: { topics: string[]; data: string }) {
+  const decoded = eth.abi.decodeLog([...inputs], log.data, log.topics.slice(1)) as Record<string, unknown>;
+  return Object.fromEntries(inputs.map((input, i) => [input.name || String(i), decoded[input.name] ?? decoded[String(i)]]));
+}
+
+describe('decoding event logs', () => {
+  for (const contract of ['EHR', 'EHRv2', 'EHRv2_1']) {
+    it(`reads every event of ${contract} as web3 does, for random values`, () => {
+      const { abi } = loadArtifact(contract);
+      const codec = new ContractCodec(abi);
+      const events = abi.filter(fragment => fragment.type === 'event');
+      assert.ok(events.length >= 8);
+      for (const event of events) {
+        for (let i = 0; i < 20; i++) {
+          const inputs = (event.inputs ?? []) as Input[];
+          const log = randomLog(event.name!, inputs);
+          const [decoded] = codec.decodeLogs([log], CONTRACT.toUpperCase().replace('0X', '0x'));
+          assert.equal(decoded.name, event.name);
+          assert.equal(decoded.logIndex, 3);
+          assert.deepEqual(decoded.args, web3Decoded(inputs, log), `${contract}.${event.name}`);
+        }
+      }
+    });
+  }
+
+  it('reads the types it knows and leaves the others to web3, with the same result', () => {
+    const shapes: Input[][] = [
+      [{ name: 'small', type: 'uint8', indexed: true }, { name: 'mid', type: 'uint64' }, { name: 'tag', type: 'bytes4' }, { name: 'text', type: 'string' }, { name: 'who', type: 'address' }],
+      [{ name: 'text', type: 'string' }, { name: 'more', type: 'string' }, { name: 'hash', type: 'bytes32', indexed: true }],
+      [{ name: 'flag', type: 'bool' }, { name: 'id', type: 'uint256', indexed: true }],
+      [{ name: 'delta', type: 'int128' }],
+      [{ name: 'ids', type: 'uint256[]' }, { name: 'who', type: 'address', indexed: true }],
+      [{ name: 'label', type: 'string', indexed: true }, { name: 'id', type: 'uint256' }],
+      [{ name: '', type: 'uint256', indexed: true }, { name: '', type: 'address' }],
+    ];
+    for (const [n, inputs] of shapes.entries()) {
+      const name = `Shape${n}`;
+      const codec = new ContractCodec([{ type: 'event', name, inputs }]);
+      for (let i = 0; i < 20; i++) {
+        const log = randomLog(name, inputs);
+        assert.deepEqual(codec.decodeLogs([log], CONTRACT)[0].args, web3Decoded(inputs, log), name);
+      }
+    }
+  });
+
+  it('refuses a log shorter than its arguments', () => {
+    const inputs: Input[] = [{ name: 'id', type: 'uint256', indexed: true }, { name: 'name', type: 'string' }];
+    const codec = new ContractCodec([{ type: 'event', name: 'Named', inputs }]);
+    const log = { ...randomLog('Named', inputs), data: eth.abi.encodeParameters(['string'], ['Apollo Hospital']) };
+    assert.deepEqual(codec.decodeLogs([log], CONTRACT)[0].args.name, 'Apollo Hospital');
+    assert.throws(() => codec.decodeLogs([{ ...log, data: log.data.slice(0, 2 + 64 + 64) }], CONTRACT), RangeError);
+    assert.throws(() => codec.decodeLogs([{ ...log, data: log.data.slice(0, 40) }], CONTRACT), RangeError);
+    assert.throws(() => codec.decodeLogs([{ ...log, topics: log.topics.slice(0, 1) }], CONTRACT), RangeError);
+  });
+
+  it('skips logs of other contracts and unknown events', () => {
+    const inputs: Input[] = [{ name: 'id', type: 'uint256', indexed: true }];
+    const codec = new ContractCodec([{ type: 'event', name: 'Known', inputs }]);
+    const log = randomLog('Known', inputs);
+    assert.equal(codec.decodeLogs([{ ...log, address: hex(20) }], CONTRACT).length, 0);
+    assert.equal(codec.decodeLogs([{ ...log, topics: [hex(32), ...log.topics.slice(1)] }], CONTRACT).length, 0);
+    assert.equal(codec.decodeLogs([log], CONTRACT).length, 1);
+  });
+});
