@@ -1,10 +1,11 @@
 /**
- * Passwords and logins. bcrypt (cost 12; one-time passwords 8) runs in libuv's thread pool, off the event loop.
+ * Passwords and logins. bcrypt (cost 12; one-time passwords 8) runs in libuv's thread pool, off the
+ * event loop, at most two at once (bcrypt-lane.ts).
  * An unknown username costs the same work as a wrong password (a compare against a dummy hash),
  * and both get the same answer.
  */
 import { randomInt } from 'node:crypto';
-import bcrypt from 'bcrypt';
+import * as bcrypt from './bcrypt-lane';
 import { isStaffRole, isUserRole, type Role, type SessionUser } from '../../domain/roles';
 import type { SettingsStore, UserStore } from '../../store/ports';
 import { FieldError, Forbidden } from '../../domain/errors';
