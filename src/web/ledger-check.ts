@@ -11,8 +11,8 @@
  *
  * The check is one cheap node call (the newest block; the genesis block too for an external
  * node, and the contract's code when the node comes back after a failed check), shared by the
- * requests that arrive while it is under way, and never cached: pages stop the moment the node
- * does and come back with it.
+ * requests that arrive while it is under way or within CHECK_FRESH_MS of its passing: pages stop
+ * within a quarter of a second of the node and come back with it. A failed check is never reused.
  */
 import type { Request, RequestHandler } from 'express';
 import type { Ledger } from '../ledger';
@@ -25,10 +25,25 @@ import { WrongChainError } from '../ledger/identity';
  * a signup it was about to take got a 503 (seen in the benchmark's run on Ganache in CI).
  */
 export const CHECK_TIMEOUT_MS = 3_000;
+/**
+ * How long a passed check answers for the requests after it. A check per request was three node
+ * calls for every write on a node by URL, as many as the write's own, and on a classroom Ganache
+ * a tenth of the node's time (issue 20); a node swapped or stopped in between is noticed by the
+ * next check, or by the request's own calls, each with its deadline.
+ */
+export const CHECK_FRESH_MS = 250;
 
-export function ledgerRequired(ledger: Pick<Ledger, 'health' | 'lastProblem'>, timeoutMs = CHECK_TIMEOUT_MS): RequestHandler {
+export function ledgerRequired(ledger: Pick<Ledger, 'health' | 'lastProblem'>, timeoutMs = CHECK_TIMEOUT_MS, now: () => number = () => performance.now()): RequestHandler {
   let checking: Promise<unknown> | undefined;
-  const check = () => (checking ??= ledger.health(timeoutMs).finally(() => (checking = undefined)));
+  let passedAt = -Infinity;
+  const check = () => {
+    if (now() - passedAt < CHECK_FRESH_MS && ledger.lastProblem() === undefined) return Promise.resolve();
+    const started = now();
+    return (checking ??= ledger
+      .health(timeoutMs)
+      .then(() => (passedAt = started))
+      .finally(() => (checking = undefined)));
+  };
 
   return (req, _res, next) => {
     if (!(ledger.lastProblem() instanceof WrongChainError) && !needsLedger(req)) return next();
