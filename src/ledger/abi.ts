@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { eth } from 'web3';
-import { keccak256 } from '../crypto/keccak-secp256k1';
 import { BUILD_DIR } from '../paths';
+import { eventLogReader, type LogReader } from './event-log';
 
 type Fragment = {
   readonly type: string;
@@ -52,88 +52,14 @@ const BUILTIN_ERRORS: readonly Fragment[] = [
   { type: 'error', name: 'Panic', inputs: [{ name: 'code', type: 'uint256' }] },
 ];
 
-type Input = NonNullable<Fragment['inputs']>[number];
-/** How one argument of an event is read: from its topic or its place in the data. */
-type ArgumentReader = (topics: readonly string[], data: string) => unknown;
-
-const WORD = 64; // hex digits in an ABI word
-const wordAt = (hex: string, byteOffset: number) => {
-  const word = hex.slice(2 * byteOffset, 2 * byteOffset + WORD);
-  if (word.length !== WORD) throw new RangeError('an event log is shorter than its arguments');
-  return word;
-};
-
-const checksums = new Map<string, string>();
-const CHECKSUMS_KEPT = 10_000;
-/** An address in EIP-55's mixed case, as web3 gives it; worked out once per address (it takes a keccak256). */
-function checksumAddress(lowercaseHex: string): string {
-  let checksummed = checksums.get(lowercaseHex);
-  if (checksummed === undefined) {
-    const hash = keccak256(Buffer.from(lowercaseHex, 'latin1')).slice(2);
-    checksummed = `0x${[...lowercaseHex].map((digit, i) => (parseInt(hash[i], 16) >= 8 ? digit.toUpperCase() : digit)).join('')}`;
-    if (checksums.size >= CHECKSUMS_KEPT) checksums.clear();
-    checksums.set(lowercaseHex, checksummed);
-  }
-  return checksummed;
-}
-
-/** A static type's value from its 32-byte word, as web3 decodes it; undefined for a type left to web3. */
-function wordDecoder(type: string): ((word: string) => unknown) | undefined {
-  if (type === 'address') return word => checksumAddress(word.slice(24).toLowerCase());
-  if (/^uint\d*$/.test(type)) return word => BigInt(`0x${word}`);
-  const bytes = /^bytes(\d+)$/.exec(type);
-  if (bytes) return word => `0x${word.slice(0, 2 * Number(bytes[1])).toLowerCase()}`;
-  return undefined;
-}
-
-/**
- * How to read each argument of an event, for the types this contract's events use (uints,
- * addresses, fixed bytes, a string in the data); undefined when one is of another type, and web3
- * then decodes that event. web3 decodes each log through its validator and checksums every address
- * with a keccak256 of its own: a tenth of a write's CPU on a fast node (issue 20).
- */
-function eventReaders(inputs: readonly Input[]): { readonly name: string; readonly read: ArgumentReader }[] | undefined {
-  const readers: { name: string; read: ArgumentReader }[] = [];
-  let topic = 1;
-  let head = 0;
-  for (const [i, input] of inputs.entries()) {
-    const name = input.name || String(i);
-    const decode = wordDecoder(input.type);
-    if (input.indexed) {
-      if (!decode) return undefined; // an indexed string or array is only its hash
-      const at = topic++;
-      readers.push({ name, read: topics => decode(wordAt(topics[at]?.slice(2) ?? '', 0)) });
-    } else if (decode) {
-      const at = head;
-      readers.push({ name, read: (_, data) => decode(wordAt(data, at)) });
-      head += 32;
-    } else if (input.type === 'string') {
-      const at = head;
-      readers.push({
-        name,
-        read: (_, data) => {
-          const offset = Number(BigInt(`0x${wordAt(data, at)}`));
-          const length = Number(BigInt(`0x${wordAt(data, offset)}`));
-          const text = data.slice(2 * (offset + 32), 2 * (offset + 32 + length));
-          if (text.length !== 2 * length) throw new RangeError('an event log is shorter than its string');
-          return Buffer.from(text, 'hex').toString('utf8');
-        },
-      });
-      head += 32;
-    } else {
-      return undefined;
-    }
-  }
-  return readers;
-}
-
 export class ContractCodec {
   private readonly functions = new Map<string, FunctionFragment>();
   /** By selector: a selector is a keccak256, too dear to work out again for every call decoded. */
   private readonly selectors = new Map<string, FunctionFragment>();
   private readonly errors = new Map<string, Fragment>();
   private readonly events = new Map<string, Fragment>();
-  private readonly eventReaders = new Map<Fragment, ReturnType<typeof eventReaders>>();
+  /** This contract's own reader of each event's log (see event-log.ts); undefined: web3 decodes it. */
+  private readonly logReaders = new Map<Fragment, LogReader | undefined>();
 
   constructor(readonly abi: readonly Fragment[]) {
     for (const fragment of abi) {
@@ -147,7 +73,7 @@ export class ContractCodec {
       if (fragment.type === 'error') this.errors.set(eth.abi.encodeErrorSignature(fragment as ErrorFragment).slice(0, 10), fragment);
       if (fragment.type === 'event') {
         this.events.set(eth.abi.encodeEventSignature(fragment as EventFragment), fragment);
-        this.eventReaders.set(fragment, eventReaders(fragment.inputs ?? []));
+        this.logReaders.set(fragment, eventLogReader(fragment.inputs ?? []));
       }
     }
   }
@@ -201,13 +127,10 @@ export class ContractCodec {
   }
 
   private eventArgs(fragment: Fragment, topics: readonly string[], data: string): Record<string, unknown> {
-    const readers = this.eventReaders.get(fragment);
-    if (!readers) {
-      const inputs = fragment.inputs ?? [];
-      return named(eth.abi.decodeLog([...inputs], data, [...topics.slice(1)]), inputs);
-    }
-    const hex = data.slice(2);
-    return Object.fromEntries(readers.map(({ name, read }) => [name, read(topics, hex)]));
+    const read = this.logReaders.get(fragment);
+    if (read) return read(topics, data);
+    const inputs = fragment.inputs ?? [];
+    return named(eth.abi.decodeLog([...inputs], data, [...topics.slice(1)]), inputs);
   }
 
   private fragment(name: string): FunctionFragment {

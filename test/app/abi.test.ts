@@ -1,5 +1,5 @@
 /**
- * The event decoder (src/ledger/abi.ts) reads every event of every contract version exactly as
+ * The event decoder (src/ledger/event-log.ts, through ContractCodec) reads every event of every contract version exactly as
  * web3's decodeLog does, for random values: uints to 2^256 - 1, addresses in checksum case, fixed
  * bytes, strings of any Unicode; types it does not read itself (an indexed string, a bool, an int,
  * an array) are left to web3, with the same result; a log shorter than its arguments is refused.
