@@ -1,8 +1,9 @@
 /**
- * The event decoder (src/ledger/event-log.ts, through ContractCodec) reads every event of every contract version exactly as
- * web3's decodeLog does, for random values: uints to 2^256 - 1, addresses in checksum case, fixed
- * bytes, strings of any Unicode; types it does not read itself (an indexed string, a bool, an int,
- * an array) are left to web3, with the same result; a log shorter than its arguments is refused.
+ * The event-log reader (src/ledger/event-log.ts, in ContractCodec) reads every event of every
+ * contract version exactly as web3's decodeLog does, for random values: uints to 2^256 - 1,
+ * addresses in checksum case, fixed bytes, strings of any Unicode; types it does not read itself
+ * (an indexed string, a bool, an int, an array) are left to web3, with the same result; a log
+ * shorter than its arguments is refused.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
