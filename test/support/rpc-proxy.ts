@@ -15,6 +15,8 @@ export interface RpcProxy {
   resume(): void;
   /** How many requests for `method` were held since the proxy started, and how many forwarded. */
   count(method: string): { held: number; forwarded: number };
+  /** How many requests of any method were forwarded since the proxy started. */
+  forwardedInAll(): number;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
     hang: (method, options = {}) => void hanging.set(method, { reachesNode: options.reachesNode ?? false }),
     resume: () => hanging.clear(),
     count: method => ({ ...countOf(method) }),
+    forwardedInAll: () => [...counts.values()].reduce((sum, { forwarded }) => sum + forwarded, 0),
     close: () =>
       new Promise<void>(resolve => {
         server.close(() => resolve());
