@@ -8,10 +8,10 @@
  * a 1.4 KB commitment 0.016 ms against 0.09 (measured here). On Anvil the app's own CPU is what
  * bounds its writes (issue 20), and these were a tenth of it.
  *
- * Where a binding cannot load (a platform without a prebuild), web3's keccak256 and @noble/curves
- * (both audited pure JavaScript, @noble's) do the same work: both sign deterministically (RFC 6979) with a low s,
- * so the bytes are the same either way (test/app/signing.test.ts compares them with web3's).
- * secp256k1's own fallback, `elliptic`, is never used.
+ * Where a binding cannot load (a platform without a prebuild), web3's keccak256 (@noble/hashes
+ * underneath) and @noble/curves, audited pure JavaScript, do the same work. Both signers take
+ * their nonce by RFC 6979 and give a low s, so the bytes are the same either way
+ * (test/app/signing.test.ts compares them). secp256k1's own fallback, `elliptic`, is never used.
  */
 import { secp256k1 as noble } from '@noble/curves/secp256k1';
 import { utils } from 'web3';
@@ -38,7 +38,7 @@ function binding<T>(name: string): T | undefined {
 const nativeKeccak = binding<NativeKeccak>('keccak');
 const nativeSecp256k1 = binding<NativeSecp256k1>('secp256k1');
 
-/** Which implementation is in use (the benchmark prints it). */
+/** Which implementation is in use: native wherever the prebuilt bindings load (signing.test.ts checks it here). */
 export const CRYPTO_BACKEND = nativeKeccak && nativeSecp256k1 ? 'native' : 'javascript';
 
 /** keccak256 of `bytes`, as 0x hex. */
