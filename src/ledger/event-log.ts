@@ -3,11 +3,11 @@
  * decodeLog gives them (uints as bigints, addresses in EIP-55 case, fixed bytes as 0x hex, strings
  * as UTF-8), for the types its events use. web3 takes each log through its validator and
  * checksums every address with a keccak256 of its own: a tenth of a write's CPU on a fast node
- * (issue 20). An event with an argument of any other type (an indexed string, an int, an array)
+ * (issue 20). Here each address is checksummed once, and kept. An event with an argument of any other type (an indexed string, an int, an array)
  * gets no reader, and ContractCodec leaves it to web3. test/app/abi.test.ts compares both on
  * random logs of every event.
  */
-import { keccak256 } from '../crypto/keccak-secp256k1';
+import { utils } from 'web3';
 
 export interface EventInput {
   readonly name: string;
@@ -30,12 +30,11 @@ const wordAt = (hex: string, byteOffset: number) => {
 
 const checksums = new Map<string, string>();
 const CHECKSUMS_KEPT = 10_000;
-/** An address in EIP-55's mixed case, as web3 gives it; worked out once per address (it takes a keccak256). */
+/** An address in EIP-55's mixed case, by web3's own toChecksumAddress, once per address (it takes a keccak256). */
 function checksumAddress(lowercaseHex: string): string {
   let checksummed = checksums.get(lowercaseHex);
   if (checksummed === undefined) {
-    const hash = keccak256(Buffer.from(lowercaseHex, 'latin1')).slice(2);
-    checksummed = `0x${[...lowercaseHex].map((digit, i) => (parseInt(hash[i], 16) >= 8 ? digit.toUpperCase() : digit)).join('')}`;
+    checksummed = utils.toChecksumAddress(`0x${lowercaseHex}`);
     if (checksums.size >= CHECKSUMS_KEPT) checksums.clear();
     checksums.set(lowercaseHex, checksummed);
   }

@@ -77,11 +77,11 @@ export interface SenderOptions {
   /** How long to wait for a transaction to be mined (default RECEIPT_TIMEOUT_MS). */
   readonly receiptTimeoutMs?: number;
   /**
-   * Estimate and hand over transactions one at a time, across all accounts. Needed for
-   * Ganache 7.9 (embedded, or a classroom one by URL) in "eager" instamine mode, where an eth_estimateGas or a second
-   * eth_sendRawTransaction made while a block is being mined may never be answered. ("strict"
-   * mode is no way out: it leaves consecutive nonces of one account stuck in its "queued"
-   * pool.) Each send there returns once mined, so this costs little: the node mines one
+   * Estimate and hand over transactions one at a time, across all accounts. Needed for Ganache
+   * 7.9 (embedded, or a classroom one by URL) in "eager" instamine mode, where an eth_estimateGas
+   * or a second eth_sendRawTransaction made while a block is being mined may never be answered.
+   * ("strict" mode is no way out: it leaves consecutive nonces of one account stuck in its
+   * "queued" pool.) Each send there returns once mined, so this costs little: the node mines one
    * transaction at a time anyway.
    */
   readonly oneSendAtATime?: boolean;
