@@ -1,6 +1,7 @@
 /**
  * The app as a child process, started the way `npm start` starts it (node with tsx's loader, so
  * the pid is the server's own and /proc/<pid>/status is its memory), timed to its ready line.
+ * Node's flags are read from package.json's start script, so the bench measures what it runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +13,14 @@ export { freePort };
 export const ROOT = path.resolve(__dirname, '..');
 const READY = /EHR Ledger ready at (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 180_000;
+
+/** The arguments `npm start` gives node: `node --max-semi-space-size=4 --import tsx src/server.ts` without its `node`. */
+export function startArguments(): string[] {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [command, ...args] = scripts.start.split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start runs ${command}, not node: the bench cannot start the server as it does`);
+  return args;
+}
 
 export interface ServerOptions {
   readonly dataDir: string;
@@ -41,7 +50,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const started = Date.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...startArguments()], {
     cwd: ROOT,
     env: {
       ...process.env,
