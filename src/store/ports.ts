@@ -488,7 +488,11 @@ export interface ActStore {
 export interface SessionRows {
   get(key: string, now: number): Promise<string | undefined>;
   set(key: string, data: string, expires: number, userKey: string | null): Promise<void>;
-  touch(key: string, expires: number): Promise<void>;
+  /**
+   * Moves the row's expiry to `expires` if it is now before `ifBefore`; otherwise writes nothing
+   * (a session touched a moment ago need not be written again on every page).
+   */
+  touch(key: string, expires: number, ifBefore: number): Promise<void>;
   destroy(key: string): Promise<void>;
   /** Deletes every session of `userKey` but `keepKey`'s; returns how many. */
   destroyOthers(userKey: string, keepKey: string): Promise<number>;

@@ -18,6 +18,12 @@ import type { SessionRows } from './ports';
 
 const DEFAULT_TTL_MS = 8 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+/**
+ * A page within this long of the session's last write leaves its row as it is: express-session
+ * touches the session on every request it does not save (rolling), and one write a page was one
+ * database commit a page. The idle timeout then counts from the last request give or take this.
+ */
+export const TOUCH_AFTER_MS = 60 * 1000;
 
 /** The key of a session row: the id's sha256 (the id is 24 random bytes, so no salt is needed). */
 export const hashSessionId = (sid: string) => createHash('sha256').update(sid).digest('hex');
@@ -51,7 +57,8 @@ export class SealedSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: session.SessionData, callback?: () => void): void {
-    this.attempt(callback, () => this.rows.touch(hashSessionId(sid), this.expiry(data)));
+    const expires = this.expiry(data);
+    this.attempt(callback, () => this.rows.touch(hashSessionId(sid), expires, expires - TOUCH_AFTER_MS));
   }
 
   override destroy(sid: string, callback?: (error?: unknown) => void): void {

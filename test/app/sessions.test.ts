@@ -14,6 +14,7 @@ import type { AppContext } from '../../src/context';
 import { createAuthService } from '../../src/features/auth/service';
 import { SIGNUPS_ALLOWED } from '../../src/features/auth/rate-limit';
 import { SIGNUP_RESERVATION_MS } from '../../src/features/patient/service';
+import { SESSION_IDLE_MS } from '../../src/web/auth';
 import type { Services } from '../../src/services';
 import { sqlOf, startTestApp } from '../support/context';
 import { addHospital, checkedBoxes, fieldErrors, fieldValue } from '../support/http';
@@ -86,6 +87,29 @@ describe('sessions, passwords and forms', function () {
       assert.ok(stored.some(row => row.sid === createHash('sha256').update(sid).digest('hex')), 'no row for the session');
       assert.deepEqual(filesContaining(context.config.dataDir, [Buffer.from(sid)]), [], 'a file in DATA_DIR holds the session id');
       assert.equal((await visitor.get('/patient')).status, 200, 'the session does not work');
+    });
+
+    it('writes a session\'s row again on a page only when its last write is over a minute old', async () => {
+      let now = Date.now();
+      const clocked = createApp(context, services, { now: () => now, log: () => undefined });
+      const { username } = await patient();
+      const agent = await loginAgent(clocked, 'patient', username, PASSWORD);
+      /** Opens the dashboard; resolves to its session row's expiry. */
+      const expiryAfterPage = async () => {
+        const res = await agent.get('/patient');
+        assert.equal(res.status, 200);
+        const sid = /^s:([^.]+)\./.exec(decodeURIComponent(sessionCookie(res)?.value ?? ''))?.[1];
+        assert.ok(sid, 'the page sent no session cookie (the idle timeout is rolling)');
+        const row = sqlOf(context).prepare<[string], { expires: number }>('SELECT expires FROM sessions WHERE sid = ?').get(createHash('sha256').update(sid).digest('hex'));
+        assert.ok(row, 'no row for the session');
+        return row.expires;
+      };
+      const written = await expiryAfterPage(); // written by the login, on this clock
+      assert.equal(written, now + SESSION_IDLE_MS);
+      now += 30_000;
+      assert.equal(await expiryAfterPage(), written, 'a page 30 s after the last write wrote the row again');
+      now += 31_000;
+      assert.equal(await expiryAfterPage(), now + SESSION_IDLE_MS, 'a page 61 s after the last write did not move the idle timeout');
     });
   });
 

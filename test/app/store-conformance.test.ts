@@ -1121,13 +1121,15 @@ for (const implementation of IMPLEMENTATIONS) {
         await store.sessions.set('k1', 'd1', now + 1_000, 'patient:1');
         assert.equal(await store.sessions.get('k1', now), 'd1');
         assert.equal(await store.sessions.get('k1', now + 1_000), undefined, 'expired at its time');
-        await store.sessions.touch('k1', now + 5_000);
+        await store.sessions.touch('k1', now + 5_000, now + 1_000); // expires at now + 1_000: not before
+        assert.equal(await store.sessions.get('k1', now + 1_000), undefined, 'touched although it expired no earlier than ifBefore');
+        await store.sessions.touch('k1', now + 5_000, now + 1_001);
         assert.equal(await store.sessions.get('k1', now + 2_000), 'd1');
         await store.sessions.set('k1', 'd1b', now + 5_000, 'patient:1');
         assert.equal(await store.sessions.get('k1', now), 'd1b');
         await store.sessions.destroy('k1');
         assert.equal(await store.sessions.get('k1', now), undefined);
-        await store.sessions.touch('nobody', now); // nothing to touch: no error
+        await store.sessions.touch('nobody', now, now + 1); // nothing to touch: no error
         await store.sessions.destroy('nobody');
       });
 

@@ -11,7 +11,7 @@ export function createSessionRows(sql: PostgresConnection): SessionRows {
          ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires = excluded.expires, user_key = excluded.user_key`,
         [key, data, expires, userKey],
       )),
-    touch: async (key, expires) => void (await sql.query('UPDATE sessions SET expires = $1 WHERE sid = $2', [expires, key])),
+    touch: async (key, expires, ifBefore) => void (await sql.query('UPDATE sessions SET expires = $1 WHERE sid = $2 AND expires < $3', [expires, key, ifBefore])),
     destroy: async key => void (await sql.query('DELETE FROM sessions WHERE sid = $1', [key])),
     destroyOthers: (userKey, keepKey) => sql.changes('DELETE FROM sessions WHERE user_key = $1 AND sid <> $2', [userKey, keepKey]),
     sweep: now => sql.changes('DELETE FROM sessions WHERE expires <= $1', [now]),

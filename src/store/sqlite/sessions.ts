@@ -14,7 +14,7 @@ export function createSessionRows(sql: SqliteConnection): SessionRows {
               ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires = excluded.expires, user_key = excluded.user_key`)
             .run(key, data, expires, userKey),
       ),
-    touch: (key, expires) => sql.run(() => void sql.statement('UPDATE sessions SET expires = ? WHERE sid = ?').run(expires, key)),
+    touch: (key, expires, ifBefore) => sql.run(() => void sql.statement('UPDATE sessions SET expires = ? WHERE sid = ? AND expires < ?').run(expires, key, ifBefore)),
     destroy: key => sql.run(() => void sql.statement('DELETE FROM sessions WHERE sid = ?').run(key)),
     destroyOthers: (userKey, keepKey) => sql.run(() => sql.statement('DELETE FROM sessions WHERE user_key = ? AND sid <> ?').run(userKey, keepKey).changes),
     sweep: now => sql.run(() => sql.statement('DELETE FROM sessions WHERE expires <= ?').run(now).changes),
