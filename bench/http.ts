@@ -1,6 +1,7 @@
 /**
- * A user of the app over HTTP, as a browser is: a cookie jar holding `ehr.sid`, forms posted
- * urlencoded with the `_csrf` hidden field of a page of the same session, redirects read by hand.
+ * A user of the app over HTTP, as a browser is: a cookie jar (the session's `ehr.sid`, and the
+ * message after a write, `ehr.flash`), forms posted urlencoded with the `_csrf` hidden field of a
+ * page of the same session, redirects read by hand.
  */
 const CSRF_FIELD = /<input type="hidden" name="_csrf" value="([^"]+)">/;
 const LEDGER_FLASH = /Transaction <a class="mono" href="\/ledger\/tx\/0x[0-9a-f]{64}">(0x[0-9a-f]{64})<\/a> · block <a href="\/ledger\/blocks\/\d+">(\d+)<\/a>/;
@@ -14,7 +15,8 @@ export interface Answer {
 }
 
 export class User {
-  private cookie = '';
+  /** Each cookie's `name=value`, by name. */
+  private readonly cookies = new Map<string, string>();
   private csrf: string | undefined;
 
   constructor(private readonly base: string) {}
@@ -62,7 +64,7 @@ export class User {
 
   /** GETs `path` as bytes (a file), failing unless it answers 200. */
   async bytes(path: string): Promise<Buffer> {
-    const res = await fetch(this.base + path, { headers: this.cookie ? { cookie: this.cookie } : {} });
+    const res = await fetch(this.base + path, { headers: this.cookieHeader() });
     if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
     return Buffer.from(await res.arrayBuffer());
   }
@@ -77,24 +79,33 @@ export class User {
     const res = await fetch(this.base + path, {
       ...init,
       redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), ...(this.cookie ? { cookie: this.cookie } : {}) },
+      headers: { ...(init.headers as Record<string, string>), ...this.cookieHeader() },
     });
     for (const line of res.headers.getSetCookie()) {
-      const pair = line.split(';')[0];
-      if (pair.startsWith('ehr.sid=')) this.cookie = pair;
+      const [pair, ...attributes] = line.split(';').map(part => part.trim());
+      const name = pair.slice(0, pair.indexOf('='));
+      // A cleared cookie comes back expired (Express's clearCookie: an Expires in 1970).
+      const expired = attributes.some(attribute => /^expires=/i.test(attribute) && Date.parse(attribute.slice(8)) <= Date.now());
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, pair);
     }
     return { status: res.status, location: res.headers.get('location') ?? undefined, text: await res.text() };
   }
+
+  private cookieHeader(): Record<string, string> {
+    return this.cookies.size > 0 ? { cookie: [...this.cookies.values()].join('; ') } : {};
+  }
 }
 
-export function csrfFrom(html: string): string {
+export function csrfFrom(
+html: string): string {
   const match = CSRF_FIELD.exec(html);
   if (!match) throw new Error('the page has no _csrf field');
   return match[1];
 }
 
 /**
- * The last match on a page: the newest of its messages. A page shows every message its session
+ * The last match on a page: the newest of its messages. A page shows every message its cookie
  * kept, and a script that posts without reading the page after (postReport) leaves them there.
  */
 export function lastMatch(pattern: RegExp, text: string): RegExpExecArray | undefined {

@@ -32,7 +32,7 @@ import { accountRoutes } from './features/account/routes';
 import { keepTypedForm, mustChangePasswordGate, sessionLifetime, SESSION_IDLE_MS } from './web/auth';
 import { lazyText } from './web/session';
 import { createLoginThrottle } from './web/throttle';
-import { flashLocals } from './web/flash';
+import { flashMessages } from './web/flash';
 import { ledgerRequired } from './web/ledger-check';
 import { requestLog, type LogLine } from './web/request-log';
 import { errorHandler, notFoundHandler } from './web/http-error';
@@ -107,6 +107,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
     }),
   );
   app.use(sessionLifetime(now));
+  app.use(flashMessages(context.masterKey)); // before anything that may flash (a kept form's message)
 
   // Synchronizer token in the session, sent back by every form as `_csrf`.
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
@@ -122,7 +123,6 @@ export function createApp(context: AppContext, services: Services, options: AppO
     res.locals.path = req.path;
     next();
   });
-  app.use(flashLocals);
   app.use(ledgerRequired(ledger)); // signed-in pages and signups: 503 while the node is out of reach or the wrong chain
   app.use(ledgerPanels(services.explorer)); // a write's flash explained: what it did on the ledger
 

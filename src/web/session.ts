@@ -28,7 +28,6 @@ declare module 'express-session' {
     user?: SessionUser;
     /** When the user logged in (ms): a session lives at most 8 hours from then. */
     startedAt?: number;
-    flash?: Flash[];
     kept?: KeptForm;
     /** The username the login page offers (after signup). */
     loginName?: string;

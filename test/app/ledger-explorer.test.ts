@@ -202,7 +202,7 @@ describe('the ledger for everyone (issue 19)', function () {
       assertIncludes(panelOf(acts.find(a => a.label === 'the admin adds drsmith')!.html), 'John Smith (drsmith)');
     });
 
-    it("shows the panel only once, as the flash: the session keeps the transaction's hash, not the panel", async () => {
+    it("shows the panel only once, as the flash: the message keeps the transaction's hash, not the panel", async () => {
       const again = await page(agents.alice, '/patient');
       assertExcludes(again, 'What just happened on the ledger');
     });

@@ -15,11 +15,12 @@ import { createAuthService } from '../../src/features/auth/service';
 import { SIGNUPS_ALLOWED } from '../../src/features/auth/rate-limit';
 import { SIGNUP_RESERVATION_MS } from '../../src/features/patient/service';
 import { SESSION_IDLE_MS } from '../../src/web/auth';
+import { FLASH_COOKIE } from '../../src/web/flash';
 import type { Services } from '../../src/services';
 import { sqlOf, startTestApp } from '../support/context';
 import { addHospital, checkedBoxes, fieldErrors, fieldValue } from '../support/http';
 import {
-  csrfFrom, escapeHtml, filesContaining, followed, loginAgent, postForm, sessionCookie, uniqueIp, withTrustProxy, type Agent,
+  csrfFrom, escapeHtml, filesContaining, followed, loginAgent, postForm, sessionCookie, setCookies, uniqueIp, withTrustProxy, type Agent,
 } from '../support/security';
 
 const PASSWORD = 'session-pass-42';
@@ -186,6 +187,66 @@ describe('sessions, passwords and forms', function () {
       const res = await signup(name('bidi'), { fullName: 'Eve \u202Enosaj' });
       assert.equal(res.status, 400);
       assert.match(fieldErrors(res.text)['f-fullName'] ?? '', /text-direction override/);
+    });
+  });
+
+  describe('messages after a write (flash)', () => {
+    const SAVED = /saved on the ledger as report #\d+/;
+    /** The sessions table's key for the session a response's cookie names. */
+    const rowKey = (res: supertest.Response) => {
+      const sid = /^s:([^.]+)\./.exec(decodeURIComponent(sessionCookie(res)?.value ?? ''))?.[1];
+      assert.ok(sid, 'the response sent no session cookie');
+      return createHash('sha256').update(sid).digest('hex');
+    };
+    const rowOf = (key: string) => sqlOf(context).prepare<[string], { data: string; expires: number }>('SELECT data, expires FROM sessions WHERE sid = ?').get(key);
+    const flashCookieOf = (res: supertest.Response) => setCookies(res).find(line => line.startsWith(`${FLASH_COOKIE}=`));
+    const addReport = (agent: Agent, csrf: string, title: string) =>
+      agent.post('/patient/reports').type('form').send({ _csrf: csrf, title, disease: 'Flu', details: 'Rest and fluids.', hospitalIds: [String(hospitalId)] });
+
+    it("shows a write's message once, on the next page, from a sealed cookie, writing nothing to the session's row", async () => {
+      const { agent } = await patient();
+      const form = await agent.get('/patient');
+      const key = rowKey(form);
+      const before = rowOf(key);
+      assert.ok(before, 'no row for the session');
+      const title = `Flash title ${randomUUID()}`;
+      const res = await addReport(agent, csrfFrom(form.text), title);
+      assert.equal(res.status, 303);
+      const cookie = flashCookieOf(res);
+      assert.ok(cookie, 'the write set no message cookie');
+      assert.ok(!cookie.includes('Flash title') && !cookie.includes('saved'), 'the message cookie holds text in the clear');
+      assert.match(cookie.toLowerCase(), /httponly/);
+      assert.match((await agent.get('/patient')).text, SAVED);
+      assert.deepEqual(rowOf(key), before, "the write or its page wrote the session's row");
+      assert.doesNotMatch((await agent.get('/patient')).text, SAVED, 'the message was shown twice');
+    });
+
+    it('never shows a message left unread to the next user of the browser', async () => {
+      const { agent } = await patient();
+      const form = await agent.get('/patient');
+      assert.equal((await addReport(agent, csrfFrom(form.text), `Unread ${randomUUID()}`)).status, 303);
+      // Not read: the patient logs out, and the next user of the browser (its cookies) comes to
+      // the home page, logs in, and goes home.
+      assert.equal((await agent.post('/logout').type('form').send({ _csrf: csrfFrom(form.text) })).status, 303);
+      assert.doesNotMatch((await agent.get('/')).text, SAVED, "the patient's message was shown after the logout");
+      const next = name('pat');
+      assert.equal((await signup(next)).status, 303);
+      assert.equal((await postForm(agent, '/patient/login', { username: next, password: PASSWORD })).status, 303);
+      assert.doesNotMatch((await agent.get('/patient')).text, SAVED, "another user's message was shown");
+    });
+
+    it('shows nothing of an altered message cookie', async () => {
+      const { agent } = await patient();
+      const form = await agent.get('/patient');
+      const res = await addReport(agent, csrfFrom(form.text), `Altered ${randomUUID()}`);
+      const sealed = /^[^=]+=([^;]+)/.exec(flashCookieOf(res) ?? '')?.[1];
+      assert.ok(sealed, 'the write set no message cookie');
+      const altered = sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BB' : 'AA');
+      const pageWith = (flashValue: string) => supertest(app).get('/patient').set('Cookie', [sessionCookie(form)!.pair, `${FLASH_COOKIE}=${flashValue}`].join('; '));
+      const page = await pageWith(altered);
+      assert.equal(page.status, 200);
+      assert.doesNotMatch(page.text, SAVED, 'an altered message was shown');
+      assert.match((await pageWith(sealed)).text, SAVED, 'the cookie as it was set shows no message either');
     });
   });
 
