@@ -8,8 +8,9 @@
  * names its user (`role:id`), so that a password change can end that user's other sessions.
  *
  * A session's data is sealed (AES-256-GCM under a key derived from the master key, bound to its
- * row): it can hold what a user typed (a report kept across a login that its session outlived,
- * the title in a "saved" message), and such text is never stored in the clear.
+ * row): it can hold what a user typed (a report kept across a login that its session outlived),
+ * and such text is never stored in the clear. (The messages after a write are not kept here: see
+ * web/flash.ts.)
  */
 import { createHash } from 'node:crypto';
 import session from 'express-session';

@@ -28,6 +28,15 @@ const MINUTE = 60 * 1000;
 const name = (label: string) => `${label}-${randomUUID().slice(0, 8)}`.toLowerCase();
 const count = (context: AppContext, table: string) => (sqlOf(context).prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
+/** The sessions table's key (the id's sha256) for the session a response's cookie names. */
+function sessionRowKey(res: supertest.Response): string {
+  const sid = /^s:([^.]+)\./.exec(decodeURIComponent(sessionCookie(res)?.value ?? ''))?.[1];
+  assert.ok(sid, 'the response sent no session cookie');
+  return createHash('sha256').update(sid).digest('hex');
+}
+const sessionRow = (context: AppContext, key: string) =>
+  sqlOf(context).prepare<[string], { data: string; expires: number }>('SELECT data, expires FROM sessions WHERE sid = ?').get(key);
+
 describe('sessions, passwords and forms', function () {
   this.timeout(240_000);
   let context: AppContext;
@@ -99,9 +108,7 @@ describe('sessions, passwords and forms', function () {
       const expiryAfterPage = async () => {
         const res = await agent.get('/patient');
         assert.equal(res.status, 200);
-        const sid = /^s:([^.]+)\./.exec(decodeURIComponent(sessionCookie(res)?.value ?? ''))?.[1];
-        assert.ok(sid, 'the page sent no session cookie (the idle timeout is rolling)');
-        const row = sqlOf(context).prepare<[string], { expires: number }>('SELECT expires FROM sessions WHERE sid = ?').get(createHash('sha256').update(sid).digest('hex'));
+        const row = sessionRow(context, sessionRowKey(res));
         assert.ok(row, 'no row for the session');
         return row.expires;
       };
@@ -192,13 +199,6 @@ describe('sessions, passwords and forms', function () {
 
   describe('messages after a write (flash)', () => {
     const SAVED = /saved on the ledger as report #\d+/;
-    /** The sessions table's key for the session a response's cookie names. */
-    const rowKey = (res: supertest.Response) => {
-      const sid = /^s:([^.]+)\./.exec(decodeURIComponent(sessionCookie(res)?.value ?? ''))?.[1];
-      assert.ok(sid, 'the response sent no session cookie');
-      return createHash('sha256').update(sid).digest('hex');
-    };
-    const rowOf = (key: string) => sqlOf(context).prepare<[string], { data: string; expires: number }>('SELECT data, expires FROM sessions WHERE sid = ?').get(key);
     const flashCookieOf = (res: supertest.Response) => setCookies(res).find(line => line.startsWith(`${FLASH_COOKIE}=`));
     const addReport = (agent: Agent, csrf: string, title: string) =>
       agent.post('/patient/reports').type('form').send({ _csrf: csrf, title, disease: 'Flu', details: 'Rest and fluids.', hospitalIds: [String(hospitalId)] });
@@ -206,8 +206,8 @@ describe('sessions, passwords and forms', function () {
     it("shows a write's message once, on the next page, from a sealed cookie, writing nothing to the session's row", async () => {
       const { agent } = await patient();
       const form = await agent.get('/patient');
-      const key = rowKey(form);
-      const before = rowOf(key);
+      const key = sessionRowKey(form);
+      const before = sessionRow(context, key);
       assert.ok(before, 'no row for the session');
       const title = `Flash title ${randomUUID()}`;
       const res = await addReport(agent, csrfFrom(form.text), title);
@@ -217,7 +217,7 @@ describe('sessions, passwords and forms', function () {
       assert.ok(!cookie.includes('Flash title') && !cookie.includes('saved'), 'the message cookie holds text in the clear');
       assert.match(cookie.toLowerCase(), /httponly/);
       assert.match((await agent.get('/patient')).text, SAVED);
-      assert.deepEqual(rowOf(key), before, "the write or its page wrote the session's row");
+      assert.deepEqual(sessionRow(context, key), before, "the write or its page wrote the session's row");
       assert.doesNotMatch((await agent.get('/patient')).text, SAVED, 'the message was shown twice');
     });
 
