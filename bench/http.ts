@@ -97,8 +97,7 @@ export class User {
   }
 }
 
-export function csrfFrom(
-html: string): string {
+export function csrfFrom(html: string): string {
   const match = CSRF_FIELD.exec(html);
   if (!match) throw new Error('the page has no _csrf field');
   return match[1];

@@ -107,7 +107,7 @@ export function createApp(context: AppContext, services: Services, options: AppO
     }),
   );
   app.use(sessionLifetime(now));
-  app.use(flashMessages(context.masterKey)); // before anything that may flash (a kept form's message)
+  app.use(flashMessages(context.masterKey, SESSION_IDLE_MS)); // before anything that may flash (a kept form's message)
 
   // Synchronizer token in the session, sent back by every form as `_csrf`.
   const { csrfSynchronisedProtection, generateToken } = csrfSync({

@@ -3,9 +3,9 @@
  * decodeLog gives them (uints as bigints, addresses in EIP-55 case, fixed bytes as 0x hex, strings
  * as UTF-8), for the types its events use. web3 takes each log through its validator and
  * checksums every address with a keccak256 of its own: a tenth of a write's CPU on a fast node
- * (issue 20). Here each address is checksummed once, and kept. An event with an argument of any other type (an indexed string, an int, an array)
- * gets no reader, and ContractCodec leaves it to web3. test/app/abi.test.ts compares both on
- * random logs of every event.
+ * (issue 20). Here each address is checksummed once, and kept. An event with an argument of any
+ * other type (an indexed string, an int, an array) gets no reader, and ContractCodec leaves it to
+ * web3. test/app/abi.test.ts compares both on random logs of every event.
  */
 import { utils } from 'web3';
 

@@ -12,6 +12,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { DecryptionError, deriveKey, open, seal } from '../crypto/envelope';
 import type { LedgerReceipt } from '../ledger/ehr-client';
 import { sessionUserKey } from '../store/session-store';
+import { cookieValue } from './cookies';
 import type { Flash } from './session';
 
 export const FLASH_COOKIE = 'ehr.flash';
@@ -22,8 +23,6 @@ const KEPT = 5;
 // Browsers drop a cookie of more than 4096 bytes (name, value and attributes): the oldest
 // messages give way first.
 const MOST_SEALED_BYTES = 3800;
-// A message not shown within the session's idle timeout is stale.
-const FLASH_MAX_AGE_MS = 15 * 60 * 1000;
 
 /** The messages a request may add to, kept per request by `flashMessages`. */
 const adders = new WeakMap<Request, (message: Flash) => void>();
@@ -44,9 +43,10 @@ export function flashSaved(req: Request, message: string, receipt: Pick<LedgerRe
  * move into the page's locals and the cookie is cleared; a form's POST answers with a redirect to
  * the page that shows them, or with its own form, and taking them there would lose them (and
  * explain each one's transaction for nothing, see ledgerPanels). Runs after the session's
- * middleware: the messages are bound to the session's user.
+ * middleware: the messages are bound to the session's user. A message not shown within `maxAgeMs`
+ * (the session's idle timeout) is stale, and the browser drops it.
  */
-export function flashMessages(masterKey: Buffer): RequestHandler {
+export function flashMessages(masterKey: Buffer, maxAgeMs: number): RequestHandler {
   const key = deriveKey(masterKey, 'flash');
   return (req, res, next) => {
     const page = req.method === 'GET' || req.method === 'HEAD';
@@ -54,10 +54,10 @@ export function flashMessages(masterKey: Buffer): RequestHandler {
     const incoming = sealed === undefined ? [] : opened(key, sealed, owner(req));
     res.locals.flash = page ? incoming : [];
     let waiting = page ? [] : incoming;
-    if (page && sealed !== undefined) setFlashCookie(req, res, undefined);
+    if (page && sealed !== undefined) setFlashCookie(req, res, undefined, maxAgeMs);
     adders.set(req, message => {
       waiting = [...waiting, message].slice(-KEPT);
-      setFlashCookie(req, res, sealedWithin(key, waiting, owner(req)));
+      setFlashCookie(req, res, sealedWithin(key, waiting, owner(req)), maxAgeMs);
     });
     next();
   };
@@ -86,21 +86,12 @@ function sealedWithin(key: Buffer, messages: readonly Flash[], who: string): str
 }
 
 /** Sets (or, with undefined, clears) the response's flash cookie, replacing one set earlier by this response. */
-function setFlashCookie(req: Request, res: Response, sealed: string | undefined): void {
+function setFlashCookie(req: Request, res: Response, sealed: string | undefined, maxAgeMs: number): void {
   const earlier = res.getHeader('Set-Cookie');
   const others = (Array.isArray(earlier) ? earlier : earlier === undefined ? [] : [String(earlier)]).filter(line => !line.startsWith(`${FLASH_COOKIE}=`));
   if (others.length > 0) res.setHeader('Set-Cookie', others);
   else res.removeHeader('Set-Cookie');
   const options = { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' } as const;
   if (sealed === undefined) res.clearCookie(FLASH_COOKIE, options);
-  else res.cookie(FLASH_COOKIE, sealed, { ...options, maxAge: FLASH_MAX_AGE_MS });
-}
-
-/** One cookie's value from the request's Cookie header (the sealed value needs no decoding: base64url and dots). */
-function cookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return undefined;
+  else res.cookie(FLASH_COOKIE, sealed, { ...options, maxAge: maxAgeMs });
 }

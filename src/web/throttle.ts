@@ -30,6 +30,7 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import { rateLimit } from '../features/auth/rate-limit';
 import type { SessionRole } from '../domain/roles';
 import type { ThrottleEvents } from '../store/ports';
+import { cookieValue } from './cookies';
 
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 export const LOGIN_FAILURES_ALLOWED = 10;
@@ -263,14 +264,10 @@ const latest = (...times: (number | undefined)[]) => {
   return set.length === 0 ? undefined : Math.max(...set);
 };
 
-/** The tags of the known-device cookie (no cookie parser is installed: one cookie is read here). */
+/** The tags of the known-device cookie. */
 function cookieTags(req: Request): string[] {
-  const header = req.headers.cookie ?? '';
-  for (const part of header.split(';')) {
-    const [name, value] = part.trim().split('=', 2);
-    if (name === KNOWN_DEVICE_COOKIE && value) return value.split('.').filter(tag => /^[A-Za-z0-9_-]+$/.test(tag)).slice(0, KNOWN_DEVICE_TAGS);
-  }
-  return [];
+  const value = cookieValue(req, KNOWN_DEVICE_COOKIE);
+  return value ? value.split('.').filter(tag => /^[A-Za-z0-9_-]+$/.test(tag)).slice(0, KNOWN_DEVICE_TAGS) : [];
 }
 
 /** The 429 page: what was refused, and when to try again (a page and Retry-After). */
