@@ -1,7 +1,8 @@
 /**
  * The app as a child process, started the way `npm start` starts it (node with tsx's loader, so
  * the pid is the server's own and /proc/<pid>/status is its memory), timed to its ready line.
- * Node's flags are read from package.json's start script, so the bench measures what it runs.
+ * Node's flags and the variables set before it are read from package.json's start script, so the
+ * bench measures what it runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,12 +15,21 @@ export const ROOT = path.resolve(__dirname, '..');
 const READY = /EHR Ledger ready at (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 180_000;
 
-/** The arguments `npm start` gives node: `node --max-semi-space-size=4 --import tsx src/server.ts` without its `node`. */
-export function startArguments(): string[] {
+/**
+ * What `npm start` runs, read from its script `MALLOC_ARENA_MAX=2 node --max-semi-space-size=4
+ * --import tsx src/server.ts`: the variables it sets before node, and node's arguments.
+ */
+export function startCommand(): { env: Record<string, string>; args: string[] } {
   const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const [command, ...args] = scripts.start.split(/\s+/);
+  const words = scripts.start.split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const assignment = words.shift()!;
+    env[assignment.slice(0, assignment.indexOf('='))] = assignment.slice(assignment.indexOf('=') + 1);
+  }
+  const [command, ...args] = words;
   if (command !== 'node') throw new Error(`npm start runs ${command}, not node: the bench cannot start the server as it does`);
-  return args;
+  return { env, args };
 }
 
 export interface ServerOptions {
@@ -50,10 +60,12 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const started = Date.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...startArguments()], {
+  const start = startCommand();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...start.args], {
     cwd: ROOT,
     env: {
       ...process.env,
+      ...start.env,
       DATA_DIR: options.dataDir,
       PORT: String(options.port),
       CHAIN_PORT: String(options.chainPort),

@@ -163,6 +163,7 @@ export async function connectLedger(config: Config, { report = () => undefined, 
       // Ganache's "eager" mining may never answer an estimate or a send made while it mines, by
       // URL as in-process: a class's signups at once left an estimate unanswered past 20 s.
       oneSendAtATime: node.embedded || (await isGanache(web3)),
+      receiptOnSend: !node.embedded && (await answersSendWithReceipt(web3)),
       exclusive,
     });
     const fund = async (address: string) => {
@@ -395,4 +396,26 @@ async function observe(web3: Web3, node: LedgerNode, identity: ChainIdentity, { 
 async function isGanache(web3: Web3): Promise<boolean> {
   const version = await web3.eth.getNodeInfo().catch(() => '');
   return /^Ganache\//i.test(String(version));
+}
+
+/**
+ * Whether the node mines each transaction on arrival (automine, asked as Hardhat and Anvil
+ * answer it) and knows eth_sendRawTransactionSync (EIP-7966; Anvil 1.4 and later): each write is
+ * then one request instead of a send and a receipt poll, half the app's calls to the node and
+ * their share of its CPU. The method is asked about with an empty transaction, which a node that
+ * knows it refuses as such; one that does not says so (-32601 by the JSON-RPC spec, Hardhat
+ * -32004, others in words). Anything else, a node that does not answer included, means no.
+ */
+async function answersSendWithReceipt(web3: Web3): Promise<boolean> {
+  const ask = (method: string, params: unknown[] = []) => web3.requestManager.send({ method, params });
+  const automine = await ask('hardhat_getAutomine').catch(() => false);
+  if (automine !== true) return false;
+  try {
+    await ask('eth_sendRawTransactionSync', ['0x']);
+    return false; // an empty transaction taken: not a node to trust with the method
+  } catch (error) {
+    const answer = (error as { innerError?: { code?: unknown; message?: unknown } }).innerError;
+    if (typeof answer?.code !== 'number' || answer.code === -32601 || answer.code === -32004) return false;
+    return !/not (supported|found|available|exist)|does not exist|unsupported|unknown method/i.test(String(answer.message));
+  }
 }

@@ -22,7 +22,7 @@ export const RPC_TIMEOUT_MS = 4_000;
  * turn in the app's own send lane, outside the deadline: each call there is one transaction's.)
  */
 export const HAND_OVER_TIMEOUT_MS = 20_000;
-const HAND_OVER_METHODS: ReadonlySet<string> = new Set(['eth_estimateGas', 'eth_sendRawTransaction', 'eth_sendTransaction']);
+const HAND_OVER_METHODS: ReadonlySet<string> = new Set(['eth_estimateGas', 'eth_sendRawTransaction', 'eth_sendRawTransactionSync', 'eth_sendTransaction']);
 // A wide block range of logs is legitimately slow on a large chain.
 const LOGS_TIMEOUT_MS = 30_000;
 

@@ -8,7 +8,8 @@
  * sent; later writes of that shape reuse it, doubled, and a revert comes back from replaying the
  * mined transaction instead (the same custom error). Waiting for the receipt happens outside the
  * queue, so an account's writes are pipelined, and the accounts of different users never wait
- * on each other.
+ * on each other; a node that mines on arrival answers the send with the receipt itself (see
+ * `receiptOnSend`).
  */
 import type { Web3 } from 'web3';
 import type { ContractCodec } from './abi';
@@ -50,6 +51,7 @@ export interface MinedTransaction {
 
 /** A receipt as JSON-RPC gives it: quantities in hex. */
 interface RawReceipt {
+  readonly transactionHash: string;
   readonly blockNumber: string | null;
   readonly status: string;
   readonly gasUsed: string;
@@ -62,6 +64,12 @@ interface RawReceipt {
 /** What a transaction offers for its gas: EIP-1559's cap and tip, or a legacy price. */
 type Fees = { readonly maxFeePerGas: bigint; readonly maxPriorityFeePerGas: bigint } | { readonly gasPrice: bigint };
 type Priced = TransactionRequest & Fees & { readonly nonce: bigint; readonly gasLimit: bigint };
+
+/** A transaction handed to the node: its hash, and its receipt when the node answered with it. */
+interface HandedOver {
+  readonly hash: string;
+  readonly receipt?: RawReceipt;
+}
 
 interface AccountQueue {
   nextNonce: bigint | undefined;
@@ -85,6 +93,14 @@ export interface SenderOptions {
    * transaction at a time anyway.
    */
   readonly oneSendAtATime?: boolean;
+  /**
+   * The node mines each transaction as it arrives and answers eth_sendRawTransactionSync
+   * (EIP-7966) with its receipt (Anvil with automine): a write is then one request instead of a
+   * send and a receipt poll. Only for such a node: the call holds the account's queue until the
+   * transaction is mined, which on a network with blocks every few seconds would make each of an
+   * account's writes at once (the funder's, in a class's signups) wait a block in turn.
+   */
+  readonly receiptOnSend?: boolean;
   /**
    * A lock shared by every app server on the data set (PostgreSQL's advisory locks), when there
    * may be several: each transaction's nonce is then taken under its account's lock.
@@ -130,8 +146,8 @@ export class TransactionSender {
 
   /** Sends `request` from `signer` and resolves once it is mined with success. */
   async send(signer: Signer, request: TransactionRequest, estimatedAfresh = false): Promise<MinedTransaction> {
-    const hash = await this.enqueue(signer.address, queue => this.submit(signer, request, queue));
-    const receipt = await this.waitForReceipt(hash).catch((error: unknown) => {
+    const { hash, receipt: answered } = await this.enqueue(signer.address, queue => this.submit(signer, request, queue));
+    const receipt = answered ?? await this.waitForReceipt(hash).catch((error: unknown) => {
       // Not mined in time (or the node went away): the account's next write asks the node for
       // its nonce again rather than building on one that may never be mined.
       const queue = this.queues.get(signer.address.toLowerCase());
@@ -240,7 +256,7 @@ export class TransactionSender {
     return result;
   }
 
-  private async submit(signer: Signer, request: TransactionRequest, queue: AccountQueue, funded = false): Promise<string> {
+  private async submit(signer: Signer, request: TransactionRequest, queue: AccountQueue, funded = false): Promise<HandedOver> {
     const attempt = { handedOver: false }; // once the raw transaction is on its way, it may land
     try {
       const { exclusive } = this.options;
@@ -269,8 +285,8 @@ export class TransactionSender {
     }
   }
 
-  /** Gives the transaction its nonce and gas limit, signs it and hands it to the node; resolves to its hash. */
-  private async handOver(signer: Signer, request: TransactionRequest, queue: AccountQueue, attempt: { handedOver: boolean }): Promise<string> {
+  /** Gives the transaction its nonce and gas limit, signs it and hands it to the node. */
+  private async handOver(signer: Signer, request: TransactionRequest, queue: AccountQueue, attempt: { handedOver: boolean }): Promise<HandedOver> {
     const fees = await this.fees();
     queue.nextNonce ??= BigInt(await this.rpc<string>('eth_getTransactionCount', [signer.address, 'pending']));
     const nonce = queue.nextNonce;
@@ -280,11 +296,11 @@ export class TransactionSender {
     const underWay = known === undefined && privateKey ? this.estimating.get(shape) : undefined;
     // Its refusal (a revert) is that writer's own: this one then estimates for itself.
     if (underWay) known = await underWay.then(() => this.gasEstimates.get(shape)).catch(() => undefined);
-    let hash: string;
+    let handed: HandedOver;
     if (known !== undefined && privateKey) {
       // A known shape: signed here, so that only the hand-over waits in the send lane.
       const raw = await this.sign(privateKey, { ...request, ...fees, nonce, gasLimit: known * GAS_REUSE_FACTOR });
-      hash = await this.inSendLane(() => {
+      handed = await this.inSendLane(() => {
         attempt.handedOver = true;
         return this.sendRaw(raw);
       });
@@ -298,13 +314,13 @@ export class TransactionSender {
       }
       const tx = { ...request, ...fees, nonce, gasLimit: ((await estimate) * GAS_MARGIN_PERCENT) / 100n };
       const raw = privateKey ? await this.sign(privateKey, tx) : undefined;
-      hash = await this.inSendLane(() => {
+      handed = await this.inSendLane(async () => {
         attempt.handedOver = true;
-        return raw ? this.sendRaw(raw) : this.sendUnlocked(signer.address, tx);
+        return raw ? this.sendRaw(raw) : { hash: await this.sendUnlocked(signer.address, tx) };
       });
     }
     queue.nextNonce = nonce + 1n;
-    return hash;
+    return handed;
   }
 
   private inSendLane<T>(send: () => Promise<T>): Promise<T> {
@@ -320,8 +336,11 @@ export class TransactionSender {
     return 'gasPrice' in tx ? signLegacyTransaction(tx, chainId, privateKey) : signFeeMarketTransaction(tx, chainId, privateKey);
   }
 
-  private sendRaw(rawTransaction: string): Promise<string> {
-    return this.options.web3.requestManager.send({ method: 'eth_sendRawTransaction', params: [rawTransaction] });
+  private async sendRaw(rawTransaction: string): Promise<HandedOver> {
+    const { requestManager } = this.options.web3;
+    if (!this.options.receiptOnSend) return { hash: await requestManager.send({ method: 'eth_sendRawTransaction', params: [rawTransaction] }) };
+    const receipt = (await requestManager.send({ method: 'eth_sendRawTransactionSync', params: [rawTransaction] })) as RawReceipt;
+    return { hash: receipt.transactionHash, receipt };
   }
 
   private async sendUnlocked(from: string, tx: Priced): Promise<string> {

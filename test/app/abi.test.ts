@@ -3,7 +3,8 @@
  * contract version exactly as web3's decodeLog does, for random values: uints to 2^256 - 1,
  * addresses in checksum case, fixed bytes, strings of any Unicode; types it does not read itself
  * (an indexed string, a bool, an int, an array) are left to web3, with the same result; a log
- * shorter than its arguments is refused.
+ * shorter than its arguments is refused. Calls are encoded as web3's encodeFunctionCall encodes
+ * them, the selector worked out once.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -14,7 +15,10 @@ type Input = { name: string; type: string; indexed?: boolean };
 const CONTRACT = `0x${'ab'.repeat(20)}`;
 const hex = (bytes: number) => `0x${crypto.randomBytes(bytes).toString('hex')}`;
 
-function randomValue(type: string): unknown {
+function randomValue(type: string, components: readonly { type: string }[] = []): unknown {
+  if (type === 'tuple[]') return [0, 1].map(() => components.map(component => randomValue(component.type)));
+  if (type === 'address[]') return [hex(20), hex(20)];
+  if (type === 'bytes') return hex(crypto.randomInt(70));
   if (type === 'address') return hex(20);
   if (type === 'bool') return crypto.randomInt(2) === 1;
   if (type === 'string') return ['', 'Apollo Hospital', 'Hôpital Saint-Louis — 病院 🏥', 'x'.repeat(100)][crypto.randomInt(4)];
@@ -42,6 +46,25 @@ function web3Decoded(inputs: readonly Input[], log: { topics: string[]; data: st
   const decoded = eth.abi.decodeLog([...inputs], log.data, log.topics.slice(1)) as Record<string, unknown>;
   return Object.fromEntries(inputs.map((input, i) => [input.name || String(i), decoded[input.name] ?? decoded[String(i)]]));
 }
+
+describe('encoding calls', () => {
+  for (const contract of ['EHR', 'EHRv2', 'EHRv2_1']) {
+    it(`encodes every function of ${contract} as web3's encodeFunctionCall does, for random values`, () => {
+      const { abi } = loadArtifact(contract);
+      const codec = new ContractCodec(abi);
+      const functions = abi.filter(fragment => fragment.type === 'function' && fragment.name);
+      assert.ok(functions.length >= 20);
+      for (const fragment of functions) {
+        // Overloads share a name: the codec keeps the last of them, as it always has.
+        if (functions.findLast(other => other.name === fragment.name) !== fragment) continue;
+        for (let i = 0; i < 5; i++) {
+          const args = (fragment.inputs ?? []).map(input => randomValue(input.type, (input as { components?: { type: string }[] }).components));
+          assert.equal(codec.encodeCall(fragment.name!, args), eth.abi.encodeFunctionCall(fragment as never, args as never), `${contract}.${fragment.name}`);
+        }
+      }
+    });
+  }
+});
 
 describe('decoding event logs', () => {
   for (const contract of ['EHR', 'EHRv2', 'EHRv2_1']) {
