@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { eth } from 'web3';
 import { BUILD_DIR } from '../paths';
+import { encodeArguments } from './call-data';
 import { eventLogReader, type LogReader } from './event-log';
 
 type Fragment = {
@@ -81,10 +82,14 @@ export class ContractCodec {
     }
   }
 
-  /** What web3's encodeFunctionCall makes, with the selector worked out once rather than on every call. */
+  /**
+   * What web3's encodeFunctionCall makes, with the selector worked out once rather than on every
+   * call, and the arguments encoded here (call-data.ts) when their types allow.
+   */
   encodeCall(name: string, args: readonly unknown[]): string {
     const fragment = this.fragment(name);
-    return this.selectorOf.get(fragment)! + eth.abi.encodeParameters(fragment.inputs ?? [], [...args]).slice(2);
+    const inputs = fragment.inputs ?? [];
+    return this.selectorOf.get(fragment)! + (encodeArguments(inputs, args) ?? eth.abi.encodeParameters(inputs, [...args]).slice(2));
   }
 
   decodeReturn(name: string, data: string): unknown {

@@ -4,12 +4,14 @@
  * addresses in checksum case, fixed bytes, strings of any Unicode; types it does not read itself
  * (an indexed string, a bool, an int, an array) are left to web3, with the same result; a log
  * shorter than its arguments is refused. Calls are encoded as web3's encodeFunctionCall encodes
- * them, the selector worked out once.
+ * them, for random values and in the forms web3 takes, mostly without web3 (src/ledger/call-data.ts);
+ * what web3 refuses is refused.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { eth, utils } from 'web3';
 import { ContractCodec, loadArtifact } from '../../src/ledger/abi';
+import { encodeArguments } from '../../src/ledger/call-data';
 
 type Input = { name: string; type: string; indexed?: boolean };
 const CONTRACT = `0x${'ab'.repeat(20)}`;
@@ -54,16 +56,64 @@ describe('encoding calls', () => {
       const codec = new ContractCodec(abi);
       const functions = abi.filter(fragment => fragment.type === 'function' && fragment.name);
       assert.ok(functions.length >= 20);
+      let encodedHere = 0;
       for (const fragment of functions) {
         // Overloads share a name: the codec keeps the last of them, as it always has.
         if (functions.findLast(other => other.name === fragment.name) !== fragment) continue;
+        const inputs = (fragment.inputs ?? []) as readonly { type: string; components?: { type: string }[] }[];
         for (let i = 0; i < 5; i++) {
-          const args = (fragment.inputs ?? []).map(input => randomValue(input.type, (input as { components?: { type: string }[] }).components));
+          const args = inputs.map(input => randomValue(input.type, input.components));
           assert.equal(codec.encodeCall(fragment.name!, args), eth.abi.encodeFunctionCall(fragment as never, args as never), `${contract}.${fragment.name}`);
+          if (encodeArguments(inputs, args) !== undefined) encodedHere++;
+          else assert.ok(inputs.some(input => input.type.startsWith('tuple')), `${contract}.${fragment.name} was left to web3`);
         }
       }
+      assert.ok(encodedHere >= 5 * 20, `only ${encodedHere} calls were encoded without web3`);
     });
   }
+
+  const codec = new ContractCodec(loadArtifact('EHRv2').abi);
+  const fragmentOf = (name: string) => codec.abi.find(fragment => fragment.type === 'function' && fragment.name === name)!;
+  const web3Call = (name: string, args: unknown[]) => eth.abi.encodeFunctionCall(fragmentOf(name) as never, args as never);
+  const account = utils.toChecksumAddress(hex(20));
+
+  it('takes the forms web3 takes: uints as numbers and strings, addresses in any case (a wrong checksum too), empty arrays, a short bytes32', () => {
+    const wrongChecksum = account.replace(/[a-fA-F]/, letter => (letter === letter.toLowerCase() ? letter.toUpperCase() : letter.toLowerCase()));
+    const calls: [string, unknown[]][] = [
+      ['addReport', [hex(32), [], 0]],
+      ['addReport', [hex(32).toUpperCase().replace('0X', '0x'), [1, '2', '0x3'], 17]],
+      ['shareReport', ['12', 3n, 2n ** 64n]],
+      ['registerPatient', []],
+      ['openEmergency', [account, hex(32), 3600]],
+      ['openEmergency', [account.toLowerCase(), hex(32), '3600']],
+      ['openEmergency', [`0x${account.slice(2).toUpperCase()}`, hex(32), 0n]],
+      ['openEmergency', [wrongChecksum, hex(32), 1]],
+      ['addReport', [hex(31), [1], 0]], // web3 pads a short bytes32
+    ];
+    for (const [name, args] of calls) assert.equal(codec.encodeCall(name, args), web3Call(name, args), `${name}(${args.map(String).join(', ')})`);
+  });
+
+  it('places several dynamic arguments one after another, as web3 does', () => {
+    const inputs = ['string', 'uint256[]', 'bytes', 'address', 'bytes32[]', 'bool', 'string'].map((type, i) => ({ name: `a${i}`, type }));
+    const synthetic = new ContractCodec([{ type: 'function', name: 'many', inputs, outputs: [], stateMutability: 'nonpayable' }] as never);
+    for (let i = 0; i < 20; i++) {
+      const args = [randomValue('string'), [1n, 2n ** 255n, 7n].slice(i % 4), hex(crypto.randomInt(70)), hex(20), [hex(32), hex(32)].slice(i % 3), i % 2 === 0, randomValue('string')];
+      assert.ok(encodeArguments(inputs, args) !== undefined);
+      assert.equal(synthetic.encodeCall('many', args), eth.abi.encodeFunctionCall({ type: 'function', name: 'many', inputs } as never, args as never));
+    }
+  });
+
+  it('refuses what web3 refuses: a negative or oversized uint, a short address', () => {
+    const refused: [string, unknown[]][] = [
+      ['shareReport', [-1, 1, 0]],
+      ['shareReport', [2n ** 256n, 1, 0]],
+      ['openEmergency', [account.slice(0, 40), hex(32), 0]],
+    ];
+    for (const [name, args] of refused) {
+      assert.throws(() => web3Call(name, args), `web3 took ${name}(${args.map(String).join(', ')})`);
+      assert.throws(() => codec.encodeCall(name, args), `the codec took ${name}(${args.map(String).join(', ')})`);
+    }
+  });
 });
 
 describe('decoding event logs', () => {
