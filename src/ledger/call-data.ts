@@ -2,10 +2,10 @@
  * A call's arguments ABI-encoded without web3, for the types this contract's writes take: uints,
  * addresses, bools, fixed bytes, strings, bytes, and arrays of the fixed-size ones. web3's
  * encodeParameters takes every bytes32 (a write's commitment) through its zod validator: a few
- * hundredths of a millisecond each, on every write (issue 20). Arguments of any other type (a
- * tuple, an int, a fixed-length array) or in any other form than those below (a uint as a
- * decimal string with a sign, a bytes32 that is not 32 bytes) get
- * undefined, and ContractCodec leaves the call to web3, which encodes or refuses it as before.
+ * hundredths of a millisecond each, on every write (issue 20). An argument of any other type (a
+ * tuple, an int, a fixed-length array), or in a form not read here (a negative or fractional
+ * uint, a bytes32 that is not 32 bytes), makes `encodeArguments` answer undefined, and
+ * ContractCodec leaves the call to web3, which encodes or refuses it as before.
  * test/app/abi.test.ts compares both on random calls of every function.
  */
 export interface CallInput {
