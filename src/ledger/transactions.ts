@@ -147,13 +147,13 @@ export class TransactionSender {
   /** Sends `request` from `signer` and resolves once it is mined with success. */
   async send(signer: Signer, request: TransactionRequest, estimatedAfresh = false): Promise<MinedTransaction> {
     const { hash, receipt: answered } = await this.enqueue(signer.address, queue => this.submit(signer, request, queue));
-    const receipt = answered ?? await this.waitForReceipt(hash).catch((error: unknown) => {
+    const receipt = answered ?? (await this.waitForReceipt(hash).catch((error: unknown) => {
       // Not mined in time (or the node went away): the account's next write asks the node for
       // its nonce again rather than building on one that may never be mined.
       const queue = this.queues.get(signer.address.toLowerCase());
       if (queue) queue.nextNonce = undefined;
       throw error;
-    });
+    }));
     const blockNumber = Number(receipt.blockNumber);
     if (Number(receipt.status) !== 1) {
       await this.throwRevertReason(signer, request, BigInt(blockNumber));
