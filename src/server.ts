@@ -8,12 +8,12 @@
  *   collection a write in the profile, within the noise of whole runs.
  * - glibc keeps two malloc arenas rather than one for each thread that allocates, each keeping
  *   what it freed: about 40 MB less RSS on the same load.
- * - glibc gives every block of 128 KB or more (a file's bytes read from the database, its
- *   decrypted parts) pages of its own, returned to the system when freed. By default it raises
+ * - glibc gives every block of 128 KB or more (a file's 256 KB chunks read from the file store,
+ *   its decrypted parts) pages of its own, returned to the system when freed. By default it raises
  *   that threshold to the largest block freed so far, so after the first 10 MB file such blocks
  *   came from heaps that keep what they free. On the quick bench: RSS after the file transfers
- *   263 against 304–379 MB, for downloads of a 10 MB file at about 32 instead of 44 MB/s (fresh
- *   pages are zeroed and faulted in).
+ *   261–325 (four runs of five under 300) against 304–379 MB, for downloads of a 10 MB file at
+ *   28–37 instead of 44–46 MB/s (fresh pages are zeroed and faulted in).
  * glibc reads both variables before any JavaScript runs, hence the script.
  */
 import { run } from './main';
