@@ -12,7 +12,7 @@
  *   its decrypted parts) pages of its own, returned to the system when freed. By default it raises
  *   that threshold to the largest block freed so far, so after the first 10 MB file such blocks
  *   came from heaps that keep what they free. On the quick bench: RSS after the file transfers
- *   261–325 (four runs of five under 300) against 304–379 MB, for downloads of a 10 MB file at
+ *   261–325 (three runs of six under 300) against 304–379 MB, for downloads of a 10 MB file at
  *   28–37 instead of 44–46 MB/s (fresh pages are zeroed and faulted in).
  * glibc reads both variables before any JavaScript runs, hence the script.
  */
