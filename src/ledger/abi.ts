@@ -54,10 +54,10 @@ const BUILTIN_ERRORS: readonly Fragment[] = [
 ];
 
 export class ContractCodec {
-  private readonly functions = new Map<string, FunctionFragment>();
-  /** By selector and back: a selector is a keccak256, too dear to work out again for every call. */
+  /** By name, with its selector: a selector is a keccak256, too dear to work out again for every call. */
+  private readonly functions = new Map<string, { fragment: FunctionFragment; selector: string }>();
+  /** By selector, for decoding a call. */
   private readonly selectors = new Map<string, FunctionFragment>();
-  private readonly selectorOf = new Map<FunctionFragment, string>();
   private readonly errors = new Map<string, Fragment>();
   private readonly events = new Map<string, Fragment>();
   /** This contract's own reader of each event's log (see event-log.ts); undefined: web3 decodes it. */
@@ -67,9 +67,8 @@ export class ContractCodec {
     for (const fragment of abi) {
       if (fragment.type === 'function' && fragment.name) {
         const selector = eth.abi.encodeFunctionSignature(fragment as FunctionFragment);
-        this.functions.set(fragment.name, fragment as FunctionFragment);
+        this.functions.set(fragment.name, { fragment: fragment as FunctionFragment, selector });
         this.selectors.set(selector, fragment as FunctionFragment);
-        this.selectorOf.set(fragment as FunctionFragment, selector);
       }
     }
     for (const fragment of [...abi, ...BUILTIN_ERRORS]) {
@@ -87,13 +86,13 @@ export class ContractCodec {
    * call, and the arguments encoded here (call-data.ts) when their types allow.
    */
   encodeCall(name: string, args: readonly unknown[]): string {
-    const fragment = this.fragment(name);
+    const { fragment, selector } = this.functionNamed(name);
     const inputs = fragment.inputs ?? [];
-    return this.selectorOf.get(fragment)! + (encodeArguments(inputs, args) ?? eth.abi.encodeParameters(inputs, [...args]).slice(2));
+    return selector + (encodeArguments(inputs, args) ?? eth.abi.encodeParameters(inputs, [...args]).slice(2));
   }
 
   decodeReturn(name: string, data: string): unknown {
-    return eth.abi.decodeFunctionReturn(this.fragment(name), data);
+    return eth.abi.decodeFunctionReturn(this.functionNamed(name).fragment, data);
   }
 
   /** Decodes revert data into its error; undefined when the data matches no known error. */
@@ -143,9 +142,9 @@ export class ContractCodec {
     return named(eth.abi.decodeLog([...inputs], data, [...topics.slice(1)]), inputs);
   }
 
-  private fragment(name: string): FunctionFragment {
-    const fragment = this.functions.get(name);
-    if (!fragment) throw new Error(`the contract has no function ${name}`);
-    return fragment;
+  private functionNamed(name: string): { fragment: FunctionFragment; selector: string } {
+    const known = this.functions.get(name);
+    if (!known) throw new Error(`the contract has no function ${name}`);
+    return known;
   }
 }

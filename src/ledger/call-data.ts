@@ -18,6 +18,7 @@ type Encoded = { readonly head: string } | { readonly tail: string };
 const UNSUPPORTED = Symbol('unsupported');
 type Word = string | typeof UNSUPPORTED;
 
+const HEX = /^0x[0-9a-fA-F]*$/;
 const word = (hexDigits: string) => hexDigits.padStart(64, '0');
 const lengthWord = (length: number) => word(length.toString(16));
 const padRight = (hexDigits: string) => hexDigits.padEnd(Math.ceil(hexDigits.length / 64) * 64, '0');
@@ -41,7 +42,7 @@ function staticWord(type: string, value: unknown): Word {
   if (type === 'address') return addressWord(value);
   if (type === 'bool') return typeof value === 'boolean' ? word(value ? '1' : '0') : UNSUPPORTED;
   const bytes = /^bytes(\d+)$/.exec(type);
-  if (bytes && typeof value === 'string' && new RegExp(`^0x[0-9a-fA-F]{${2 * Number(bytes[1])}}$`).test(value)) return value.slice(2).toLowerCase().padEnd(64, '0');
+  if (bytes && typeof value === 'string' && value.length === 2 + 2 * Number(bytes[1]) && HEX.test(value)) return value.slice(2).toLowerCase().padEnd(64, '0');
   return UNSUPPORTED;
 }
 

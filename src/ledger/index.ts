@@ -154,6 +154,7 @@ export async function connectLedger(config: Config, { report = () => undefined, 
 
     const admin = await adminSigner(web3, node);
     const codec = new ContractCodec(loadArtifact(CONTRACT).abi);
+    const ganache = node.embedded || (await isGanache(web3));
     const sender = new TransactionSender({
       web3,
       chainId: BigInt(chainId),
@@ -162,8 +163,8 @@ export async function connectLedger(config: Config, { report = () => undefined, 
       topUp: address => (address === admin.address ? Promise.reject(new FundsExhaustedError(node.description)) : fund(address)),
       // Ganache's "eager" mining may never answer an estimate or a send made while it mines, by
       // URL as in-process: a class's signups at once left an estimate unanswered past 20 s.
-      oneSendAtATime: node.embedded || (await isGanache(web3)),
-      receiptOnSend: !node.embedded && (await answersSendWithReceipt(web3)),
+      oneSendAtATime: ganache,
+      receiptOnSend: !ganache && (await answersSendWithReceipt(web3)),
       exclusive,
     });
     const fund = async (address: string) => {
