@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Web3, type ContractAbi } from 'web3';
 import { encodeTransaction, type RpcTransaction } from '../src/ledger/block-hash';
 import { data as bytesOf, hexOf, keccak } from '../src/ledger/rlp';
+import { exchange } from './client';
 import { ROOT } from './server';
 
 interface Artifact {
@@ -40,12 +41,8 @@ export class Chain {
   constructor(private readonly url: string) {}
 
   async rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-    const res = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params }),
-    });
-    const body = (await res.json()) as { result?: T; error?: { message: string } };
+    const res = await exchange(this.url, 'POST', { 'content-type': 'application/json' }, JSON.stringify({ jsonrpc: '2.0', id: ++this.id, method, params }));
+    const body = JSON.parse(res.body.toString('utf8')) as { result?: T; error?: { message: string } };
     if (body.error) throw new Error(`${method}: ${body.error.message}`);
     return body.result as T;
   }

@@ -3,6 +3,8 @@
  * message after a write, `ehr.flash`), forms posted urlencoded with the `_csrf` hidden field of a
  * page of the same session, redirects read by hand.
  */
+import { exchange } from './client';
+
 const CSRF_FIELD = /<input type="hidden" name="_csrf" value="([^"]+)">/;
 const LEDGER_FLASH = /Transaction <a class="mono" href="\/ledger\/tx\/0x[0-9a-f]{64}">(0x[0-9a-f]{64})<\/a> · block <a href="\/ledger\/blocks\/\d+">(\d+)<\/a>/;
 
@@ -39,7 +41,7 @@ export class User {
     for (const [name, value] of Object.entries(fields)) {
       for (const one of typeof value === 'string' ? [value] : value) body.append(name, one);
     }
-    return this.request(path, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    return this.request(path, { method: 'POST', body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   }
 
   /** Posts a form that saves something on the ledger; resolves to the transaction the next page names. */
@@ -59,14 +61,15 @@ export class User {
     form.append('_csrf', this.csrf);
     for (const [name, value] of Object.entries(fields)) for (const one of typeof value === 'string' ? [value] : value) form.append(name, one);
     for (const file of files) form.append('files', new Blob([file.bytes]), file.name);
-    return this.request(path, { method: 'POST', body: form });
+    const encoded = new Response(form); // multipart, with its boundary in the content type
+    return this.request(path, { method: 'POST', body: Buffer.from(await encoded.arrayBuffer()), headers: { 'content-type': encoded.headers.get('content-type')! } });
   }
 
   /** GETs `path` as bytes (a file), failing unless it answers 200. */
   async bytes(path: string): Promise<Buffer> {
-    const res = await fetch(this.base + path, { headers: this.cookieHeader() });
+    const res = await exchange(this.base + path, 'GET', this.cookieHeader());
     if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
-    return Buffer.from(await res.arrayBuffer());
+    return res.body;
   }
 
   async login(role: 'admin' | 'patient' | 'doctor', username: string, password: string): Promise<void> {
@@ -75,13 +78,9 @@ export class User {
     this.csrf = undefined; // login regenerates the session, and with it the token
   }
 
-  private async request(path: string, init: RequestInit): Promise<Answer> {
-    const res = await fetch(this.base + path, {
-      ...init,
-      redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), ...this.cookieHeader() },
-    });
-    for (const line of res.headers.getSetCookie()) {
+  private async request(path: string, init: { method: string; body?: string | Buffer; headers?: Record<string, string> }): Promise<Answer> {
+    const res = await exchange(this.base + path, init.method, { ...init.headers, ...this.cookieHeader() }, init.body);
+    for (const line of res.headers['set-cookie'] ?? []) {
       const [pair, ...attributes] = line.split(';').map(part => part.trim());
       const name = pair.slice(0, pair.indexOf('='));
       // A cleared cookie comes back expired (Express's clearCookie: an Expires in 1970).
@@ -89,7 +88,7 @@ export class User {
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, pair);
     }
-    return { status: res.status, location: res.headers.get('location') ?? undefined, text: await res.text() };
+    return { status: res.status, location: res.headers.location, text: res.body.toString('utf8') };
   }
 
   private cookieHeader(): Record<string, string> {
