@@ -17,8 +17,8 @@ const START_TIMEOUT_MS = 180_000;
 
 /**
  * What `npm start` runs, read from its script (`MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
- * node --max-semi-space-size=4 --import tsx src/server.ts`): the variables it sets before node,
- * and node's arguments.
+ * node --max-semi-space-size=4 --v8-pool-size=1 --import tsx src/server.ts`): the variables it
+ * sets before node, and node's arguments.
  */
 export function startCommand(): { env: Record<string, string>; args: string[] } {
   const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
