@@ -16,9 +16,8 @@ const READY = /EHR Ledger ready at (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 180_000;
 
 /**
- * What `npm start` runs, read from its script (`MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
- * node --max-semi-space-size=4 --v8-pool-size=1 --import tsx src/server.ts`): the variables it
- * sets before node, and node's arguments.
+ * What `npm start` runs, read from package.json's `start` script (not copied here, where it would
+ * drift): the variables it sets before node, and node's arguments.
  */
 export function startCommand(): { env: Record<string, string>; args: string[] } {
   const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };

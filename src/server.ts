@@ -1,7 +1,7 @@
 /**
- * `npm start`: see main.ts. package.json runs it as `MALLOC_ARENA_MAX=2
- * MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 --v8-pool-size=1 --import tsx` (the
- * embedded node's memory target is 300 MB, and 5 ms of CPU a write on a fast node):
+ * `npm start`: see main.ts. package.json's `start` script sets glibc's variables and node's flags
+ * before this runs (the embedded node's memory target is 300 MB, and 5 ms of CPU a write on a fast
+ * node); why each:
  * - V8's young generation grows to 4 MB a half rather than 16, and garbage (the buffers of files
  *   streamed through) is collected sooner. On the quick bench's load the heap was about 25 MB
  *   smaller and the RSS 10–20 MB lower in back-to-back pairs of runs, for 0.2 ms more garbage
