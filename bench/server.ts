@@ -89,7 +89,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     startMs: Date.now() - started,
     compiled: /contracts compiled/.test(output.text),
     rssMb: () => rssMb(pid),
-    cpuMs: () => cpuMs(pid),
+    cpuMs: () => processCpuMs(pid),
     stop: () => stop(child),
   };
 }
@@ -125,10 +125,17 @@ function waitForReady(child: ChildProcess, output: { text: string }): Promise<st
 }
 
 /** utime + stime of /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
-function cpuMs(pid: number): number {
+export function processCpuMs(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command name may hold spaces
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The whole machine's CPU time so far, busy and idle, from /proc/stat's first line (clock ticks of 1/100 s). */
+export function machineCpuMs(): { busy: number; idle: number } {
+  const ticks = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = ticks[3] + ticks[4]; // idle and iowait
+  return { busy: (ticks.reduce((sum, tick) => sum + tick, 0) - idle) * 10, idle: idle * 10 };
 }
 
 function rssMb(pid: number): number {
