@@ -132,7 +132,7 @@ async function measureOnNode(kind: NodeKind, target: number): Promise<void> {
     const ratio = appRate / nodeRate;
     details[kind.toLowerCase()] = {
       patients: PATIENTS, warmUpRounds, rounds, seconds: round(seconds, 2), appRate: round(appRate), nodeRate: round(nodeRate), replayRates: replays.map(r => round(r.rate)), replayed: signed.flat().length,
-      cpuPerReportMs: round(app.app, 2), cpuMsPerReport: app, cpuMsPerReplayedTransaction: replay,
+      cpuPerReportMs: round(app.app, 2), cpuMsPerReport: app, cpuMsPerReplayedTransaction: { node: replay.node, client: replay.client, machineBusyPercent: replay.machineBusyPercent },
     };
     record({ name: `${kind}: ${PATIENTS} patients adding reports over HTTP`, value: round(appRate), unit: 'reports/s' });
     record({ name: `${kind}: the node alone replaying the app's signed transactions, ${PATIENTS} at once`, value: round(nodeRate), unit: 'reports/s' });
@@ -167,7 +167,7 @@ async function replayFromSnapshot(chain: Chain, node: BenchNode, snapshot: strin
 }
 
 interface CpuShare {
-  /** CPU time a report (or a replayed transaction) of each process, in ms. */
+  /** CPU time a report (or a replayed transaction) of each process, in ms (the app's 0 in a replay). */
   readonly app: number;
   readonly node: number;
   /** This benchmark's own process: the users' HTTP client, or the replay's JSON-RPC client. */
