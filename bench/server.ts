@@ -131,11 +131,14 @@ export function processCpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** The whole machine's CPU time so far, busy and idle, from /proc/stat's first line (clock ticks of 1/100 s). */
+/**
+ * The whole machine's CPU time so far, busy and idle, from /proc/stat's first line (clock ticks
+ * of 1/100 s): busy is user, nice, system, irq and softirq; idle is idle and iowait. Steal (time a
+ * hypervisor gave to others) is neither, and guest time is already counted in user.
+ */
 export function machineCpuMs(): { busy: number; idle: number } {
-  const ticks = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = ticks[3] + ticks[4]; // idle and iowait
-  return { busy: (ticks.reduce((sum, tick) => sum + tick, 0) - idle) * 10, idle: idle * 10 };
+  const [user, nice, system, idle, iowait, irq, softirq] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { busy: (user + nice + system + irq + softirq) * 10, idle: (idle + iowait) * 10 };
 }
 
 function rssMb(pid: number): number {
