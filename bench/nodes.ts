@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { Chain } from './chain';
 import { processCpuMs, ROOT } from './server';
 
 export type NodeKind = 'Anvil' | 'Ganache';
@@ -34,10 +35,9 @@ export async function startNode(kind: NodeKind, port: number, accounts: number):
   const child = spawn(file, args, { stdio: 'ignore' });
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
+  const probe = new Chain(url);
   for (let tries = 0; ; tries++) {
-    const ok = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' })
-      .then(res => res.ok)
-      .catch(() => false);
+    const ok = await probe.rpc('eth_chainId').then(() => true, () => false);
     if (ok) break;
     if (tries > 600 || child.exitCode !== null) throw new Error(`${kind} did not answer on ${url}`);
     await new Promise(resolve => setTimeout(resolve, 50));
